@@ -1,0 +1,18 @@
+//! Flip-Flop Lab core: the flip-flop task of Jarne (2024), a vanilla RNN trained by exact
+//! BPTT and Adam, and the analyses the lab shows. Pure computation: no web, no I/O.
+#![warn(missing_docs)]
+
+pub mod analysis;
+pub mod config;
+pub mod error;
+pub mod math;
+pub mod model;
+pub mod rng;
+pub mod task;
+pub mod train;
+
+pub use config::{Config, Preset};
+pub use error::{ConfigError, TrainError};
+pub use model::{ModelConfig, Network, RecInit};
+pub use task::{Batch, TaskConfig};
+pub use train::{Metrics, StepEvent, TrainConfig, Trainer};

@@ -1,0 +1,493 @@
+//! Exact backpropagation through time, Adam, and a step-at-a-time trainer.
+//!
+//! Layout: everything is time-major, one contiguous block per step: the hidden states of the
+//! whole batch at step `t` are the `B × N` row-major block `H_t`. The forward pass is
+//!
+//! ```text
+//! A_t = H_{t-1} W_recᵀ + X_t W_inᵀ + b_rec        (X W_inᵀ for all t in one GEMM)
+//! R_t = tanh(A_t),   H_t = (1 - α) H_{t-1} + α R_t,   Z = H W_outᵀ + b_out (one GEMM)
+//! L   = Σ m (Z - Y)² / Σ m                          (m = mask, default all ones)
+//! ```
+//!
+//! and the backward pass, with `G_t = ∂L/∂H_t` seeded by the readout `G = dZ W_out`:
+//!
+//! ```text
+//! D_t = α G_t ⊙ (1 - R_t²)                            (∂L/∂A_t)
+//! G_{t-1} += (1 - α) G_t + D_t W_rec
+//! ∂W_rec = Σ_t D_tᵀ H_{t-1},  ∂W_in = Σ_t D_tᵀ X_t,  ∂b_rec = Σ_t 1ᵀ D_t
+//! ∂W_out = dZᵀ H,  ∂b_out = 1ᵀ dZ
+//! ```
+//!
+//! The sums over t are single large GEMMs over the stacked blocks; only the recurrence runs
+//! step by step. No allocation happens in a step once the workspace has its size.
+
+use crate::config::Config;
+use crate::error::{ConfigError, TrainError};
+use crate::math::{gemm, tanh_in_place, View};
+use crate::model::Network;
+use crate::rng::{Purpose, SeedRng};
+use crate::task::{Batch, TaskConfig};
+use serde::{Deserialize, Serialize};
+
+/// Optimiser and schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    /// Adam learning rate (before decay).
+    pub lr: f32,
+    /// Inverse-time decay: `lr_t = lr / (1 + decay · t)`, t = steps taken (Keras' `decay`).
+    pub decay: f32,
+    /// Adam β1.
+    pub beta1: f32,
+    /// Adam β2.
+    pub beta2: f32,
+    /// Adam ε.
+    pub eps: f32,
+    /// Trials per step.
+    pub batch: usize,
+    /// Global-norm gradient clipping threshold; 0 = off.
+    pub clip: f32,
+    /// Steps of each training trial used (truncated trials are cheaper); 0 = the task's full
+    /// length. Validation always uses full-length trials.
+    pub train_steps: usize,
+    /// Step budget (`flipflop train` without `--steps`; the page's stop condition).
+    pub max_steps: u64,
+    /// Held-out trials for the metrics.
+    pub val_trials: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            lr: 3e-4,
+            decay: 1e-4,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            batch: 16,
+            clip: 1.0,
+            train_steps: 200,
+            max_steps: 5_000,
+            val_trials: 128,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The paper's code: Adam 1e-4, decay 1e-4, batch 128, 20 epochs × 235 = 4,700 steps.
+    pub fn paper() -> Self {
+        Self { lr: 1e-4, decay: 1e-4, batch: 128, clip: 0.0, train_steps: 0, max_steps: 4_700, ..Self::default() }
+    }
+
+    /// Checks every field against its allowed range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        ConfigError::check_f64("lr", self.lr as f64, 1e-7, 1.0)?;
+        ConfigError::check_f64("decay", self.decay as f64, 0.0, 1.0)?;
+        ConfigError::check_f64("beta1", self.beta1 as f64, 0.0, 0.9999)?;
+        ConfigError::check_f64("beta2", self.beta2 as f64, 0.0, 0.999_999)?;
+        ConfigError::check_f64("eps", self.eps as f64, 1e-12, 1.0)?;
+        ConfigError::check_int("batch", self.batch, 1, 1024)?;
+        ConfigError::check_f64("clip", self.clip as f64, 0.0, 1e6)?;
+        ConfigError::check_int("train_steps", self.train_steps, 0, 20_000)?;
+        ConfigError::check_int("max_steps", self.max_steps as usize, 1, 10_000_000)?;
+        ConfigError::check_int("val_trials", self.val_trials, 1, 4096)?;
+        Ok(())
+    }
+}
+
+/// Buffers for one batch shape; reused across steps.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    steps: usize,
+    batch: usize,
+    hidden: usize,
+    bits: usize,
+    /// `(T + 1) · B · N`: block 0 is the zero initial state, block t+1 is H_t.
+    h: Vec<f32>,
+    /// `T · B · N`: A_t, then R_t = tanh(A_t).
+    r: Vec<f32>,
+    /// `T · B · N`: G_t, then D_t.
+    g: Vec<f32>,
+    /// `T · B · bits`: Z, then dZ.
+    z: Vec<f32>,
+}
+
+impl Workspace {
+    fn shape(&mut self, steps: usize, batch: usize, hidden: usize, bits: usize) {
+        if (self.steps, self.batch, self.hidden, self.bits) == (steps, batch, hidden, bits) {
+            return;
+        }
+        *self = Self { steps, batch, hidden, bits, ..Self::default() };
+        let bn = batch * hidden;
+        self.h = vec![0.0; (steps + 1) * bn];
+        self.r = vec![0.0; steps * bn];
+        self.g = vec![0.0; steps * bn];
+        self.z = vec![0.0; steps * batch * bits];
+    }
+
+    /// Network outputs of the last forward pass, time-major `T · B · bits`
+    /// (overwritten by `dZ` after a gradient computation).
+    pub fn outputs(&self) -> &[f32] {
+        &self.z
+    }
+
+    /// Hidden states of the last forward pass, time-major `T · B · N`.
+    pub fn hidden(&self) -> &[f32] {
+        &self.h[self.batch * self.hidden..]
+    }
+}
+
+/// Runs the batch forward, leaving H, R and Z in the workspace; returns the loss.
+pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
+    let (n, k) = (net.config.hidden, net.config.bits);
+    let (steps, b) = (batch.steps, batch.batch);
+    assert_eq!(batch.bits, k, "batch bits differ from the network's");
+    ws.shape(steps, b, n, k);
+    let bn = b * n;
+    let tb = steps * b;
+    let alpha = net.config.alpha;
+
+    // A = X W_inᵀ + b_rec, for all steps at once.
+    if net.config.rec_bias {
+        for row in ws.r.chunks_exact_mut(n) {
+            row.copy_from_slice(&net.b_rec);
+        }
+        gemm(1.0, View::rm(&batch.x, tb, k), View::rm_t(&net.w_in, n, k), 1.0, &mut ws.r);
+    } else {
+        gemm(1.0, View::rm(&batch.x, tb, k), View::rm_t(&net.w_in, n, k), 0.0, &mut ws.r);
+    }
+    // The recurrence.
+    ws.h[..bn].fill(0.0);
+    for t in 0..steps {
+        let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
+        let h_prev = &h_prev_all[t * bn..];
+        let h_t = &mut h_next_all[..bn];
+        let r_t = &mut ws.r[t * bn..(t + 1) * bn];
+        gemm(1.0, View::rm(h_prev, b, n), View::rm_t(&net.w_rec, n, n), 1.0, r_t);
+        tanh_in_place(r_t);
+        if alpha == 1.0 {
+            h_t.copy_from_slice(r_t);
+        } else {
+            for ((h, hp), r) in h_t.iter_mut().zip(h_prev).zip(r_t.iter()) {
+                *h = (1.0 - alpha) * hp + alpha * r;
+            }
+        }
+    }
+    // Z = H W_outᵀ + b_out.
+    for row in ws.z.chunks_exact_mut(k) {
+        row.copy_from_slice(&net.b_out);
+    }
+    gemm(1.0, View::rm(&ws.h[bn..], tb, n), View::rm_t(&net.w_out, k, n), 1.0, &mut ws.z);
+    // Loss.
+    let (mut sum, mut denom) = (0.0f64, 0.0f64);
+    match mask {
+        None => {
+            for (z, y) in ws.z.iter().zip(&batch.y) {
+                let d = (z - y) as f64;
+                sum += d * d;
+            }
+            denom = ws.z.len() as f64;
+        }
+        Some(m) => {
+            for ((z, y), m) in ws.z.iter().zip(&batch.y).zip(m) {
+                let d = (z - y) as f64;
+                sum += *m as f64 * d * d;
+                denom += *m as f64;
+            }
+        }
+    }
+    if denom > 0.0 {
+        (sum / denom) as f32
+    } else {
+        0.0
+    }
+}
+
+/// Loss and its exact gradient with respect to every parameter, written into `grads`
+/// (which must have the network's shapes). `mask`, when given, weights each output.
+pub fn loss_and_grad(
+    net: &Network,
+    batch: &Batch,
+    mask: Option<&[f32]>,
+    ws: &mut Workspace,
+    grads: &mut Network,
+) -> f32 {
+    let loss = forward(net, batch, mask, ws);
+    let (n, k) = (net.config.hidden, net.config.bits);
+    let (steps, b) = (batch.steps, batch.batch);
+    let (bn, tb) = (b * n, steps * b);
+    let alpha = net.config.alpha;
+
+    // dZ = 2 m (Z - Y) / Σ m, in place.
+    let denom = match mask {
+        None => ws.z.len() as f32,
+        Some(m) => m.iter().sum::<f32>().max(f32::MIN_POSITIVE),
+    };
+    let scale = 2.0 / denom;
+    match mask {
+        None => ws.z.iter_mut().zip(&batch.y).for_each(|(z, y)| *z = scale * (*z - y)),
+        Some(m) => ws.z.iter_mut().zip(&batch.y).zip(m).for_each(|((z, y), m)| *z = scale * m * (*z - y)),
+    }
+    // Readout gradients and G = dZ W_out.
+    gemm(1.0, View::rm_t(&ws.z, tb, k), View::rm(&ws.h[bn..], tb, n), 0.0, &mut grads.w_out);
+    grads.b_out.fill(0.0);
+    for row in ws.z.chunks_exact(k) {
+        for (g, d) in grads.b_out.iter_mut().zip(row) {
+            *g += d;
+        }
+    }
+    gemm(1.0, View::rm(&ws.z, tb, k), View::rm(&net.w_out, k, n), 0.0, &mut ws.g);
+    // Backward through time.
+    for t in (0..steps).rev() {
+        let (g_before, g_rest) = ws.g.split_at_mut(t * bn);
+        let g_t = &mut g_rest[..bn];
+        let r_t = &ws.r[t * bn..(t + 1) * bn];
+        if t > 0 && alpha != 1.0 {
+            let g_prev = &mut g_before[(t - 1) * bn..];
+            for (gp, g) in g_prev.iter_mut().zip(g_t.iter()) {
+                *gp += (1.0 - alpha) * g;
+            }
+        }
+        for (g, r) in g_t.iter_mut().zip(r_t) {
+            *g *= alpha * (1.0 - r * r);
+        }
+        if t > 0 {
+            let g_prev = &mut g_before[(t - 1) * bn..];
+            gemm(1.0, View::rm(g_t, b, n), View::rm(&net.w_rec, n, n), 1.0, g_prev);
+        }
+    }
+    // Parameter gradients as sums over all steps.
+    gemm(1.0, View::rm_t(&ws.g, tb, n), View::rm(&ws.h[..tb * n], tb, n), 0.0, &mut grads.w_rec);
+    gemm(1.0, View::rm_t(&ws.g, tb, n), View::rm(&batch.x, tb, k), 0.0, &mut grads.w_in);
+    grads.b_rec.fill(0.0);
+    if net.config.rec_bias {
+        for row in ws.g.chunks_exact(n) {
+            for (g, d) in grads.b_rec.iter_mut().zip(row) {
+                *g += d;
+            }
+        }
+    }
+    loss
+}
+
+/// Adam (Kingma & Ba) with bias correction:
+/// `m ← β1 m + (1-β1) g`, `v ← β2 v + (1-β2) g²`,
+/// `p ← p - lr_t · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)`, `lr_t = lr / (1 + decay (t-1))`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Adam {
+    /// First moments, one vector per parameter tensor.
+    pub m: Vec<Vec<f32>>,
+    /// Second moments.
+    pub v: Vec<Vec<f32>>,
+    /// Updates applied so far.
+    pub t: u64,
+}
+
+impl Adam {
+    /// Zero moments for `net`'s shapes.
+    pub fn new(net: &Network) -> Self {
+        let m: Vec<Vec<f32>> = net.params().iter().map(|p| vec![0.0; p.len()]).collect();
+        Self { v: m.clone(), m, t: 0 }
+    }
+
+    /// The learning rate the next update will use.
+    pub fn lr_at(&self, cfg: &TrainConfig) -> f32 {
+        cfg.lr / (1.0 + cfg.decay * self.t as f32)
+    }
+
+    /// One update of `net` by `grads` (scaled by `grad_scale`, for clipping). Tensors whose
+    /// `trainable` flag is false are left alone.
+    pub fn update(&mut self, cfg: &TrainConfig, net: &mut Network, grads: &Network, grad_scale: f32) {
+        let lr = self.lr_at(cfg);
+        self.t += 1;
+        let (b1, b2, eps) = (cfg.beta1, cfg.beta2, cfg.eps);
+        let c1 = 1.0 - (b1 as f64).powi(self.t.min(i32::MAX as u64) as i32);
+        let c2 = 1.0 - (b2 as f64).powi(self.t.min(i32::MAX as u64) as i32);
+        let (c1, c2) = (c1 as f32, c2 as f32);
+        let rec_bias = net.config.rec_bias;
+        for (idx, ((p, g), (m, v))) in net
+            .params_mut()
+            .into_iter()
+            .zip(grads.params())
+            .zip(self.m.iter_mut().zip(self.v.iter_mut()))
+            .enumerate()
+        {
+            if idx == 2 && !rec_bias {
+                continue;
+            }
+            for (((p, g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                let g = g * grad_scale;
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                let mh = *m / c1;
+                let vh = *v / c2;
+                *p -= lr * mh / (vh.sqrt() + eps);
+            }
+        }
+    }
+}
+
+/// Global L2 norm over all gradient tensors.
+pub fn global_norm(grads: &Network) -> f32 {
+    let s: f64 = grads.params().iter().flat_map(|p| p.iter()).map(|g| (*g as f64) * (*g as f64)).sum();
+    s.sqrt() as f32
+}
+
+/// What one training step reports.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepEvent {
+    /// Steps taken so far, this one included.
+    pub step: u64,
+    /// Training loss of the batch (before the update).
+    pub loss: f32,
+    /// Gradient global norm (before clipping).
+    pub grad_norm: f32,
+    /// Learning rate used.
+    pub lr: f32,
+}
+
+/// Held-out metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Mean squared error over all steps, trials and bits.
+    pub mse: f32,
+    /// Fraction of (trial, step, bit) with target ≠ 0 where sign(z) = target.
+    pub bit_accuracy: f32,
+    /// Trials evaluated.
+    pub trials: usize,
+}
+
+impl Metrics {
+    /// The lab's "solved" rule: bit accuracy ≥ 99 % and MSE ≤ 0.05.
+    pub fn solved(&self) -> bool {
+        self.bit_accuracy >= 0.99 && self.mse <= 0.05
+    }
+}
+
+/// Metrics of `net` on `batch` (uses `ws` for the forward pass).
+pub fn evaluate(net: &Network, batch: &Batch, ws: &mut Workspace) -> Metrics {
+    let mse = forward(net, batch, None, ws);
+    let (mut hit, mut total) = (0u64, 0u64);
+    for (z, y) in ws.z.iter().zip(&batch.y) {
+        if *y != 0.0 {
+            total += 1;
+            if (*z > 0.0) == (*y > 0.0) {
+                hit += 1;
+            }
+        }
+    }
+    let bit_accuracy = if total > 0 { hit as f64 / total as f64 } else { 1.0 } as f32;
+    Metrics { mse, bit_accuracy, trials: batch.batch }
+}
+
+/// Trains one network a step at a time; owns its weights, optimiser state and trial streams.
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    config: Config,
+    net: Network,
+    grads: Network,
+    adam: Adam,
+    ws: Workspace,
+    val_ws: Workspace,
+    batch: Batch,
+    val: Batch,
+    train_task: TaskConfig,
+    rng: SeedRng,
+    last_loss: Option<f32>,
+}
+
+impl Trainer {
+    /// A fresh network from `config` (seeded init), or a config error naming the field.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let net = Network::init(&config.model, config.seed);
+        Ok(Self::with_network(config, net))
+    }
+
+    /// Continues training `net` (its shapes must match `config.model`).
+    pub fn with_network(config: Config, net: Network) -> Self {
+        let mut train_task = config.task.clone();
+        if config.train.train_steps > 0 {
+            train_task.steps = config.train.train_steps.min(config.task.steps);
+        }
+        let val = validation_set(&config.task, config.seed, config.train.val_trials);
+        Self {
+            grads: Network::zeros(&net.config),
+            adam: Adam::new(&net),
+            ws: Workspace::default(),
+            val_ws: Workspace::default(),
+            batch: Batch::default(),
+            rng: SeedRng::new(config.seed, Purpose::Train),
+            val,
+            train_task,
+            net,
+            config,
+            last_loss: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current weights.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Steps taken.
+    pub fn steps_done(&self) -> u64 {
+        self.adam.t
+    }
+
+    /// The latest training loss.
+    pub fn last_loss(&self) -> Option<f32> {
+        self.last_loss
+    }
+
+    /// Changes the learning rate from the next step on, keeping everything else.
+    pub fn set_lr(&mut self, lr: f32) -> Result<(), ConfigError> {
+        ConfigError::check_f64("lr", lr as f64, 1e-7, 1.0)?;
+        self.config.train.lr = lr;
+        Ok(())
+    }
+
+    /// One step: fresh trials, loss and gradient, clipping, Adam. On a non-finite loss,
+    /// gradient or result the weights stay as they were and `Diverged` is returned.
+    pub fn step(&mut self) -> Result<StepEvent, TrainError> {
+        self.batch.fill(&self.train_task, self.config.train.batch, &mut self.rng);
+        let loss = loss_and_grad(&self.net, &self.batch, None, &mut self.ws, &mut self.grads);
+        let grad_norm = global_norm(&self.grads);
+        let step = self.adam.t + 1;
+        if !loss.is_finite() || !grad_norm.is_finite() {
+            return Err(TrainError::Diverged { step, loss });
+        }
+        let clip = self.config.train.clip;
+        let scale = if clip > 0.0 && grad_norm > clip { clip / grad_norm } else { 1.0 };
+        let lr = self.adam.lr_at(&self.config.train);
+        let before = (self.net.clone(), self.adam.clone());
+        self.adam.update(&self.config.train, &mut self.net, &self.grads, scale);
+        if !self.net.is_finite() {
+            (self.net, self.adam) = before;
+            return Err(TrainError::Diverged { step, loss });
+        }
+        self.last_loss = Some(loss);
+        Ok(StepEvent { step, loss, grad_norm, lr })
+    }
+
+    /// Metrics on the held-out trials (fixed per seed, full-length).
+    pub fn evaluate(&mut self) -> Metrics {
+        evaluate(&self.net, &self.val, &mut self.val_ws)
+    }
+
+    /// The held-out trials.
+    pub fn validation(&self) -> &Batch {
+        &self.val
+    }
+}
+
+/// The held-out set for a seed: `trials` full-length trials from the `Validation` stream.
+pub fn validation_set(task: &TaskConfig, seed: u64, trials: usize) -> Batch {
+    Batch::generate(task, trials, &mut SeedRng::new(seed, Purpose::Validation))
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what Flip-Flop Lab needs on a fresh Debian 12 machine with rustup, node and npm.
+# Idempotent: every step checks whether its tool is already there at the pinned version.
+# Versions and traps: see ../shared/TOOLCHAIN.md (kept in sync with Cargo.toml and Trunk.toml).
+set -euo pipefail
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130   # must equal Cargo.toml's wasm-bindgen pin and Trunk.toml [tools]
+
+cd "$(dirname "$0")/.."
+log() { printf '[setup] %s\n' "$*" >&2; }
+SUDO=""
+[ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo
+
+# 1. Rust target for the browser.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. Debian Chromium + chromedriver for the browser tests (never Debian's binaryen: trap 1).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  log "installing chromium and chromium-driver from Debian"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+
+# 3. trunk at the pinned version.
+if ! command -v trunk >/dev/null 2>&1 || ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+  log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# 4. wasm-bindgen-cli at exactly the crate's version (Trunk otherwise tries to download it).
+if ! command -v wasm-bindgen >/dev/null 2>&1 || ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
+  cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
+    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# 5. Node packages: playwright-core (tests) and binaryen 132 (wasm-opt), from package-lock.json.
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
+
+# 6. Crates, so that builds can run offline.
+if [ -f Cargo.lock ]; then
+  cargo fetch --locked >/dev/null 2>&1 || cargo fetch
+fi
+log "toolchain ready"
