@@ -55,13 +55,19 @@ impl Config {
             Preset::Default => Config {
                 seed: 1,
                 task: TaskConfig::default(),
-                model: ModelConfig { hidden: 128, ..ModelConfig::default() },
+                model: ModelConfig {
+                    hidden: 128,
+                    ..ModelConfig::default()
+                },
                 train: TrainConfig::default(),
             },
             Preset::Paper => Config {
                 seed: 1,
                 task: TaskConfig::default(),
-                model: ModelConfig { hidden: 400, ..ModelConfig::default() },
+                model: ModelConfig {
+                    hidden: 400,
+                    ..ModelConfig::default()
+                },
                 train: TrainConfig::paper(),
             },
         }

@@ -17,7 +17,11 @@ impl ConfigError {
     /// Integer check against `lo..=hi`.
     pub fn check_int(field: &'static str, v: usize, lo: usize, hi: usize) -> Result<(), Self> {
         if v < lo || v > hi {
-            return Err(Self { field, value: v.to_string(), allowed: format!("{lo}..={hi}") });
+            return Err(Self {
+                field,
+                value: v.to_string(),
+                allowed: format!("{lo}..={hi}"),
+            });
         }
         Ok(())
     }
@@ -25,7 +29,11 @@ impl ConfigError {
     /// Float check against `[lo, hi]` (NaN and infinities are always out of range).
     pub fn check_f64(field: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), Self> {
         if !v.is_finite() || v < lo || v > hi {
-            return Err(Self { field, value: format!("{v}"), allowed: format!("{lo} to {hi}") });
+            return Err(Self {
+                field,
+                value: format!("{v}"),
+                allowed: format!("{lo} to {hi}"),
+            });
         }
         Ok(())
     }
@@ -33,7 +41,11 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} = {} is out of range (allowed: {})", self.field, self.value, self.allowed)
+        write!(
+            f,
+            "{} = {} is out of range (allowed: {})",
+            self.field, self.value, self.allowed
+        )
     }
 }
 

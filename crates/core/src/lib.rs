@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod math;
 pub mod model;
+pub mod netfile;
 pub mod rng;
 pub mod task;
 pub mod train;

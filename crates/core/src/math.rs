@@ -17,15 +17,19 @@ pub fn tanh(x: f32) -> f32 {
     let ax = x.abs();
     let ax = if ax > 9.0 { 9.0 } else { ax };
     let y = -2.0 * ax;
-    let k = (y * LOG2E + ROUND) - ROUND;
+    let kr = y * LOG2E + ROUND;
+    let k = kr - ROUND;
+    // k is an integer in [-26, 0]; its value sits in the low mantissa bits of kr.
+    let ki = kr.to_bits() as i32 - ROUND.to_bits() as i32;
     let r = (y - k * LN2_HI) - k * LN2_LO;
     let p = 1.0
         + r * (0.5
-            + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0))))));
-    let s = f32::from_bits((((k as i32) + 127) as u32) << 23);
+            + r * (1.0 / 6.0
+                + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0))))));
+    let s = f32::from_bits(((ki + 127) as u32) << 23);
     let em1 = s * (r * p) + (s - 1.0);
     let t = -em1 / (2.0 + em1);
-    t.copysign(x)
+    f32::from_bits(t.to_bits() | (x.to_bits() & 0x8000_0000))
 }
 
 /// `dst[i] = tanh(src[i])`.
@@ -62,14 +66,28 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     /// Row-major `rows × cols`.
     pub fn rm(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self { data, rows, cols, rs: cols, cs: 1 }
+        Self {
+            data,
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
     }
     /// The transpose of a row-major `rows × cols` matrix (so this view is `cols × rows`).
     pub fn rm_t(data: &'a [f32], rows: usize, cols: usize) -> Self {
-        Self { data, rows: cols, cols: rows, rs: 1, cs: cols }
+        Self {
+            data,
+            rows: cols,
+            cols: rows,
+            rs: 1,
+            cs: cols,
+        }
     }
     fn fits(&self) -> bool {
-        self.rows == 0 || self.cols == 0 || (self.rows - 1) * self.rs + (self.cols - 1) * self.cs < self.data.len()
+        self.rows == 0
+            || self.cols == 0
+            || (self.rows - 1) * self.rs + (self.cols - 1) * self.cs < self.data.len()
     }
 }
 
@@ -124,7 +142,10 @@ mod tests {
         assert!(worst <= 3.0, "worst error {worst} ulp");
         for x in [0.0f32, 1e-30, -1e-30, 1e-6, -0.3, 20.0, -20.0, f32::MAX] {
             let want = (x as f64).tanh();
-            assert!((tanh(x) as f64 - want).abs() <= 1e-7 * want.abs().max(1e-30), "{x}");
+            assert!(
+                (tanh(x) as f64 - want).abs() <= 1e-7 * want.abs().max(1e-30),
+                "{x}"
+            );
         }
         assert!(tanh(f32::NAN).is_nan());
         assert_eq!(tanh(-0.0).to_bits(), (-0.0f32).to_bits());
@@ -139,7 +160,8 @@ mod tests {
         gemm(2.0, View::rm(&a, m, k), View::rm(&b, k, n), 0.5, &mut c);
         for i in 0..m {
             for j in 0..n {
-                let want: f32 = 0.5 + 2.0 * (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
+                let want: f32 =
+                    0.5 + 2.0 * (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum::<f32>();
                 assert!((c[i * n + j] - want).abs() < 1e-5);
             }
         }

@@ -48,7 +48,14 @@ pub struct ModelConfig {
 
 impl Default for ModelConfig {
     fn default() -> Self {
-        Self { hidden: 100, bits: 3, alpha: 1.0, rec_bias: false, rec_init: RecInit::Orthogonal, rec_gain: 1.0 }
+        Self {
+            hidden: 100,
+            bits: 3,
+            alpha: 1.0,
+            rec_bias: false,
+            rec_init: RecInit::Orthogonal,
+            rec_gain: 1.0,
+        }
     }
 }
 
@@ -121,17 +128,31 @@ impl Network {
 
     /// All parameters as one flat list of slices, in a fixed order (used by the optimiser).
     pub fn params(&self) -> [&[f32]; 5] {
-        [&self.w_in, &self.w_rec, &self.b_rec, &self.w_out, &self.b_out]
+        [
+            &self.w_in,
+            &self.w_rec,
+            &self.b_rec,
+            &self.w_out,
+            &self.b_out,
+        ]
     }
 
     /// Mutable version of [`Network::params`].
     pub fn params_mut(&mut self) -> [&mut [f32]; 5] {
-        [&mut self.w_in, &mut self.w_rec, &mut self.b_rec, &mut self.w_out, &mut self.b_out]
+        [
+            &mut self.w_in,
+            &mut self.w_rec,
+            &mut self.b_rec,
+            &mut self.w_out,
+            &mut self.b_out,
+        ]
     }
 
     /// True when every weight is finite.
     pub fn is_finite(&self) -> bool {
-        self.params().iter().all(|p| p.iter().all(|v| v.is_finite()))
+        self.params()
+            .iter()
+            .all(|p| p.iter().all(|v| v.is_finite()))
     }
 
     /// One step of the dynamics for a single state: `h <- (1-a) h + a tanh(W_rec h + W_in x + b)`.
@@ -186,7 +207,9 @@ impl Network {
 
 fn glorot(len: usize, fan_in: usize, fan_out: usize, rng: &mut SeedRng) -> Vec<f32> {
     let limit = (6.0 / (fan_in + fan_out) as f64).sqrt();
-    (0..len).map(|_| rng.uniform(-limit, limit) as f32).collect()
+    (0..len)
+        .map(|_| rng.uniform(-limit, limit) as f32)
+        .collect()
 }
 
 /// `gain` times a random orthogonal N × N matrix: Gram–Schmidt (modified, twice for accuracy)
@@ -221,13 +244,18 @@ mod tests {
 
     #[test]
     fn orthogonal_init_is_orthogonal() {
-        let cfg = ModelConfig { hidden: 64, ..ModelConfig::default() };
+        let cfg = ModelConfig {
+            hidden: 64,
+            ..ModelConfig::default()
+        };
         let net = Network::init(&cfg, 1);
         let n = 64;
         let w = &net.w_rec;
         for i in 0..n {
             for j in 0..n {
-                let d: f64 = (0..n).map(|k| w[i * n + k] as f64 * w[j * n + k] as f64).sum();
+                let d: f64 = (0..n)
+                    .map(|k| w[i * n + k] as f64 * w[j * n + k] as f64)
+                    .sum();
                 let want = if i == j { 1.0 } else { 0.0 };
                 assert!((d - want).abs() < 1e-5, "({i},{j}) = {d}");
             }
@@ -243,7 +271,10 @@ mod tests {
 
     #[test]
     fn paper_parameter_count() {
-        let cfg = ModelConfig { hidden: 400, ..ModelConfig::default() };
+        let cfg = ModelConfig {
+            hidden: 400,
+            ..ModelConfig::default()
+        };
         assert_eq!(cfg.n_params(), 162_403);
     }
 

@@ -36,7 +36,10 @@ impl SeedRng {
         key[..8].copy_from_slice(&seed.to_le_bytes());
         key[8..16].copy_from_slice(&(purpose as u64).to_le_bytes());
         key[16..24].copy_from_slice(b"flipflop");
-        Self { inner: ChaCha8Rng::from_seed(key), spare_normal: None }
+        Self {
+            inner: ChaCha8Rng::from_seed(key),
+            spare_normal: None,
+        }
     }
 
     /// A raw 32-bit word.

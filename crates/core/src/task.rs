@@ -69,7 +69,12 @@ impl TaskConfig {
         ConfigError::check_int("delay", self.delay, 0, 1_000)?;
         ConfigError::check_f64("noise_sd", self.noise_sd as f64, 0.0, 2.0)?;
         ConfigError::check_int("first_onset_min", self.first_onset_min, 0, 10_000)?;
-        ConfigError::check_int("first_onset_max", self.first_onset_max, self.first_onset_min, 10_000)?;
+        ConfigError::check_int(
+            "first_onset_max",
+            self.first_onset_max,
+            self.first_onset_min,
+            10_000,
+        )?;
         ConfigError::check_int("second_gap", self.second_gap, 1, 10_000)?;
         ConfigError::check_int("third_gap", self.third_gap, 1, 10_000)?;
         ConfigError::check_int("jitter", self.jitter, 1, 10_000)?;
@@ -141,10 +146,31 @@ pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
         let o2 = f + cfg.second_gap + a;
         let o3 = o2 + cfg.third_gap + b;
         if first_present {
-            tr.add_pulse(bit, Pulse { onset: f, sign: s1 }, cfg.pulse_width, cfg.delay);
+            tr.add_pulse(
+                bit,
+                Pulse { onset: f, sign: s1 },
+                cfg.pulse_width,
+                cfg.delay,
+            );
         }
-        tr.add_pulse(bit, Pulse { onset: o2, sign: s2 }, cfg.pulse_width, cfg.delay);
-        tr.add_pulse(bit, Pulse { onset: o3, sign: s3 }, cfg.pulse_width, cfg.delay);
+        tr.add_pulse(
+            bit,
+            Pulse {
+                onset: o2,
+                sign: s2,
+            },
+            cfg.pulse_width,
+            cfg.delay,
+        );
+        tr.add_pulse(
+            bit,
+            Pulse {
+                onset: o3,
+                sign: s3,
+            },
+            cfg.pulse_width,
+            cfg.delay,
+        );
     }
     if cfg.noise_sd > 0.0 {
         for v in tr.x.iter_mut() {
@@ -241,7 +267,9 @@ pub const CUBE_FIRST_ONSET: usize = 30;
 /// The binary counter value at pulse `k`: channel `j` is +1 iff bit `j` of `k mod 2^bits` is set,
 /// so channel 0 flips at every pulse, channel 1 every second pulse, and so on.
 pub fn state_signs(state: u32, bits: usize) -> Vec<f32> {
-    (0..bits).map(|j| if (state >> j) & 1 == 1 { 1.0 } else { -1.0 }).collect()
+    (0..bits)
+        .map(|j| if (state >> j) & 1 == 1 { 1.0 } else { -1.0 })
+        .collect()
 }
 
 /// Human-readable name of a memory state, e.g. `"+1 -1 +1"` (channel 0 first).
@@ -263,7 +291,10 @@ pub fn cube_set(cfg: &TaskConfig) -> CubeSet {
     for k in 0..n_pulses {
         let signs = state_signs((k % (1 << cfg.bits)) as u32, cfg.bits);
         for (bit, s) in signs.into_iter().enumerate() {
-            let p = Pulse { onset: CUBE_FIRST_ONSET + k * period, sign: s };
+            let p = Pulse {
+                onset: CUBE_FIRST_ONSET + k * period,
+                sign: s,
+            };
             tr.add_pulse(bit, p, cfg.pulse_width, cfg.delay);
         }
     }
@@ -271,7 +302,11 @@ pub fn cube_set(cfg: &TaskConfig) -> CubeSet {
         .map(|t| {
             let row = &tr.y[t * cfg.bits..(t + 1) * cfg.bits];
             if row.iter().all(|v| *v != 0.0) {
-                Some(row.iter().enumerate().fold(0u32, |s, (j, v)| if *v > 0.0 { s | (1 << j) } else { s }))
+                Some(
+                    row.iter()
+                        .enumerate()
+                        .fold(0u32, |s, (j, v)| if *v > 0.0 { s | (1 << j) } else { s }),
+                )
             } else {
                 None
             }
@@ -302,7 +337,10 @@ mod tests {
 
     #[test]
     fn trial_invariants_over_many_seeds() {
-        let cfg = TaskConfig { noise_sd: 0.0, ..TaskConfig::default() };
+        let cfg = TaskConfig {
+            noise_sd: 0.0,
+            ..TaskConfig::default()
+        };
         for seed in 0..300 {
             let mut rng = SeedRng::new(seed, Purpose::Train);
             let tr = trial(&cfg, &mut rng);
@@ -360,7 +398,10 @@ mod tests {
     #[test]
     fn noise_statistics() {
         let cfg = TaskConfig::default();
-        let clean = TaskConfig { noise_sd: 0.0, ..cfg.clone() };
+        let clean = TaskConfig {
+            noise_sd: 0.0,
+            ..cfg.clone()
+        };
         let mut resid = Vec::new();
         for seed in 0..50 {
             let a = trial(&cfg, &mut SeedRng::new(seed, Purpose::Train));
@@ -387,7 +428,11 @@ mod tests {
 
     #[test]
     fn batch_layout_round_trips() {
-        let cfg = TaskConfig { bits: 2, steps: 50, ..TaskConfig::default() };
+        let cfg = TaskConfig {
+            bits: 2,
+            steps: 50,
+            ..TaskConfig::default()
+        };
         let mut rng = SeedRng::new(1, Purpose::Train);
         let trials: Vec<Trial> = (0..4).map(|_| trial(&cfg, &mut rng)).collect();
         let mut b = Batch::default();
@@ -402,9 +447,15 @@ mod tests {
     #[test]
     fn cube_set_visits_every_state_twice_in_counting_order() {
         for bits in 1..=4 {
-            let cfg = TaskConfig { bits, ..TaskConfig::default() };
+            let cfg = TaskConfig {
+                bits,
+                ..TaskConfig::default()
+            };
             let cube = cube_set(&cfg);
-            assert!(cube.trial.x.iter().all(|v| *v == 0.0 || v.abs() == 1.0), "no noise");
+            assert!(
+                cube.trial.x.iter().all(|v| *v == 0.0 || v.abs() == 1.0),
+                "no noise"
+            );
             // sequence of distinct consecutive states
             let mut seq: Vec<u32> = Vec::new();
             for s in cube.state.iter().flatten() {

@@ -76,7 +76,15 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// The paper's code: Adam 1e-4, decay 1e-4, batch 128, 20 epochs × 235 = 4,700 steps.
     pub fn paper() -> Self {
-        Self { lr: 1e-4, decay: 1e-4, batch: 128, clip: 0.0, train_steps: 0, max_steps: 4_700, ..Self::default() }
+        Self {
+            lr: 1e-4,
+            decay: 1e-4,
+            batch: 128,
+            clip: 0.0,
+            train_steps: 0,
+            max_steps: 4_700,
+            ..Self::default()
+        }
     }
 
     /// Checks every field against its allowed range.
@@ -110,6 +118,10 @@ pub struct Workspace {
     g: Vec<f32>,
     /// `T · B · bits`: Z, then dZ.
     z: Vec<f32>,
+    /// W_inᵀ (`bits × N`), for the input projection.
+    w_in_t: Vec<f32>,
+    /// ∂W_inᵀ accumulator (`bits × N`).
+    gw_in_t: Vec<f32>,
 }
 
 impl Workspace {
@@ -117,7 +129,13 @@ impl Workspace {
         if (self.steps, self.batch, self.hidden, self.bits) == (steps, batch, hidden, bits) {
             return;
         }
-        *self = Self { steps, batch, hidden, bits, ..Self::default() };
+        *self = Self {
+            steps,
+            batch,
+            hidden,
+            bits,
+            ..Self::default()
+        };
         let bn = batch * hidden;
         self.h = vec![0.0; (steps + 1) * bn];
         self.r = vec![0.0; steps * bn];
@@ -137,6 +155,38 @@ impl Workspace {
     }
 }
 
+/// `out[r, :] = bias + Σ_j x[r, j] · w_t[j, :]` for one block of rows (`w_t` is `k × N`).
+#[inline]
+fn project_inputs(out: &mut [f32], x: &[f32], w_t: &[f32], bias: &[f32], n: usize, k: usize) {
+    for (row, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
+        row.copy_from_slice(bias);
+        for (j, xj) in xr.iter().enumerate() {
+            let w = &w_t[j * n..(j + 1) * n];
+            for (o, wv) in row.iter_mut().zip(w) {
+                *o += xj * wv;
+            }
+        }
+    }
+}
+
+/// Dot product with eight independent accumulators (vectorises; fixed summation order).
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ac, ar) = a.split_at(a.len() / 8 * 8);
+    let (bc, br) = b.split_at(ac.len());
+    for (x, y) in ac.chunks_exact(8).zip(bc.chunks_exact(8)) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (x, y) in ar.iter().zip(br) {
+        s += x * y;
+    }
+    s
+}
+
 /// Runs the batch forward, leaving H, R and Z in the workspace; returns the loss.
 pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
     let (n, k) = (net.config.hidden, net.config.bits);
@@ -144,26 +194,27 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
     assert_eq!(batch.bits, k, "batch bits differ from the network's");
     ws.shape(steps, b, n, k);
     let bn = b * n;
-    let tb = steps * b;
     let alpha = net.config.alpha;
+    transpose_into(&mut ws.w_in_t, &net.w_in, n, k);
 
-    // A = X W_inᵀ + b_rec, for all steps at once.
-    if net.config.rec_bias {
-        for row in ws.r.chunks_exact_mut(n) {
-            row.copy_from_slice(&net.b_rec);
-        }
-        gemm(1.0, View::rm(&batch.x, tb, k), View::rm_t(&net.w_in, n, k), 1.0, &mut ws.r);
-    } else {
-        gemm(1.0, View::rm(&batch.x, tb, k), View::rm_t(&net.w_in, n, k), 0.0, &mut ws.r);
-    }
-    // The recurrence.
     ws.h[..bn].fill(0.0);
     for t in 0..steps {
         let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
         let h_prev = &h_prev_all[t * bn..];
         let h_t = &mut h_next_all[..bn];
         let r_t = &mut ws.r[t * bn..(t + 1) * bn];
-        gemm(1.0, View::rm(h_prev, b, n), View::rm_t(&net.w_rec, n, n), 1.0, r_t);
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
+        // A_t = b_rec + X_t W_inᵀ + H_{t-1} W_recᵀ
+        project_inputs(r_t, x_t, &ws.w_in_t, &net.b_rec, n, k);
+        if t > 0 {
+            gemm(
+                1.0,
+                View::rm(h_prev, b, n),
+                View::rm_t(&net.w_rec, n, n),
+                1.0,
+                r_t,
+            );
+        }
         tanh_in_place(r_t);
         if alpha == 1.0 {
             h_t.copy_from_slice(r_t);
@@ -172,12 +223,14 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
                 *h = (1.0 - alpha) * hp + alpha * r;
             }
         }
+        // Z_t = H_t W_outᵀ + b_out
+        let z_t = &mut ws.z[t * b * k..(t + 1) * b * k];
+        for (zr, hr) in z_t.chunks_exact_mut(k).zip(h_t.chunks_exact(n)) {
+            for (o, z) in zr.iter_mut().enumerate() {
+                *z = net.b_out[o] + dot(hr, &net.w_out[o * n..(o + 1) * n]);
+            }
+        }
     }
-    // Z = H W_outᵀ + b_out.
-    for row in ws.z.chunks_exact_mut(k) {
-        row.copy_from_slice(&net.b_out);
-    }
-    gemm(1.0, View::rm(&ws.h[bn..], tb, n), View::rm_t(&net.w_out, k, n), 1.0, &mut ws.z);
     // Loss.
     let (mut sum, mut denom) = (0.0f64, 0.0f64);
     match mask {
@@ -203,6 +256,15 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
     }
 }
 
+fn transpose_into(dst: &mut Vec<f32>, src: &[f32], rows: usize, cols: usize) {
+    dst.resize(rows * cols, 0.0);
+    for i in 0..rows {
+        for j in 0..cols {
+            dst[j * rows + i] = src[i * cols + j];
+        }
+    }
+}
+
 /// Loss and its exact gradient with respect to every parameter, written into `grads`
 /// (which must have the network's shapes). `mask`, when given, weights each output.
 pub fn loss_and_grad(
@@ -225,49 +287,106 @@ pub fn loss_and_grad(
     };
     let scale = 2.0 / denom;
     match mask {
-        None => ws.z.iter_mut().zip(&batch.y).for_each(|(z, y)| *z = scale * (*z - y)),
-        Some(m) => ws.z.iter_mut().zip(&batch.y).zip(m).for_each(|((z, y), m)| *z = scale * m * (*z - y)),
-    }
-    // Readout gradients and G = dZ W_out.
-    gemm(1.0, View::rm_t(&ws.z, tb, k), View::rm(&ws.h[bn..], tb, n), 0.0, &mut grads.w_out);
-    grads.b_out.fill(0.0);
-    for row in ws.z.chunks_exact(k) {
-        for (g, d) in grads.b_out.iter_mut().zip(row) {
-            *g += d;
+        None => {
+            ws.z.iter_mut()
+                .zip(&batch.y)
+                .for_each(|(z, y)| *z = scale * (*z - y))
+        }
+        Some(m) => {
+            ws.z.iter_mut()
+                .zip(&batch.y)
+                .zip(m)
+                .for_each(|((z, y), m)| *z = scale * m * (*z - y))
         }
     }
-    gemm(1.0, View::rm(&ws.z, tb, k), View::rm(&net.w_out, k, n), 0.0, &mut ws.g);
-    // Backward through time.
+    grads.w_out.fill(0.0);
+    grads.b_out.fill(0.0);
+    ws.gw_in_t.clear();
+    ws.gw_in_t.resize(k * n, 0.0);
+    grads.b_rec.fill(0.0);
+    // Backward through time. On entry to step t, g_t holds the carry from step t+1.
     for t in (0..steps).rev() {
         let (g_before, g_rest) = ws.g.split_at_mut(t * bn);
         let g_t = &mut g_rest[..bn];
         let r_t = &ws.r[t * bn..(t + 1) * bn];
+        let h_t = &ws.h[(t + 1) * bn..(t + 2) * bn];
+        let dz_t = &ws.z[t * b * k..(t + 1) * b * k];
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
+        if t + 1 == steps {
+            g_t.fill(0.0);
+        }
+        // Readout: G_t += dZ_t W_out; ∂W_out += dZ_tᵀ H_t; ∂b_out += Σ dZ_t.
+        for (gr, (dzr, hr)) in g_t
+            .chunks_exact_mut(n)
+            .zip(dz_t.chunks_exact(k).zip(h_t.chunks_exact(n)))
+        {
+            for (o, dz) in dzr.iter().enumerate() {
+                let w = &net.w_out[o * n..(o + 1) * n];
+                for (g, wv) in gr.iter_mut().zip(w) {
+                    *g += dz * wv;
+                }
+                let gw = &mut grads.w_out[o * n..(o + 1) * n];
+                for (gwv, hv) in gw.iter_mut().zip(hr) {
+                    *gwv += dz * hv;
+                }
+                grads.b_out[o] += dz;
+            }
+        }
         if t > 0 && alpha != 1.0 {
             let g_prev = &mut g_before[(t - 1) * bn..];
             for (gp, g) in g_prev.iter_mut().zip(g_t.iter()) {
-                *gp += (1.0 - alpha) * g;
+                *gp = (1.0 - alpha) * g;
             }
         }
+        // D_t = α G_t ⊙ (1 - R_t²)
         for (g, r) in g_t.iter_mut().zip(r_t) {
             *g *= alpha * (1.0 - r * r);
         }
-        if t > 0 {
-            let g_prev = &mut g_before[(t - 1) * bn..];
-            gemm(1.0, View::rm(g_t, b, n), View::rm(&net.w_rec, n, n), 1.0, g_prev);
-        }
-    }
-    // Parameter gradients as sums over all steps.
-    gemm(1.0, View::rm_t(&ws.g, tb, n), View::rm(&ws.h[..tb * n], tb, n), 0.0, &mut grads.w_rec);
-    gemm(1.0, View::rm_t(&ws.g, tb, n), View::rm(&batch.x, tb, k), 0.0, &mut grads.w_in);
-    grads.b_rec.fill(0.0);
-    if net.config.rec_bias {
-        for row in ws.g.chunks_exact(n) {
-            for (g, d) in grads.b_rec.iter_mut().zip(row) {
-                *g += d;
+        // ∂W_in += D_tᵀ X_t (accumulated transposed), ∂b_rec += Σ D_t
+        for (dr, xr) in g_t.chunks_exact(n).zip(x_t.chunks_exact(k)) {
+            for (j, xj) in xr.iter().enumerate() {
+                let gw = &mut ws.gw_in_t[j * n..(j + 1) * n];
+                for (gwv, d) in gw.iter_mut().zip(dr) {
+                    *gwv += xj * d;
+                }
+            }
+            if net.config.rec_bias {
+                for (gb, d) in grads.b_rec.iter_mut().zip(dr) {
+                    *gb += d;
+                }
             }
         }
+        // G_{t-1} = (1 - α) G_t + D_t W_rec
+        if t > 0 {
+            let g_prev = &mut g_before[(t - 1) * bn..];
+            let beta = if alpha != 1.0 { 1.0 } else { 0.0 };
+            gemm(
+                1.0,
+                View::rm(g_t, b, n),
+                View::rm(&net.w_rec, n, n),
+                beta,
+                g_prev,
+            );
+        }
     }
+    // ∂W_rec = Σ_t D_tᵀ H_{t-1}: one GEMM over all steps (H_{-1} = 0).
+    gemm(
+        1.0,
+        View::rm_t(&ws.g, tb, n),
+        View::rm(&ws.h[..tb * n], tb, n),
+        0.0,
+        &mut grads.w_rec,
+    );
+    transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, k, n);
     loss
+}
+
+fn transpose_into_slice(dst: &mut [f32], src: &[f32], rows: usize, cols: usize) {
+    for i in 0..rows {
+        for j in 0..cols {
+            dst[j * rows + i] = src[i * cols + j];
+        }
+    }
 }
 
 /// Adam (Kingma & Ba) with bias correction:
@@ -287,7 +406,11 @@ impl Adam {
     /// Zero moments for `net`'s shapes.
     pub fn new(net: &Network) -> Self {
         let m: Vec<Vec<f32>> = net.params().iter().map(|p| vec![0.0; p.len()]).collect();
-        Self { v: m.clone(), m, t: 0 }
+        Self {
+            v: m.clone(),
+            m,
+            t: 0,
+        }
     }
 
     /// The learning rate the next update will use.
@@ -297,7 +420,13 @@ impl Adam {
 
     /// One update of `net` by `grads` (scaled by `grad_scale`, for clipping). Tensors whose
     /// `trainable` flag is false are left alone.
-    pub fn update(&mut self, cfg: &TrainConfig, net: &mut Network, grads: &Network, grad_scale: f32) {
+    pub fn update(
+        &mut self,
+        cfg: &TrainConfig,
+        net: &mut Network,
+        grads: &Network,
+        grad_scale: f32,
+    ) {
         let lr = self.lr_at(cfg);
         self.t += 1;
         let (b1, b2, eps) = (cfg.beta1, cfg.beta2, cfg.eps);
@@ -329,7 +458,12 @@ impl Adam {
 
 /// Global L2 norm over all gradient tensors.
 pub fn global_norm(grads: &Network) -> f32 {
-    let s: f64 = grads.params().iter().flat_map(|p| p.iter()).map(|g| (*g as f64) * (*g as f64)).sum();
+    let s: f64 = grads
+        .params()
+        .iter()
+        .flat_map(|p| p.iter())
+        .map(|g| (*g as f64) * (*g as f64))
+        .sum();
     s.sqrt() as f32
 }
 
@@ -376,8 +510,16 @@ pub fn evaluate(net: &Network, batch: &Batch, ws: &mut Workspace) -> Metrics {
             }
         }
     }
-    let bit_accuracy = if total > 0 { hit as f64 / total as f64 } else { 1.0 } as f32;
-    Metrics { mse, bit_accuracy, trials: batch.batch }
+    let bit_accuracy = if total > 0 {
+        hit as f64 / total as f64
+    } else {
+        1.0
+    } as f32;
+    Metrics {
+        mse,
+        bit_accuracy,
+        trials: batch.batch,
+    }
 }
 
 /// Trains one network a step at a time; owns its weights, optimiser state and trial streams.
@@ -456,7 +598,8 @@ impl Trainer {
     /// One step: fresh trials, loss and gradient, clipping, Adam. On a non-finite loss,
     /// gradient or result the weights stay as they were and `Diverged` is returned.
     pub fn step(&mut self) -> Result<StepEvent, TrainError> {
-        self.batch.fill(&self.train_task, self.config.train.batch, &mut self.rng);
+        self.batch
+            .fill(&self.train_task, self.config.train.batch, &mut self.rng);
         let loss = loss_and_grad(&self.net, &self.batch, None, &mut self.ws, &mut self.grads);
         let grad_norm = global_norm(&self.grads);
         let step = self.adam.t + 1;
@@ -464,16 +607,26 @@ impl Trainer {
             return Err(TrainError::Diverged { step, loss });
         }
         let clip = self.config.train.clip;
-        let scale = if clip > 0.0 && grad_norm > clip { clip / grad_norm } else { 1.0 };
+        let scale = if clip > 0.0 && grad_norm > clip {
+            clip / grad_norm
+        } else {
+            1.0
+        };
         let lr = self.adam.lr_at(&self.config.train);
         let before = (self.net.clone(), self.adam.clone());
-        self.adam.update(&self.config.train, &mut self.net, &self.grads, scale);
+        self.adam
+            .update(&self.config.train, &mut self.net, &self.grads, scale);
         if !self.net.is_finite() {
             (self.net, self.adam) = before;
             return Err(TrainError::Diverged { step, loss });
         }
         self.last_loss = Some(loss);
-        Ok(StepEvent { step, loss, grad_norm, lr })
+        Ok(StepEvent {
+            step,
+            loss,
+            grad_norm,
+            lr,
+        })
     }
 
     /// Metrics on the held-out trials (fixed per seed, full-length).

@@ -1,0 +1,538 @@
+//! The network file (NET): a versioned, self-describing binary holding the full root
+//! [`Config`] (seed included), the steps trained and the weights. Pure bytes in and out; the
+//! caller does the I/O.
+//!
+//! Layout (all integers little-endian):
+//!
+//! ```text
+//! offset  size  field
+//!      0     8  magic  b"FFLABNET"
+//!      8     4  format version (u32, currently 1)
+//!     12     4  L = length of the config JSON in bytes (u32, ≤ MAX_CONFIG_BYTES)
+//!     16     8  steps trained (u64)
+//!     24     8  W = number of weights (u64, ≤ MAX_WEIGHTS)
+//!     32     L  the root Config as UTF-8 JSON (its `model` is the network's architecture)
+//!   32+L   4·W  weights as f32 LE, in order W_in (N×bits), W_rec (N×N), b_rec (N),
+//!               W_out (bits×N), b_out (bits), each row-major
+//! 32+L+4W    4  CRC-32 (IEEE, as zlib's crc32) of every byte before it
+//! ```
+//!
+//! `b_rec` is always stored (zeros when the model has no recurrent bias), so
+//! `W = N·bits + N² + N + bits·N + bits`.
+//!
+//! Decoding never trusts a size before checking it: the header's sizes are bounded, the total
+//! length must match them exactly, the checksum must match, and the config must validate
+//! (N ≤ 1024, bits ≤ 8) and agree with W before any weight buffer is allocated.
+
+use crate::config::Config;
+use crate::error::ConfigError;
+use crate::model::{ModelConfig, Network, MAX_HIDDEN};
+use crate::task::MAX_BITS;
+use std::fmt;
+
+/// The first eight bytes of every NET file.
+pub const MAGIC: [u8; 8] = *b"FFLABNET";
+/// The format version this code writes; it reads versions `1..=VERSION`.
+pub const VERSION: u32 = 1;
+/// Largest config JSON accepted.
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+/// Largest weight count accepted: the largest allowed network (N = 1024, 8 bits).
+pub const MAX_WEIGHTS: usize = stored_weights(MAX_HIDDEN, MAX_BITS);
+/// Bytes before the config JSON.
+pub const HEADER_BYTES: usize = 32;
+/// Bytes of the trailing checksum.
+pub const CHECKSUM_BYTES: usize = 4;
+/// No valid NET file is larger than this; callers may refuse to read bigger files.
+pub const MAX_FILE_BYTES: usize =
+    HEADER_BYTES + MAX_CONFIG_BYTES + 4 * MAX_WEIGHTS + CHECKSUM_BYTES;
+
+/// Weights stored for `hidden` units and `bits` bits: `N·k + N² + N + k·N + k`.
+pub const fn stored_weights(hidden: usize, bits: usize) -> usize {
+    hidden * bits + hidden * hidden + hidden + bits * hidden + bits
+}
+
+/// A decoded network file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetFile {
+    /// The root configuration (task, model, training, seed); `config.model == network.config`.
+    pub config: Config,
+    /// The weights.
+    pub network: Network,
+    /// Optimiser steps the weights have been trained for.
+    pub steps: u64,
+}
+
+/// Why bytes are not a usable network file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FormatError {
+    /// The file does not start with the NET magic bytes.
+    BadMagic,
+    /// Fewer bytes than the header declares.
+    Truncated {
+        /// Bytes needed.
+        expected: usize,
+        /// Bytes present.
+        found: usize,
+    },
+    /// More bytes than the header declares.
+    TrailingBytes {
+        /// Bytes expected.
+        expected: usize,
+        /// Bytes present.
+        found: usize,
+    },
+    /// Version 0 (never written) or a version newer than this program reads.
+    UnsupportedVersion {
+        /// The version in the file.
+        found: u32,
+    },
+    /// A declared size is beyond what any valid file has.
+    TooLarge {
+        /// Which size.
+        what: &'static str,
+        /// The declared value.
+        value: u64,
+        /// The largest allowed.
+        max: u64,
+    },
+    /// The stored CRC-32 does not match the content.
+    Checksum {
+        /// Stored in the file.
+        stored: u32,
+        /// Computed from the content.
+        computed: u32,
+    },
+    /// The config is not valid UTF-8 JSON of a [`Config`].
+    ConfigJson(String),
+    /// The config parses but a value is out of range.
+    Config(ConfigError),
+    /// The weight count does not match the config's shapes.
+    Shape {
+        /// Weights the config implies.
+        expected: usize,
+        /// Weights in the file.
+        found: usize,
+    },
+    /// A weight is NaN or infinite.
+    NonFinite {
+        /// The tensor, e.g. `"W_rec"`.
+        tensor: &'static str,
+        /// Index within it (row-major).
+        index: usize,
+    },
+    /// `b_rec` is non-zero although the model has no recurrent bias.
+    UnusedBias,
+}
+
+impl fmt::Display for FormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use FormatError::*;
+        match self {
+            BadMagic => write!(f, "not a Flip-Flop Lab network file (wrong magic bytes)"),
+            Truncated { expected, found } => {
+                write!(f, "network file is truncated: {found} bytes, expected {expected}")
+            }
+            TrailingBytes { expected, found } => {
+                write!(f, "network file has trailing data: {found} bytes, expected {expected}")
+            }
+            UnsupportedVersion { found } if *found > VERSION => write!(
+                f,
+                "network file format version {found} is newer than this program reads \
+                 (1..={VERSION}); update Flip-Flop Lab"
+            ),
+            UnsupportedVersion { found } => {
+                write!(f, "network file format version {found} is invalid (supported: 1..={VERSION})")
+            }
+            TooLarge { what, value, max } => {
+                write!(f, "network file declares {what} = {value}, more than the maximum {max}")
+            }
+            Checksum { stored, computed } => write!(
+                f,
+                "network file is corrupted: checksum {computed:08x} does not match the stored {stored:08x}"
+            ),
+            ConfigJson(e) => write!(f, "network file has an unreadable config: {e}"),
+            Config(e) => write!(f, "network file has an invalid config: {e}"),
+            Shape { expected, found } => write!(
+                f,
+                "network file holds {found} weights but its config implies {expected}"
+            ),
+            NonFinite { tensor, index } => {
+                write!(f, "network file has a NaN or infinite weight: {tensor}[{index}]")
+            }
+            UnusedBias => write!(f, "network file has a non-zero b_rec but model.rec_bias is false"),
+        }
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Encodes a network file. The config stored is `config` with its `model` replaced by
+/// `net.config`, so the file always describes the weights it holds.
+pub fn encode(config: &Config, net: &Network, steps: u64) -> Vec<u8> {
+    let mut config = config.clone();
+    config.model = net.config.clone();
+    // Serialising plain data (no maps with non-string keys) cannot fail.
+    let json = serde_json::to_vec(&config).unwrap_or_default();
+    let n_weights: usize = net.params().iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(HEADER_BYTES + json.len() + 4 * n_weights + CHECKSUM_BYTES);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    out.extend_from_slice(&steps.to_le_bytes());
+    out.extend_from_slice(&(n_weights as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    for p in net.params() {
+        for w in p {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(a)
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// Decodes and checks a network file (see the module docs for every check).
+pub fn decode(bytes: &[u8]) -> Result<NetFile, FormatError> {
+    let found = bytes.len();
+    // Magic first (a short prefix of the magic is a truncated file, anything else is not ours).
+    let m = found.min(MAGIC.len());
+    if bytes[..m] != MAGIC[..m] {
+        return Err(FormatError::BadMagic);
+    }
+    if found < HEADER_BYTES + CHECKSUM_BYTES {
+        return Err(FormatError::Truncated {
+            expected: HEADER_BYTES + CHECKSUM_BYTES,
+            found,
+        });
+    }
+    let version = u32_at(bytes, 8);
+    if version == 0 || version > VERSION {
+        return Err(FormatError::UnsupportedVersion { found: version });
+    }
+    let json_len = u32_at(bytes, 12) as usize;
+    let steps = u64_at(bytes, 16);
+    let n_weights = u64_at(bytes, 24);
+    if json_len > MAX_CONFIG_BYTES {
+        return Err(FormatError::TooLarge {
+            what: "config length",
+            value: json_len as u64,
+            max: MAX_CONFIG_BYTES as u64,
+        });
+    }
+    if n_weights > MAX_WEIGHTS as u64 {
+        return Err(FormatError::TooLarge {
+            what: "weight count",
+            value: n_weights,
+            max: MAX_WEIGHTS as u64,
+        });
+    }
+    let n_weights = n_weights as usize; // ≤ MAX_WEIGHTS, so it fits and the sum below cannot overflow
+    let expected = HEADER_BYTES + json_len + 4 * n_weights + CHECKSUM_BYTES;
+    if found < expected {
+        return Err(FormatError::Truncated { expected, found });
+    }
+    if found > expected {
+        return Err(FormatError::TrailingBytes { expected, found });
+    }
+    let body = expected - CHECKSUM_BYTES;
+    let stored = u32_at(bytes, body);
+    let computed = crc32fast::hash(&bytes[..body]);
+    if stored != computed {
+        return Err(FormatError::Checksum { stored, computed });
+    }
+    let json = &bytes[HEADER_BYTES..HEADER_BYTES + json_len];
+    let config: Config =
+        serde_json::from_slice(json).map_err(|e| FormatError::ConfigJson(e.to_string()))?;
+    config.validate().map_err(FormatError::Config)?;
+    let (n, k) = (config.model.hidden, config.model.bits);
+    let want = stored_weights(n, k);
+    if want != n_weights {
+        return Err(FormatError::Shape {
+            expected: want,
+            found: n_weights,
+        });
+    }
+    let network = read_weights(&config.model, &bytes[HEADER_BYTES + json_len..body])?;
+    Ok(NetFile {
+        config,
+        network,
+        steps,
+    })
+}
+
+/// Reads the weights (exactly `stored_weights(N, bits)` f32s, checked by the caller).
+fn read_weights(model: &ModelConfig, raw: &[u8]) -> Result<Network, FormatError> {
+    const NAMES: [&str; 5] = ["W_in", "W_rec", "b_rec", "W_out", "b_out"];
+    let mut net = Network::zeros(model);
+    let mut words = raw
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+    for (name, p) in NAMES.iter().zip(net.params_mut()) {
+        for (index, (dst, w)) in p.iter_mut().zip(&mut words).enumerate() {
+            if !w.is_finite() {
+                return Err(FormatError::NonFinite {
+                    tensor: name,
+                    index,
+                });
+            }
+            *dst = w;
+        }
+    }
+    if !model.rec_bias && net.b_rec.iter().any(|b| *b != 0.0) {
+        return Err(FormatError::UnusedBias);
+    }
+    Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> (Config, Network) {
+        let mut cfg = Config::default();
+        cfg.seed = 42;
+        cfg.model.hidden = 7;
+        cfg.set_bits(2);
+        cfg.model.rec_bias = true;
+        cfg.model.alpha = 0.3;
+        let mut net = Network::init(&cfg.model, cfg.seed);
+        net.b_rec
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = i as f32 * 0.25 - 0.5);
+        net.b_out = vec![0.125, -3.5e-7];
+        (cfg, net)
+    }
+
+    /// Rewrites the checksum after a deliberate edit, so later checks are reached.
+    fn reseal(b: &mut [u8]) {
+        let body = b.len() - 4;
+        let crc = crc32fast::hash(&b[..body]);
+        b[body..].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    #[test]
+    fn round_trip_is_exact() {
+        let (cfg, net) = sample();
+        let bytes = encode(&cfg, &net, 1234);
+        assert_eq!(&bytes[..8], b"FFLABNET");
+        assert_eq!(bytes.len(), {
+            let json = serde_json::to_vec(&cfg).unwrap().len();
+            HEADER_BYTES + json + 4 * stored_weights(7, 2) + 4
+        });
+        let f = decode(&bytes).unwrap();
+        assert_eq!(f.config, cfg);
+        assert_eq!(f.network, net);
+        assert_eq!(f.steps, 1234);
+        // Presets round-trip too (paper: N 400, default).
+        for p in [crate::Preset::Default, crate::Preset::Paper] {
+            let c = Config::preset(p);
+            let n = Network::init(&c.model, 3);
+            let f = decode(&encode(&c, &n, 0)).unwrap();
+            assert_eq!((f.config, f.network), (c, n));
+        }
+    }
+
+    #[test]
+    fn stored_config_describes_the_weights() {
+        let (mut cfg, net) = sample();
+        cfg.model.hidden = 99; // disagrees with net; the network's own architecture is stored
+        let f = decode(&encode(&cfg, &net, 0)).unwrap();
+        assert_eq!(f.config.model, net.config);
+    }
+
+    #[test]
+    fn rejections() {
+        let (cfg, net) = sample();
+        let good = encode(&cfg, &net, 5);
+        let json_len = u32_at(&good, 12) as usize;
+        let w0 = HEADER_BYTES + json_len; // first weight byte
+        type Edit = Box<dyn Fn(&mut Vec<u8>)>;
+        let cases: Vec<(&str, Edit, Box<dyn Fn(&FormatError) -> bool>)> = vec![
+            (
+                "wrong magic",
+                Box::new(|b| b[0] = b'X'),
+                Box::new(|e| *e == FormatError::BadMagic),
+            ),
+            (
+                "empty",
+                Box::new(|b| b.clear()),
+                Box::new(|e| matches!(e, FormatError::Truncated { found: 0, .. })),
+            ),
+            (
+                "magic only",
+                Box::new(|b| b.truncate(8)),
+                Box::new(|e| matches!(e, FormatError::Truncated { .. })),
+            ),
+            (
+                "truncated",
+                Box::new(|b| b.truncate(b.len() - 1)),
+                Box::new(|e| matches!(e, FormatError::Truncated { .. })),
+            ),
+            (
+                "trailing",
+                Box::new(|b| b.push(0)),
+                Box::new(|e| matches!(e, FormatError::TrailingBytes { .. })),
+            ),
+            (
+                "newer version",
+                Box::new(|b| b[8..12].copy_from_slice(&2u32.to_le_bytes())),
+                Box::new(|e| *e == FormatError::UnsupportedVersion { found: 2 }),
+            ),
+            (
+                "version 0",
+                Box::new(|b| b[8..12].copy_from_slice(&0u32.to_le_bytes())),
+                Box::new(|e| *e == FormatError::UnsupportedVersion { found: 0 }),
+            ),
+            (
+                "absurd weight count",
+                Box::new(|b| b[24..32].copy_from_slice(&u64::MAX.to_le_bytes())),
+                Box::new(|e| {
+                    matches!(
+                        e,
+                        FormatError::TooLarge {
+                            what: "weight count",
+                            ..
+                        }
+                    )
+                }),
+            ),
+            (
+                "absurd config length",
+                Box::new(|b| b[12..16].copy_from_slice(&u32::MAX.to_le_bytes())),
+                Box::new(|e| {
+                    matches!(
+                        e,
+                        FormatError::TooLarge {
+                            what: "config length",
+                            ..
+                        }
+                    )
+                }),
+            ),
+            (
+                "flipped weight bit",
+                Box::new(move |b| b[w0 + 5] ^= 0x10),
+                Box::new(|e| matches!(e, FormatError::Checksum { .. })),
+            ),
+            (
+                "NaN weight",
+                Box::new(move |b| {
+                    b[w0 + 8..w0 + 12].copy_from_slice(&f32::NAN.to_le_bytes());
+                    reseal(b);
+                }),
+                Box::new(|e| {
+                    *e == FormatError::NonFinite {
+                        tensor: "W_in",
+                        index: 2,
+                    }
+                }),
+            ),
+            (
+                "infinite bias",
+                Box::new(move |b| {
+                    let at = b.len() - 8;
+                    b[at..at + 4].copy_from_slice(&f32::INFINITY.to_le_bytes());
+                    reseal(b);
+                }),
+                Box::new(|e| {
+                    *e == FormatError::NonFinite {
+                        tensor: "b_out",
+                        index: 1,
+                    }
+                }),
+            ),
+        ];
+        for (name, edit, ok) in cases {
+            let mut b = good.clone();
+            edit(&mut b);
+            match decode(&b) {
+                Err(e) => {
+                    assert!(ok(&e), "{name}: unexpected error {e:?}");
+                    assert!(!e.to_string().is_empty());
+                }
+                Ok(_) => panic!("{name}: accepted"),
+            }
+        }
+    }
+
+    /// Builds a file by hand from a config JSON and a weight list (checksum correct).
+    fn handmade(json: &str, weights: &[f32]) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&MAGIC);
+        b.extend_from_slice(&VERSION.to_le_bytes());
+        b.extend_from_slice(&(json.len() as u32).to_le_bytes());
+        b.extend_from_slice(&0u64.to_le_bytes());
+        b.extend_from_slice(&(weights.len() as u64).to_le_bytes());
+        b.extend_from_slice(json.as_bytes());
+        weights
+            .iter()
+            .for_each(|w| b.extend_from_slice(&w.to_le_bytes()));
+        b.extend_from_slice(&[0; 4]);
+        reseal(&mut b);
+        b
+    }
+
+    #[test]
+    fn config_rejections() {
+        // Unreadable JSON.
+        let e = decode(&handmade("{not json", &[])).unwrap_err();
+        assert!(matches!(e, FormatError::ConfigJson(_)), "{e:?}");
+        // Out-of-range hidden size: rejected by validation before any weight is read.
+        let e = decode(&handmade(r#"{"model":{"hidden":100000}}"#, &[])).unwrap_err();
+        assert!(
+            matches!(&e, FormatError::Config(c) if c.field == "hidden"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("hidden"));
+        let e = decode(&handmade(r#"{"task":{"bits":9},"model":{"bits":9}}"#, &[])).unwrap_err();
+        assert!(
+            matches!(&e, FormatError::Config(c) if c.field == "bits"),
+            "{e:?}"
+        );
+        // Shapes not matching the config: N 2, 1 bit needs 2+4+2+2+1 = 11 weights.
+        let json = r#"{"task":{"bits":1},"model":{"hidden":2,"bits":1}}"#;
+        let e = decode(&handmade(json, &[0.5; 10])).unwrap_err();
+        assert_eq!(
+            e,
+            FormatError::Shape {
+                expected: 11,
+                found: 10
+            }
+        );
+        assert!(decode(&handmade(json, &[0.0; 11])).is_ok());
+        // A non-zero b_rec (indices 6, 7, after W_in 2 and W_rec 4) without rec_bias.
+        let mut w = [0.0f32; 11];
+        w[6] = 1.0;
+        assert_eq!(
+            decode(&handmade(json, &w)).unwrap_err(),
+            FormatError::UnusedBias
+        );
+    }
+
+    #[test]
+    fn messages_are_actionable() {
+        let e = FormatError::UnsupportedVersion { found: 7 };
+        assert!(e.to_string().contains("newer"), "{e}");
+        let e = FormatError::Checksum {
+            stored: 1,
+            computed: 2,
+        };
+        assert!(e.to_string().contains("corrupted"), "{e}");
+        assert!(FormatError::BadMagic
+            .to_string()
+            .contains("not a Flip-Flop Lab network file"));
+    }
+}
