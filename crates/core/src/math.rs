@@ -33,7 +33,7 @@ pub fn tanh(x: f32) -> f32 {
 }
 
 /// `dst[i] = tanh(src[i])`.
-#[inline]
+#[inline(always)]
 pub fn tanh_slice(dst: &mut [f32], src: &[f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d = tanh(*s);
@@ -41,7 +41,7 @@ pub fn tanh_slice(dst: &mut [f32], src: &[f32]) {
 }
 
 /// `v[i] = tanh(v[i])`.
-#[inline]
+#[inline(always)]
 pub fn tanh_in_place(v: &mut [f32]) {
     for d in v.iter_mut() {
         *d = tanh(*d);

@@ -94,6 +94,9 @@ impl SeedRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const GOLDEN_WORDS: [u32; 3] = [2571156207, 2785319899, 2716072307];
+    const GOLDEN_INTS: [u32; 3] = [94, 58, 49];
+    const GOLDEN_NORMAL_BITS: u64 = 4611551025998131990;
 
     #[test]
     fn same_seed_same_stream_and_purposes_differ() {
@@ -131,12 +134,16 @@ mod tests {
         assert!((var - 1.0).abs() < 0.01, "var {var}");
     }
 
-    /// Golden values: these must never change, on any platform (the wasm test checks the same).
+    /// Golden values: these must never change, on any platform (the wasm test checks the
+    /// same numbers). A change here breaks every saved recipe link.
     #[test]
     fn golden_stream() {
         let mut r = SeedRng::new(42, Purpose::Init);
-        let v: Vec<u32> = (0..3).map(|_| r.next_u32()).collect();
-        let mut r2 = SeedRng::new(42, Purpose::Init);
-        assert_eq!(v, (0..3).map(|_| r2.next_u32()).collect::<Vec<_>>());
+        let words: Vec<u32> = (0..3).map(|_| r.next_u32()).collect();
+        let ints: Vec<u32> = (0..3).map(|_| r.int_inclusive(10, 99)).collect();
+        let normal = r.normal();
+        assert_eq!(words, GOLDEN_WORDS);
+        assert_eq!(ints, GOLDEN_INTS);
+        assert_eq!(normal.to_bits(), GOLDEN_NORMAL_BITS);
     }
 }

@@ -156,7 +156,7 @@ impl Workspace {
 }
 
 /// `out[r, :] = bias + Σ_j x[r, j] · w_t[j, :]` for one block of rows (`w_t` is `k × N`).
-#[inline]
+#[inline(always)]
 fn project_inputs(out: &mut [f32], x: &[f32], w_t: &[f32], bias: &[f32], n: usize, k: usize) {
     for (row, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
         row.copy_from_slice(bias);
@@ -170,7 +170,7 @@ fn project_inputs(out: &mut [f32], x: &[f32], w_t: &[f32], bias: &[f32], n: usiz
 }
 
 /// Dot product with eight independent accumulators (vectorises; fixed summation order).
-#[inline]
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (ac, ar) = a.split_at(a.len() / 8 * 8);
@@ -187,8 +187,37 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     s
 }
 
+/// Calls `$body` (an `#[inline(always)]` function) compiled for the best instruction set this
+/// CPU has. The code is the same for every tier and Rust never fuses `a * b + c`, so all
+/// tiers give the same bits; only the vector width changes.
+macro_rules! dispatch {
+    ($body:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f,avx2,fma")]
+            unsafe fn avx512($($arg: $ty),*) -> $ret { $body($($arg),*) }
+            #[target_feature(enable = "avx2,fma")]
+            unsafe fn avx2($($arg: $ty),*) -> $ret { $body($($arg),*) }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU supports the features the function was compiled for.
+                return unsafe { avx512($($arg),*) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                // SAFETY: as above.
+                return unsafe { avx2($($arg),*) };
+            }
+        }
+        $body($($arg),*)
+    }};
+}
+
 /// Runs the batch forward, leaving H, R and Z in the workspace; returns the loss.
 pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
+    dispatch!(forward_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32)
+}
+
+#[inline(always)]
+fn forward_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
     let (n, k) = (net.config.hidden, net.config.bits);
     let (steps, b) = (batch.steps, batch.batch);
     assert_eq!(batch.bits, k, "batch bits differ from the network's");
@@ -274,7 +303,18 @@ pub fn loss_and_grad(
     ws: &mut Workspace,
     grads: &mut Network,
 ) -> f32 {
-    let loss = forward(net, batch, mask, ws);
+    dispatch!(loss_and_grad_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace, grads: &mut Network) -> f32)
+}
+
+#[inline(always)]
+fn loss_and_grad_impl(
+    net: &Network,
+    batch: &Batch,
+    mask: Option<&[f32]>,
+    ws: &mut Workspace,
+    grads: &mut Network,
+) -> f32 {
+    let loss = forward_impl(net, batch, mask, ws);
     let (n, k) = (net.config.hidden, net.config.bits);
     let (steps, b) = (batch.steps, batch.batch);
     let (bn, tb) = (b * n, steps * b);
