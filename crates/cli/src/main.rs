@@ -1,1 +1,134 @@
-fn main() {}
+//! `flipflop`: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks.
+//!
+//! Every command prints JSON on stdout (progress goes to stderr), so scripts and our own
+//! checks can read the results. Bad arguments give a one-line error naming the argument and
+//! its allowed range, and exit code 2; a command that fails (I/O, bad file, divergence) exits 1.
+
+mod args;
+mod bench;
+mod inspect;
+mod train;
+
+use args::{usage, CliError};
+use flipflop_core::netfile::{self, NetFile};
+use std::path::Path;
+
+const HELP: &str = "\
+flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
+
+USAGE:
+  flipflop train [--preset default|paper] [--seed S] [--hidden N]
+                 [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
+  flipflop eval NET [--seed S] [--trials K]
+  flipflop export NET [--npz FILE] [--json FILE]
+  flipflop analyze NET
+  flipflop bench [--reps R] [--warmup W]
+  flipflop help | --help | --version
+
+Every command prints JSON on stdout; train shows its progress on stderr.
+
+train    Trains from a preset (default: 'default') and writes the network file NET.
+         --steps K       train exactly K steps (1..=10000000; default: the preset's max_steps)
+         --until-solved  stop as soon as a held-out check is solved (bit accuracy >= 99 %,
+                         MSE <= 0.05); checks run every E steps (--eval-every, default 25)
+         --max-seconds T stop after T seconds of training (0.001..=10000000)
+eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
+         (default: the network's own seed, i.e. the set used during training).
+export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
+         JSON (the same plus the full config, seed and steps trained).
+analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
+         (centred) variance fractions of the hidden activity on the cube set.
+bench    Times the reference workload (128 trials x 350 steps, N 100, 3 bits): median
+         training step (forward + BPTT + Adam), forward pass and batch generation.
+";
+
+fn main() {
+    match run() {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(e.code());
+        }
+    }
+}
+
+fn run() -> Result<(), CliError> {
+    let mut p = lexopt::Parser::from_env();
+    let cmd = match p.next()? {
+        Some(lexopt::Arg::Value(v)) => args::text("command", v)?,
+        Some(lexopt::Arg::Long("help")) | Some(lexopt::Arg::Short('h')) => "help".to_string(),
+        Some(lexopt::Arg::Long("version")) | Some(lexopt::Arg::Short('V')) => "version".to_string(),
+        Some(other) => return Err(other.unexpected().into()),
+        None => {
+            return Err(usage(
+                "missing command: one of train, eval, export, analyze, bench, help",
+            ))
+        }
+    };
+    match cmd.as_str() {
+        "train" => train::run(&mut p),
+        "eval" => inspect::eval(&mut p),
+        "export" => inspect::export(&mut p),
+        "analyze" | "analyse" => inspect::analyze(&mut p),
+        "bench" => bench::run(&mut p),
+        "help" => print_text(HELP),
+        "version" => print_text(&format!("flipflop {}\n", env!("CARGO_PKG_VERSION"))),
+        other => Err(usage(format!(
+            "unknown command '{other}': expected one of train, eval, export, analyze, bench, help"
+        ))),
+    }
+}
+
+/// Prints a JSON value on stdout (pretty, one document per command). A closed pipe (e.g.
+/// `| head`) is not an error worth a message.
+fn print_json(v: &serde_json::Value) -> Result<(), CliError> {
+    use std::io::Write;
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| CliError::Failed(format!("cannot format JSON: {e}")))?;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{s}").and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failed(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Prints plain text on stdout, ignoring a closed pipe.
+fn print_text(s: &str) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failed(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Reads and decodes a network file, refusing files larger than any valid one before reading.
+fn load_net(path: &Path) -> Result<NetFile, CliError> {
+    let fail = |m: String| CliError::Failed(format!("{}: {m}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|e| fail(e.to_string()))?;
+    if meta.len() > netfile::MAX_FILE_BYTES as u64 {
+        return Err(fail(format!(
+            "{} bytes is larger than any network file ({} bytes at most)",
+            meta.len(),
+            netfile::MAX_FILE_BYTES
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(e.to_string()))?;
+    netfile::decode(&bytes).map_err(|e| fail(e.to_string()))
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// reader never sees half a file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let fail = |m: String| CliError::Failed(format!("cannot write {}: {m}", path.display()));
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes).map_err(|e| fail(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e.to_string())
+    })
+}

@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod config;
 pub mod error;
+pub mod fixedpoints;
 pub mod math;
 pub mod model;
 pub mod netfile;

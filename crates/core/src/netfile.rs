@@ -301,8 +301,10 @@ mod tests {
     use super::*;
 
     fn sample() -> (Config, Network) {
-        let mut cfg = Config::default();
-        cfg.seed = 42;
+        let mut cfg = Config {
+            seed: 42,
+            ..Config::default()
+        };
         cfg.model.hidden = 7;
         cfg.set_bits(2);
         cfg.model.rec_bias = true;
@@ -360,7 +362,8 @@ mod tests {
         let json_len = u32_at(&good, 12) as usize;
         let w0 = HEADER_BYTES + json_len; // first weight byte
         type Edit = Box<dyn Fn(&mut Vec<u8>)>;
-        let cases: Vec<(&str, Edit, Box<dyn Fn(&FormatError) -> bool>)> = vec![
+        type Expect = Box<dyn Fn(&FormatError) -> bool>;
+        let cases: Vec<(&str, Edit, Expect)> = vec![
             (
                 "wrong magic",
                 Box::new(|b| b[0] = b'X'),

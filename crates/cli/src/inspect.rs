@@ -1,0 +1,190 @@
+//! Commands that read a network file: `eval`, `export`, `analyze`.
+
+use crate::args::{self, config_error, usage, CliError};
+use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
+use flipflop_core::train::{evaluate, validation_set, Workspace};
+use flipflop_core::{ConfigError, Network};
+use ndarray::{arr0, Array1, Array2};
+use ndarray_npy::NpzWriter;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// Takes the one positional NET argument, or names what is missing or extra.
+fn set_net(net: &mut Option<PathBuf>, v: std::ffi::OsString) -> Result<(), CliError> {
+    if net.is_some() {
+        return Err(usage(format!(
+            "unexpected extra argument {:?}: give one network file",
+            v
+        )));
+    }
+    *net = Some(args::path(v));
+    Ok(())
+}
+
+fn need_net(net: Option<PathBuf>, cmd: &str) -> Result<PathBuf, CliError> {
+    net.ok_or_else(|| {
+        usage(format!(
+            "missing NET: 'flipflop {cmd} NET' needs a network file written by 'flipflop train'"
+        ))
+    })
+}
+
+/// `flipflop eval NET [--seed S] [--trials K]`: metrics on `K` held-out full-length trials
+/// drawn from the validation stream of seed `S`.
+pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
+    use lexopt::Arg::*;
+    let (mut net, mut seed, mut trials) = (None, None, None);
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("seed") => {
+                seed = Some(args::int::<u64>(
+                    "--seed",
+                    p.value()?,
+                    crate::train::SEED_RANGE,
+                )?)
+            }
+            Long("trials") => {
+                let k: usize = args::int("--trials", p.value()?, "1..=4096")?;
+                ConfigError::check_int("trials", k, 1, 4096).map_err(|e| config_error(&e))?;
+                trials = Some(k);
+            }
+            Value(v) => set_net(&mut net, v)?,
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let path = need_net(net, "eval")?;
+    let f = crate::load_net(&path)?;
+    let seed = seed.unwrap_or(f.config.seed);
+    let trials = trials.unwrap_or(f.config.train.val_trials);
+    let batch = validation_set(&f.config.task, seed, trials);
+    let m = evaluate(&f.network, &batch, &mut Workspace::default());
+    crate::print_json(&json!({
+        "net": path.display().to_string(),
+        "bit_accuracy": m.bit_accuracy,
+        "mse": m.mse,
+        "trials": m.trials,
+        "steps_per_trial": f.config.task.steps,
+        "seed": seed,
+        "solved": m.solved(),
+        "steps_trained": f.steps,
+    }))
+}
+
+/// Row-major `rows × cols` data as a 2-D array.
+fn mat(v: &[f32], rows: usize, cols: usize) -> Result<Array2<f32>, CliError> {
+    Array2::from_shape_vec((rows, cols), v.to_vec())
+        .map_err(|e| CliError::Failed(format!("internal shape error: {e}")))
+}
+
+/// Writes the weights as float32 `.npz`: `W_in (N, bits)`, `W_rec (N, N)`, `b_rec (N)`,
+/// `W_out (bits, N)`, `b_out (bits)` and a 0-d `alpha`.
+pub fn write_npz(net: &Network, path: &Path) -> Result<(), CliError> {
+    let fail = |m: String| CliError::Failed(format!("cannot write {}: {m}", path.display()));
+    let (n, k) = (net.config.hidden, net.config.bits);
+    let file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
+    let mut npz = NpzWriter::new(file);
+    let err = |e: ndarray_npy::WriteNpzError| fail(e.to_string());
+    npz.add_array("W_in", &mat(&net.w_in, n, k)?).map_err(err)?;
+    npz.add_array("W_rec", &mat(&net.w_rec, n, n)?)
+        .map_err(err)?;
+    npz.add_array("b_rec", &Array1::from(net.b_rec.clone()))
+        .map_err(err)?;
+    npz.add_array("W_out", &mat(&net.w_out, k, n)?)
+        .map_err(err)?;
+    npz.add_array("b_out", &Array1::from(net.b_out.clone()))
+        .map_err(err)?;
+    npz.add_array("alpha", &arr0(net.config.alpha))
+        .map_err(err)?;
+    npz.finish().map_err(err)?;
+    Ok(())
+}
+
+fn rows(v: &[f32], cols: usize) -> Vec<&[f32]> {
+    v.chunks_exact(cols.max(1)).collect()
+}
+
+/// `flipflop export NET [--npz FILE] [--json FILE]` (at least one).
+pub fn export(p: &mut lexopt::Parser) -> Result<(), CliError> {
+    use lexopt::Arg::*;
+    let (mut net, mut npz, mut json_out): (Option<PathBuf>, Option<PathBuf>, Option<PathBuf>) =
+        (None, None, None);
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("npz") => npz = Some(args::path(p.value()?)),
+            Long("json") => json_out = Some(args::path(p.value()?)),
+            Value(v) => set_net(&mut net, v)?,
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let path = need_net(net, "export")?;
+    if npz.is_none() && json_out.is_none() {
+        return Err(usage("export needs --npz FILE and/or --json FILE"));
+    }
+    let f = crate::load_net(&path)?;
+    let w = &f.network;
+    let (n, k) = (w.config.hidden, w.config.bits);
+    if let Some(out) = &npz {
+        write_npz(w, out)?;
+    }
+    if let Some(out) = &json_out {
+        let doc = json!({
+            "format": "flipflop-network",
+            "version": 1,
+            "seed": f.config.seed,
+            "steps_trained": f.steps,
+            "config": f.config,
+            "alpha": w.config.alpha,
+            "W_in": rows(&w.w_in, k),
+            "W_rec": rows(&w.w_rec, n),
+            "b_rec": w.b_rec,
+            "W_out": rows(&w.w_out, n),
+            "b_out": w.b_out,
+        });
+        let text = serde_json::to_string(&doc)
+            .map_err(|e| CliError::Failed(format!("cannot format JSON: {e}")))?;
+        crate::write_atomic(out, text.as_bytes())?;
+    }
+    crate::print_json(&json!({
+        "net": path.display().to_string(),
+        "npz": npz.map(|p| p.display().to_string()),
+        "json": json_out.map(|p| p.display().to_string()),
+        "hidden": n,
+        "bits": k,
+    }))
+}
+
+fn projection_json(p: &Projection) -> serde_json::Value {
+    json!({
+        "fractions": p.fractions,
+        "total": p.fractions.iter().sum::<f64>(),
+    })
+}
+
+/// `flipflop analyze NET`: spectrum of W_rec and the cube-set decompositions.
+pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
+    use lexopt::Arg::*;
+    let mut net = None;
+    while let Some(arg) = p.next()? {
+        match arg {
+            Value(v) => set_net(&mut net, v)?,
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    let path = need_net(net, "analyze")?;
+    let f = crate::load_net(&path)?;
+    let w = &f.network;
+    let eigs = eigenvalues(&w.w_rec, w.config.hidden);
+    let max_real = eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max);
+    let cube = cube_activity(w, &f.config.task).map_err(|e| CliError::Failed(e.to_string()))?;
+    crate::print_json(&json!({
+        "net": path.display().to_string(),
+        "hidden": w.config.hidden,
+        "steps_trained": f.steps,
+        "spectral_radius": spectral_radius(&eigs),
+        "max_real_part": max_real,
+        "eigenvalues": eigs,
+        "cube_steps": cube.steps,
+        "svd": projection_json(&cube.svd),
+        "pca": projection_json(&cube.pca),
+    }))
+}

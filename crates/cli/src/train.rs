@@ -1,0 +1,289 @@
+//! `flipflop train`: trains from a preset and writes a network file.
+
+use crate::args::{self, config_error, usage, CliError};
+use flipflop_core::model::MAX_HIDDEN;
+use flipflop_core::{netfile, Config, ConfigError, Metrics, ModelConfig, Preset, Trainer};
+use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Floating-point operations of one training step on `batch` trials of `steps` steps, counting
+/// a multiply-add as 2 and only the matrix products (elementwise work is O(N), not O(N²)):
+/// forward `2N² + 4Nk` per trial-step (recurrence, input, readout), backward `4N² + 6Nk`
+/// (`D W_rec`, `∂W_rec`, `∂W_in`, `dZ W_out`, `∂W_out`), so `6N² + 10Nk` in all.
+pub fn train_step_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
+    let (n, k) = (model.hidden as f64, model.bits as f64);
+    (batch * steps) as f64 * (6.0 * n * n + 10.0 * n * k)
+}
+
+/// Floating-point operations of a forward pass (`2N² + 4Nk` per trial-step), as above.
+pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
+    let (n, k) = (model.hidden as f64, model.bits as f64);
+    (batch * steps) as f64 * (2.0 * n * n + 4.0 * n * k)
+}
+
+/// Seeds are any u64.
+pub const SEED_RANGE: &str = "0..=18446744073709551615";
+
+struct Options {
+    preset: Preset,
+    seed: Option<u64>,
+    hidden: Option<usize>,
+    steps: Option<u64>,
+    until_solved: bool,
+    max_seconds: Option<f64>,
+    eval_every: u64,
+    out: Option<PathBuf>,
+}
+
+fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
+    use lexopt::Arg::*;
+    let mut o = Options {
+        preset: Preset::Default,
+        seed: None,
+        hidden: None,
+        steps: None,
+        until_solved: false,
+        max_seconds: None,
+        eval_every: 25,
+        out: None,
+    };
+    while let Some(arg) = p.next()? {
+        match arg {
+            Long("preset") => {
+                let s = args::text("--preset", p.value()?)?;
+                o.preset = Preset::parse(&s).ok_or_else(|| {
+                    usage(format!("--preset must be 'default' or 'paper', got '{s}'"))
+                })?;
+            }
+            Long("seed") => o.seed = Some(args::int("--seed", p.value()?, SEED_RANGE)?),
+            Long("hidden") => {
+                o.hidden = Some(args::int(
+                    "--hidden",
+                    p.value()?,
+                    &format!("2..={MAX_HIDDEN}"),
+                )?)
+            }
+            Long("steps") => o.steps = Some(args::int("--steps", p.value()?, "1..=10000000")?),
+            Long("until-solved") => o.until_solved = true,
+            Long("max-seconds") => {
+                o.max_seconds = Some(args::real("--max-seconds", p.value()?, 0.001, 1e7)?)
+            }
+            Long("eval-every") => {
+                let e: u64 = args::int("--eval-every", p.value()?, "1..=1000000")?;
+                ConfigError::check_int("eval_every", e as usize, 1, 1_000_000)
+                    .map_err(|e| config_error(&e))?;
+                o.eval_every = e;
+            }
+            Long("out") | Short('o') => o.out = Some(args::path(p.value()?)),
+            _ => return Err(arg.unexpected().into()),
+        }
+    }
+    if o.steps.is_some() && o.until_solved {
+        return Err(usage(
+            "--steps and --until-solved exclude each other: train K steps, or until solved",
+        ));
+    }
+    Ok(o)
+}
+
+/// Why training stopped.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Steps,
+    Solved,
+    Time,
+    Diverged,
+}
+
+impl Stop {
+    fn name(self) -> &'static str {
+        match self {
+            Stop::Steps => "steps",
+            Stop::Solved => "solved",
+            Stop::Time => "time",
+            Stop::Diverged => "diverged",
+        }
+    }
+}
+
+/// Progress on stderr: a self-overwriting line on a terminal, else one line per check.
+struct Progress {
+    tty: bool,
+    last_draw: Option<Instant>,
+    budget: u64,
+}
+
+impl Progress {
+    fn line(&self, step: u64, loss: f32, m: Option<&Metrics>, secs: f64) -> String {
+        let acc = m.map_or("   -  ".to_string(), |m| {
+            format!("{:5.1}%", 100.0 * m.bit_accuracy)
+        });
+        format!(
+            "step {step:>7}/{}  loss {loss:.4}  accuracy {acc}  {secs:7.1} s",
+            self.budget
+        )
+    }
+
+    fn step(&mut self, step: u64, loss: f32, m: Option<&Metrics>, secs: f64) {
+        if !self.tty
+            || self
+                .last_draw
+                .is_some_and(|t| t.elapsed().as_secs_f64() < 0.1)
+        {
+            return;
+        }
+        self.last_draw = Some(Instant::now());
+        let mut e = std::io::stderr().lock();
+        let _ = write!(e, "\r{}", self.line(step, loss, m, secs));
+        let _ = e.flush();
+    }
+
+    fn check(&mut self, step: u64, loss: f32, m: &Metrics, secs: f64) {
+        if self.tty {
+            self.last_draw = None;
+            self.step(step, loss, Some(m), secs);
+        } else {
+            eprintln!("{}  mse {:.4}", self.line(step, loss, Some(m), secs), m.mse);
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}
+
+/// Runs `flipflop train`.
+pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
+    let o = parse(p)?;
+    let out = o
+        .out
+        .clone()
+        .ok_or_else(|| usage("--out NET is required: the file to write the network to"))?;
+    // Fail before training, not after, when the output cannot be written.
+    let parent = out.parent().filter(|d| !d.as_os_str().is_empty());
+    if parent.is_some_and(|d| !d.is_dir()) || out.is_dir() {
+        return Err(CliError::Failed(format!(
+            "cannot write {}: its folder does not exist or it is a folder",
+            out.display()
+        )));
+    }
+    let mut cfg = Config::preset(o.preset);
+    if let Some(s) = o.seed {
+        cfg.seed = s;
+    }
+    if let Some(n) = o.hidden {
+        cfg.model.hidden = n;
+    }
+    if let Some(k) = o.steps {
+        // Range-check in u64 before the core's usize check (which cannot see values > usize::MAX).
+        ConfigError::check_int(
+            "max_steps",
+            k.min(usize::MAX as u64) as usize,
+            1,
+            10_000_000,
+        )
+        .map_err(|e| config_error(&e))?;
+        cfg.train.max_steps = k;
+    }
+    cfg.validate().map_err(|e| config_error(&e))?;
+    let budget = cfg.train.max_steps;
+
+    let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
+    let train_len = match cfg.train.train_steps {
+        0 => cfg.task.steps,
+        s => s.min(cfg.task.steps),
+    };
+    let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
+    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, cfg.task.steps);
+    let mut progress = Progress {
+        tty: std::io::stderr().is_terminal(),
+        last_draw: None,
+        budget,
+    };
+
+    let start = Instant::now();
+    let mut evals = 0u64;
+    let mut last: Option<(u64, Metrics)> = None; // (step, metrics) of the latest check
+    let mut last_loss = f32::NAN;
+    let mut stop = Stop::Steps;
+    let mut diverged: Option<String> = None;
+    while trainer.steps_done() < budget {
+        match trainer.step() {
+            Ok(ev) => last_loss = ev.loss,
+            Err(e) => {
+                diverged = Some(e.to_string());
+                stop = Stop::Diverged;
+                break;
+            }
+        }
+        let step = trainer.steps_done();
+        let secs = start.elapsed().as_secs_f64();
+        if step % o.eval_every == 0 {
+            let m = trainer.evaluate();
+            evals += 1;
+            progress.check(step, last_loss, &m, secs);
+            last = Some((step, m));
+            if o.until_solved && m.solved() {
+                stop = Stop::Solved;
+                break;
+            }
+        } else {
+            progress.step(step, last_loss, last.as_ref().map(|l| &l.1), secs);
+        }
+        if o.max_seconds.is_some_and(|t| secs >= t) {
+            stop = Stop::Time;
+            break;
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    // Final metrics of the weights being saved (the latest check, if it was on them).
+    let steps = trainer.steps_done();
+    let final_metrics = match last {
+        Some((at, m)) if at == steps => m,
+        _ => {
+            evals += 1;
+            let m = trainer.evaluate();
+            progress.check(steps, last_loss, &m, seconds);
+            m
+        }
+    };
+    progress.finish();
+
+    let bytes = netfile::encode(trainer.config(), trainer.network(), steps);
+    crate::write_atomic(&out, &bytes)?;
+
+    let train_flops = step_flops * steps as f64;
+    let eval_flops = eval_flops_each * evals as f64;
+    crate::print_json(&json!({
+        "out": out.display().to_string(),
+        "preset": o.preset,
+        "seed": cfg.seed,
+        "hidden": cfg.model.hidden,
+        "bits": cfg.model.bits,
+        "steps": steps,
+        "seconds": seconds,
+        "stopped": stop.name(),
+        "solved": final_metrics.solved(),
+        "final": {
+            "bit_accuracy": final_metrics.bit_accuracy,
+            "mse": final_metrics.mse,
+            "trials": final_metrics.trials,
+            "train_loss": if last_loss.is_finite() { json!(last_loss) } else { json!(null) },
+        },
+        "flops": train_flops + eval_flops,
+        "train_flops": train_flops,
+        "eval_flops": eval_flops,
+        "flops_per_step": step_flops,
+    }))?;
+    match diverged {
+        Some(msg) => Err(CliError::Failed(format!(
+            "{msg} The last good weights were saved to {}.",
+            out.display()
+        ))),
+        None => Ok(()),
+    }
+}

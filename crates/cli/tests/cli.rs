@@ -1,0 +1,431 @@
+//! End-to-end tests of the `flipflop` binary on tiny configurations.
+
+use flipflop_core::netfile;
+use ndarray::{Array0, Array1, Array2};
+use ndarray_npy::NpzReader;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flipflop");
+
+/// A fresh scratch folder per test, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("flipflop-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the flipflop binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a command that must succeed and returns its stdout as JSON.
+fn run_json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})"))
+}
+
+/// Runs a command that must fail; returns (exit code, stderr).
+fn run_fail(args: &[&str]) -> (i32, String) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    (o.status.code().unwrap_or(-1), err)
+}
+
+fn train_tiny(dir: &Scratch, name: &str, seed: &str) -> PathBuf {
+    let out = dir.path(name);
+    let s = out.to_str().unwrap();
+    let j = run_json(&[
+        "train",
+        "--hidden",
+        "16",
+        "--steps",
+        "20",
+        "--seed",
+        seed,
+        "--eval-every",
+        "10",
+        "--out",
+        s,
+    ]);
+    assert_eq!(j["steps"], 20);
+    assert_eq!(j["hidden"], 16);
+    assert_eq!(j["seed"].as_u64(), seed.parse().ok());
+    assert_eq!(j["stopped"], "steps");
+    let acc = j["final"]["bit_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!(j["final"]["mse"].as_f64().unwrap().is_finite());
+    assert!(j["solved"].is_boolean());
+    assert!(j["seconds"].as_f64().unwrap() >= 0.0);
+    // 20 steps of 16 trials × 200 steps at 6N² + 10Nk FLOPs per trial-step, plus evaluations.
+    let train_flops = 20.0 * 16.0 * 200.0 * (6.0 * 256.0 + 10.0 * 48.0);
+    assert_eq!(j["train_flops"].as_f64().unwrap(), train_flops);
+    assert!(j["flops"].as_f64().unwrap() > train_flops);
+    out
+}
+
+fn load(path: &Path) -> netfile::NetFile {
+    netfile::decode(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn train_is_reproducible_and_eval_reports_metrics() {
+    let dir = Scratch::new("train");
+    let a = train_tiny(&dir, "a.net", "3");
+    let b = train_tiny(&dir, "b.net", "3");
+    assert_eq!(
+        std::fs::read(&a).unwrap(),
+        std::fs::read(&b).unwrap(),
+        "same seed, same file"
+    );
+    let f = load(&a);
+    assert_eq!(
+        (f.steps, f.config.seed, f.network.config.hidden),
+        (20, 3, 16)
+    );
+    let a = a.to_str().unwrap();
+    let j = run_json(&["eval", a, "--trials", "8"]);
+    assert_eq!(j["trials"], 8);
+    let acc = j["bit_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    assert!(j["mse"].as_f64().unwrap() > 0.0);
+    // Another seed draws other trials.
+    let k = run_json(&["eval", a, "--trials", "8", "--seed", "99"]);
+    assert_eq!(k["seed"], 99);
+    assert_ne!(k["mse"], j["mse"]);
+}
+
+#[test]
+fn export_npz_and_json_hold_the_weights() {
+    let dir = Scratch::new("export");
+    let net = train_tiny(&dir, "n.net", "5");
+    let (npz, json) = (dir.path("n.npz"), dir.path("n.json"));
+    run_json(&[
+        "export",
+        net.to_str().unwrap(),
+        "--npz",
+        npz.to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let f = load(&net);
+    let w = &f.network;
+
+    let mut r = NpzReader::new(std::fs::File::open(&npz).unwrap()).unwrap();
+    let mut names = r.names().unwrap();
+    names.sort();
+    assert_eq!(names, ["W_in", "W_out", "W_rec", "alpha", "b_out", "b_rec"]);
+    let w_in: Array2<f32> = r.by_name("W_in").unwrap();
+    let w_rec: Array2<f32> = r.by_name("W_rec").unwrap();
+    let b_rec: Array1<f32> = r.by_name("b_rec").unwrap();
+    let w_out: Array2<f32> = r.by_name("W_out").unwrap();
+    let b_out: Array1<f32> = r.by_name("b_out").unwrap();
+    let alpha: Array0<f32> = r.by_name("alpha").unwrap();
+    assert_eq!(w_in.dim(), (16, 3));
+    assert_eq!(w_rec.dim(), (16, 16));
+    assert_eq!(w_out.dim(), (3, 16));
+    assert_eq!(w_in.iter().copied().collect::<Vec<_>>(), w.w_in);
+    assert_eq!(w_rec.iter().copied().collect::<Vec<_>>(), w.w_rec);
+    assert_eq!(b_rec.to_vec(), w.b_rec);
+    assert_eq!(w_out.iter().copied().collect::<Vec<_>>(), w.w_out);
+    assert_eq!(b_out.to_vec(), w.b_out);
+    assert_eq!(alpha.into_scalar(), w.config.alpha);
+    // Row-major: W_rec[i, j] is the weight from unit j to unit i.
+    assert_eq!(w_rec[[2, 5]], w.w_rec[2 * 16 + 5]);
+
+    let j: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(j["seed"], 5);
+    assert_eq!(j["steps_trained"], 20);
+    assert_eq!(j["config"]["model"]["hidden"], 16);
+    let config: flipflop_core::Config = serde_json::from_value(j["config"].clone()).unwrap();
+    assert_eq!(config, f.config);
+    let row2 = j["W_rec"][2].as_array().unwrap();
+    assert_eq!(row2.len(), 16);
+    assert_eq!(row2[5].as_f64().unwrap() as f32, w.w_rec[2 * 16 + 5]);
+    assert_eq!(j["W_in"].as_array().unwrap().len(), 16);
+    assert_eq!(j["W_out"].as_array().unwrap().len(), 3);
+    assert_eq!(j["b_out"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn numpy_reads_the_npz() {
+    // $PYTHON if set, else the first python3 on PATH or the system one that has numpy.
+    let candidates: Vec<String> = match std::env::var("PYTHON") {
+        Ok(p) => vec![p],
+        Err(_) => vec!["python3".into(), "/usr/bin/python3".into()],
+    };
+    let has_numpy = |py: &String| {
+        Command::new(py)
+            .args(["-c", "import numpy"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let Some(python) = candidates.into_iter().find(has_numpy) else {
+        println!("SKIPPED numpy_reads_the_npz: no python3 with numpy (set PYTHON to choose one)");
+        return;
+    };
+    let dir = Scratch::new("numpy");
+    let net = train_tiny(&dir, "n.net", "2");
+    let npz = dir.path("n.npz");
+    run_json(&[
+        "export",
+        net.to_str().unwrap(),
+        "--npz",
+        npz.to_str().unwrap(),
+    ]);
+    let script = "import sys, numpy as np\n\
+        z = np.load(sys.argv[1], allow_pickle=False)\n\
+        want = {'W_in': (16, 3), 'W_rec': (16, 16), 'b_rec': (16,), 'W_out': (3, 16), 'b_out': (3,), 'alpha': ()}\n\
+        assert sorted(z.files) == sorted(want), z.files\n\
+        for k, s in want.items():\n    assert z[k].shape == s and z[k].dtype == np.float32, (k, z[k].shape, z[k].dtype)\n\
+        print(float(z['alpha']), float(z['W_rec'][2, 5]))\n";
+    let o = Command::new(&python)
+        .args(["-c", script, npz.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "numpy: {}", stderr(&o));
+    let f = load(&net);
+    let printed = String::from_utf8_lossy(&o.stdout);
+    let vals: Vec<f64> = printed
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(vals[0] as f32, f.network.config.alpha);
+    assert_eq!(vals[1] as f32, f.network.w_rec[2 * 16 + 5]);
+}
+
+#[test]
+fn analyze_reports_spectrum_and_fractions() {
+    let dir = Scratch::new("analyze");
+    let net = train_tiny(&dir, "n.net", "4");
+    let j = run_json(&["analyze", net.to_str().unwrap()]);
+    let eigs = j["eigenvalues"].as_array().unwrap();
+    assert_eq!(eigs.len(), 16);
+    let max_mod = eigs
+        .iter()
+        .map(|z| z[0].as_f64().unwrap().hypot(z[1].as_f64().unwrap()))
+        .fold(0.0, f64::max);
+    assert!((j["spectral_radius"].as_f64().unwrap() - max_mod).abs() < 1e-12);
+    for method in ["svd", "pca"] {
+        let fr: Vec<f64> = j[method]["fractions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(fr.len(), 3);
+        assert!(
+            fr.windows(2).all(|w| w[0] >= w[1]) && fr[2] >= 0.0,
+            "{method}: {fr:?}"
+        );
+        assert!(fr.iter().sum::<f64>() <= 1.0 + 1e-9, "{method}: {fr:?}");
+    }
+    assert!(j["cube_steps"].as_u64().unwrap() > 1000);
+}
+
+#[test]
+fn until_solved_stops_on_time() {
+    let dir = Scratch::new("until");
+    let out = dir.path("u.net");
+    let j = run_json(&[
+        "train",
+        "--hidden",
+        "8",
+        "--until-solved",
+        "--max-seconds",
+        "0.3",
+        "--eval-every",
+        "5",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stopped = j["stopped"].as_str().unwrap();
+    assert!(stopped == "time" || stopped == "solved", "{j}");
+    assert_eq!(j["solved"], stopped == "solved");
+    assert_eq!(load(&out).steps, j["steps"].as_u64().unwrap());
+}
+
+#[test]
+fn bad_arguments_name_the_argument() {
+    let dir = Scratch::new("badargs");
+    let out = dir.path("x.net");
+    let o = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "missing command"),
+        (&["frobnicate"], "unknown command 'frobnicate'"),
+        (
+            &["train", "--hidden", "5000", "--out", o],
+            "--hidden 5000 is out of range (allowed: 2..=1024)",
+        ),
+        (
+            &["train", "--hidden", "1", "--out", o],
+            "--hidden 1 is out of range (allowed: 2..=1024)",
+        ),
+        (
+            &["train", "--hidden", "lots", "--out", o],
+            "--hidden expects a whole number in 2..=1024",
+        ),
+        (
+            &["train", "--hidden", "-3", "--out", o],
+            "--hidden expects a whole number",
+        ),
+        (
+            &["train", "--steps", "0", "--out", o],
+            "--steps 0 is out of range (allowed: 1..=10000000)",
+        ),
+        (
+            &["train", "--steps", "99999999999999999999999", "--out", o],
+            "--steps expects a whole number",
+        ),
+        (
+            &["train", "--seed", "x", "--out", o],
+            "--seed expects a whole number",
+        ),
+        (
+            &["train", "--preset", "fast", "--out", o],
+            "--preset must be 'default' or 'paper'",
+        ),
+        (
+            &["train", "--max-seconds", "nan", "--out", o],
+            "--max-seconds NaN is out of range",
+        ),
+        (
+            &["train", "--max-seconds", "0", "--out", o],
+            "--max-seconds 0 is out of range",
+        ),
+        (
+            &["train", "--steps", "5", "--until-solved", "--out", o],
+            "--steps and --until-solved",
+        ),
+        (&["train", "--hidden", "16"], "--out NET is required"),
+        (&["train", "--hidden"], "--hidden"),
+        (&["train", "--bogus", "--out", o], "--bogus"),
+        (&["eval"], "missing NET"),
+        (
+            &["eval", o, "--trials", "0"],
+            "--trials 0 is out of range (allowed: 1..=4096)",
+        ),
+        (
+            &["eval", o, "--trials", "5000"],
+            "--trials 5000 is out of range (allowed: 1..=4096)",
+        ),
+        (&["export", o], "--npz FILE and/or --json FILE"),
+        (
+            &["bench", "--reps", "3"],
+            "--reps 3 is out of range (allowed: 10..=100000)",
+        ),
+        (&["analyze", o, "other.net"], "extra argument"),
+    ];
+    for (args, want) in cases {
+        let (code, err) = run_fail(args);
+        assert_eq!(code, 2, "{args:?}: exit code, stderr {err}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: one line, got {err}"
+        );
+        assert!(
+            err.starts_with("error: ") && err.contains(want),
+            "{args:?}: wanted {want:?} in {err:?}"
+        );
+    }
+    assert!(!out.exists(), "no file is written on bad arguments");
+    assert!(run(&["help"]).status.success());
+}
+
+#[test]
+fn damaged_files_are_rejected_with_a_message() {
+    let dir = Scratch::new("damaged");
+    let net = train_tiny(&dir, "good.net", "1");
+    let good = std::fs::read(&net).unwrap();
+    let mut flipped = good.clone();
+    let mid = flipped.len() - 40;
+    flipped[mid] ^= 0x01;
+    let mut newer = good.clone();
+    newer[8] = 9;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("flipped.net", flipped, "corrupted: checksum"),
+        ("short.net", good[..good.len() / 2].to_vec(), "truncated"),
+        (
+            "text.net",
+            b"hello, this is not a network".to_vec(),
+            "not a Flip-Flop Lab network file",
+        ),
+        ("empty.net", Vec::new(), "truncated"),
+        ("newer.net", newer, "newer than this program reads"),
+    ];
+    for (name, bytes, want) in cases {
+        let p = dir.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        for cmd in ["eval", "analyze"] {
+            let (code, err) = run_fail(&[cmd, p.to_str().unwrap()]);
+            assert_eq!(code, 1, "{name}");
+            assert!(
+                err.contains(want) && err.contains(name),
+                "{cmd} {name}: wanted {want:?} in {err:?}"
+            );
+            assert_eq!(err.trim_end().lines().count(), 1);
+        }
+    }
+    let nowhere = dir.path("no/such/folder/x.net");
+    let (code, err) = run_fail(&[
+        "train",
+        "--hidden",
+        "4",
+        "--steps",
+        "1",
+        "--out",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("folder does not exist"), "{err}");
+    let (code, err) = run_fail(&["eval", dir.path("missing.net").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing.net"), "{err}");
+}
+
+#[test]
+fn bench_reports_the_reference_workload() {
+    let j = run_json(&["bench", "--reps", "10", "--warmup", "1"]);
+    assert_eq!(j["workload"]["trials"], 128);
+    assert_eq!(j["workload"]["steps"], 350);
+    assert_eq!(j["workload"]["hidden"], 100);
+    assert_eq!(j["workload"]["bits"], 3);
+    assert_eq!(j["reps"], 10);
+    for key in [
+        "train_step_ms",
+        "forward_ms",
+        "batch_gen_ms",
+        "train_gflops_per_s",
+    ] {
+        let v = j[key].as_f64().unwrap_or(-1.0);
+        assert!(v > 0.0 && v.is_finite(), "{key} = {v}");
+    }
+    assert!(j["train_step_ms"].as_f64() >= j["forward_ms"].as_f64());
+}
