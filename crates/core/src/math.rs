@@ -1,4 +1,5 @@
-//! Numeric kernels: a portable tanh and a safe wrapper around `matrixmultiply`'s GEMM.
+//! Numeric kernels: a portable tanh and a safe GEMM wrapper (`gemm` natively,
+//! `matrixmultiply` in WebAssembly).
 
 /// tanh(x) in f32 from basic IEEE operations only, so it gives the same bits natively and in
 /// WebAssembly (the platform `tanhf` differs between libms).
@@ -101,8 +102,34 @@ pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
     if m == 0 || n == 0 {
         return;
     }
-    // SAFETY: the asserts above guarantee every index matrixmultiply touches is inside the
+    // SAFETY: the asserts above guarantee every index the kernel touches is inside the
     // slices; `c` is borrowed mutably and cannot alias `a` or `b`.
+    #[cfg(not(target_arch = "wasm32"))]
+    unsafe {
+        // gemm computes dst = alpha·dst + beta·lhs·rhs (names swapped relative to BLAS).
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            beta != 0.0,
+            a.data.as_ptr(),
+            a.cs as isize,
+            a.rs as isize,
+            b.data.as_ptr(),
+            b.cs as isize,
+            b.rs as isize,
+            beta,
+            alpha,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    #[cfg(target_arch = "wasm32")]
     unsafe {
         matrixmultiply::sgemm(
             m,
