@@ -2,6 +2,7 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
+use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::train::{evaluate, validation_set, Workspace};
 use flipflop_core::{ConfigError, Network};
 use ndarray::{arr0, Array1, Array2};
@@ -164,8 +165,10 @@ fn projection_json(p: &Projection) -> serde_json::Value {
 pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     use lexopt::Arg::*;
     let mut net = None;
+    let mut fixed_points = false;
     while let Some(arg) = p.next()? {
         match arg {
+            Long("fixed-points") => fixed_points = true,
             Value(v) => set_net(&mut net, v)?,
             _ => return Err(arg.unexpected().into()),
         }
@@ -176,7 +179,7 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let eigs = eigenvalues(&w.w_rec, w.config.hidden);
     let max_real = eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max);
     let cube = cube_activity(w, &f.config.task).map_err(|e| CliError::Failed(e.to_string()))?;
-    crate::print_json(&json!({
+    let mut out = json!({
         "net": path.display().to_string(),
         "hidden": w.config.hidden,
         "steps_trained": f.steps,
@@ -186,5 +189,19 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "cube_steps": cube.steps,
         "svd": projection_json(&cube.svd),
         "pca": projection_json(&cube.pca),
-    }))
+    });
+    if fixed_points {
+        let opts = FixedPointOptions::default();
+        let points = search_from_cube_set(w, &f.config.task, opts.clone(), f.config.seed).run();
+        let stable = points.iter().filter(|p| p.fixed && p.stable).count();
+        out["fixed_point_options"] = json!(opts);
+        out["fixed_point_counts"] = json!({
+            "fixed": points.iter().filter(|p| p.fixed).count(),
+            "stable": stable,
+            "unstable": points.iter().filter(|p| p.fixed && !p.stable).count(),
+            "slow": points.iter().filter(|p| !p.fixed).count(),
+        });
+        out["fixed_points"] = json!(points);
+    }
+    crate::print_json(&out)
 }

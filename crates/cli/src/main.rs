@@ -21,7 +21,7 @@ USAGE:
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
-  flipflop analyze NET
+  flipflop analyze NET [--fixed-points]
   flipflop bench [--reps R] [--warmup W]
   flipflop help | --help | --version
 
@@ -38,6 +38,8 @@ export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (nump
          JSON (the same plus the full config, seed and steps trained).
 analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
+         --fixed-points  also find fixed and slow points of the autonomous dynamics
+                         (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory)
 bench    Times the reference workload (128 trials x 350 steps, N 100, 3 bits): median
          training step (forward + BPTT + Adam), forward pass and batch generation.
 ";

@@ -247,6 +247,35 @@ fn analyze_reports_spectrum_and_fractions() {
         assert!(fr.iter().sum::<f64>() <= 1.0 + 1e-9, "{method}: {fr:?}");
     }
     assert!(j["cube_steps"].as_u64().unwrap() > 1000);
+    assert!(j.get("fixed_points").is_none(), "only with --fixed-points");
+}
+
+#[test]
+fn analyze_fixed_points_lists_points_with_the_documented_fields() {
+    let dir = Scratch::new("analyze-fp");
+    let net = train_tiny(&dir, "n.net", "4");
+    let j = run_json(&["analyze", net.to_str().unwrap(), "--fixed-points"]);
+    let pts = j["fixed_points"].as_array().expect("fixed_points list");
+    assert!(
+        !pts.is_empty(),
+        "a tanh network without bias always has the origin as a fixed point"
+    );
+    for p in pts {
+        assert_eq!(p["state"].as_array().unwrap().len(), 16);
+        let q = p["q"].as_f64().unwrap();
+        let fixed = p["fixed"].as_bool().unwrap();
+        assert!(if fixed { q < 1e-12 } else { q < 1e-6 }, "q {q}");
+        let stable = p["stable"].as_bool().unwrap();
+        let dims = p["unstable_dims"].as_u64().unwrap();
+        assert_eq!(stable, dims == 0);
+        assert_eq!(p["nearest_memory"].as_array().unwrap().len(), 3);
+    }
+    let c = &j["fixed_point_counts"];
+    let total: u64 = ["stable", "unstable", "slow"]
+        .iter()
+        .map(|k| c[*k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, pts.len());
 }
 
 #[test]

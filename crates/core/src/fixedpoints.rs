@@ -463,6 +463,21 @@ fn real_eigenvector(j: &DMatrix<f64>, lambda: f64) -> Option<Vec<f32>> {
     Some(x.iter().map(|v| (sign * v) as f32).collect())
 }
 
+/// A search whose starts are sampled from the network's own activity on the cube set
+/// (every memory state visited), drawn from the `Other` stream of `seed`.
+pub fn search_from_cube_set(
+    net: &Network,
+    task: &crate::task::TaskConfig,
+    opts: FixedPointOptions,
+    seed: u64,
+) -> FixedPointSearch {
+    let cube = crate::task::cube_set(task);
+    let (hs, _) = net.run(&cube.trial.x, cube.trial.steps);
+    let mut rng = SeedRng::new(seed, crate::rng::Purpose::Other);
+    let starts = sample_starts(&hs, net.config.hidden, opts.starts, &mut rng);
+    FixedPointSearch::new(net, &starts, opts, &mut rng)
+}
+
 /// `count` starting states sampled uniformly (with replacement) from the rows of a
 /// trajectory (`rows × N`).
 pub fn sample_starts(trajectory: &[f32], n: usize, count: usize, rng: &mut SeedRng) -> Vec<f32> {
