@@ -112,7 +112,7 @@ pub struct Workspace {
     bits: usize,
     /// `(T + 1) · B · N`: block 0 is the zero initial state, block t+1 is H_t.
     h: Vec<f32>,
-    /// `T · B · N`: A_t, then R_t = tanh(A_t).
+    /// `T · B · N`: A_t, then R_t = tanh(A_t); empty when α = 1 (then R_t is H_t).
     r: Vec<f32>,
     /// `T · B · N`: G_t, then D_t.
     g: Vec<f32>,
@@ -125,8 +125,10 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    fn shape(&mut self, steps: usize, batch: usize, hidden: usize, bits: usize) {
-        if (self.steps, self.batch, self.hidden, self.bits) == (steps, batch, hidden, bits) {
+    fn shape(&mut self, steps: usize, batch: usize, hidden: usize, bits: usize, leaky: bool) {
+        if (self.steps, self.batch, self.hidden, self.bits) == (steps, batch, hidden, bits)
+            && self.r.is_empty() != leaky
+        {
             return;
         }
         *self = Self {
@@ -138,7 +140,12 @@ impl Workspace {
         };
         let bn = batch * hidden;
         self.h = vec![0.0; (steps + 1) * bn];
-        self.r = vec![0.0; steps * bn];
+        // Without leak R_t = H_t, so R is not stored separately.
+        self.r = if leaky {
+            vec![0.0; steps * bn]
+        } else {
+            Vec::new()
+        };
         self.g = vec![0.0; steps * bn];
         self.z = vec![0.0; steps * batch * bits];
     }
@@ -155,36 +162,128 @@ impl Workspace {
     }
 }
 
-/// `out[r, :] = bias + Σ_j x[r, j] · w_t[j, :]` for one block of rows (`w_t` is `k × N`).
-#[inline(always)]
-fn project_inputs(out: &mut [f32], x: &[f32], w_t: &[f32], bias: &[f32], n: usize, k: usize) {
-    for (row, xr) in out.chunks_exact_mut(n).zip(x.chunks_exact(k)) {
-        row.copy_from_slice(bias);
-        for (j, xj) in xr.iter().enumerate() {
-            let w = &w_t[j * n..(j + 1) * n];
-            for (o, wv) in row.iter_mut().zip(w) {
-                *o += xj * wv;
+/// Row kernels, specialised for the number of bits `K` so that the short loops over bits
+/// unroll and the loops over the N units vectorise. Every sum runs in a fixed order.
+mod rows {
+    /// `a = bias + Σ_j x[j] · w_in_t[j]` (one row of A_t before the recurrent product).
+    #[inline(always)]
+    pub fn project<const K: usize>(a: &mut [f32], x: &[f32], w_in_t: &[f32], bias: &[f32]) {
+        let n = a.len();
+        let w: [&[f32]; K] = core::array::from_fn(|j| &w_in_t[j * n..(j + 1) * n]);
+        let bias = &bias[..n];
+        let x: [f32; K] = core::array::from_fn(|j| x[j]);
+        for i in 0..n {
+            let mut s = bias[i];
+            for j in 0..K {
+                s += x[j] * w[j][i];
+            }
+            a[i] = s;
+        }
+    }
+
+    /// `z[o] = b_out[o] + h · w_out[o]`, each dot product with eight partial sums.
+    #[inline(always)]
+    pub fn readout<const K: usize>(z: &mut [f32], h: &[f32], w_out: &[f32], b_out: &[f32]) {
+        let n = h.len();
+        let w: [&[f32]; K] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
+        let mut acc = [[0.0f32; 8]; K];
+        let chunks = n / 8;
+        for c in 0..chunks {
+            let hc = &h[c * 8..c * 8 + 8];
+            for o in 0..K {
+                let wc = &w[o][c * 8..c * 8 + 8];
+                for l in 0..8 {
+                    acc[o][l] += hc[l] * wc[l];
+                }
+            }
+        }
+        for o in 0..K {
+            let a = &acc[o];
+            let mut s = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+            for i in chunks * 8..n {
+                s += h[i] * w[o][i];
+            }
+            z[o] = b_out[o] + s;
+        }
+    }
+
+    /// One row of the backward step at time t:
+    /// `g += dZ W_out` (readout), `∂W_out += dz ⊗ h`, optional carry `g_prev = (1-α) g`,
+    /// `d = α g (1 - r²)` stored in `g`, `∂W_inᵀ += x ⊗ d`, `∂b_rec += d`.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn backward<const K: usize>(
+        g: &mut [f32],
+        g_prev: Option<&mut [f32]>,
+        h: &[f32],
+        r: &[f32],
+        dz: &[f32],
+        x: &[f32],
+        w_out: &[f32],
+        gw_out: &mut [f32],
+        gw_in_t: &mut [f32],
+        gb: Option<&mut [f32]>,
+        alpha: f32,
+    ) {
+        let n = g.len();
+        let (h, r) = (&h[..n], &r[..n]);
+        let w: [&[f32]; K] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
+        let dz: [f32; K] = core::array::from_fn(|o| dz[o]);
+        let x: [f32; K] = core::array::from_fn(|j| x[j]);
+        let gwo: [&mut [f32]; K] = split_rows(gw_out, n);
+        let gwi: [&mut [f32]; K] = split_rows(gw_in_t, n);
+        for i in 0..n {
+            let mut gi = g[i];
+            for o in 0..K {
+                gi += dz[o] * w[o][i];
+                gwo[o][i] += dz[o] * h[i];
+            }
+            g[i] = gi;
+        }
+        if let Some(gp) = g_prev {
+            for (p, gi) in gp[..n].iter_mut().zip(g.iter()) {
+                *p = (1.0 - alpha) * gi;
+            }
+        }
+        for i in 0..n {
+            let d = g[i] * (alpha * (1.0 - r[i] * r[i]));
+            g[i] = d;
+            for j in 0..K {
+                gwi[j][i] += x[j] * d;
+            }
+        }
+        if let Some(gb) = gb {
+            for (b, d) in gb[..n].iter_mut().zip(g.iter()) {
+                *b += d;
             }
         }
     }
+
+    fn split_rows<const K: usize>(m: &mut [f32], n: usize) -> [&mut [f32]; K] {
+        let mut rest = &mut m[..K * n];
+        core::array::from_fn(|_| {
+            let (row, tail) = core::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            row
+        })
+    }
 }
 
-/// Dot product with eight independent accumulators (vectorises; fixed summation order).
-#[inline(always)]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ac, ar) = a.split_at(a.len() / 8 * 8);
-    let (bc, br) = b.split_at(ac.len());
-    for (x, y) in ac.chunks_exact(8).zip(bc.chunks_exact(8)) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
+/// Calls `$f::<K>` for the runtime number of bits `$k` (1..=8).
+macro_rules! by_bits {
+    ($k:expr, $f:ident ( $($arg:expr),* )) => {
+        match $k {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            _ => panic!("bits must be 1..=8 (validated by ModelConfig)"),
         }
-    }
-    let mut s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for (x, y) in ar.iter().zip(br) {
-        s += x * y;
-    }
-    s
+    };
 }
 
 /// Calls `$body` (an `#[inline(always)]` function) compiled for the best instruction set this
@@ -218,23 +317,44 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
 
 #[inline(always)]
 fn forward_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
-    let (n, k) = (net.config.hidden, net.config.bits);
+    assert_eq!(
+        batch.bits, net.config.bits,
+        "batch bits differ from the network's"
+    );
+    by_bits!(net.config.bits, forward_k(net, batch, mask, ws))
+}
+
+#[inline(always)]
+fn forward_k<const K: usize>(
+    net: &Network,
+    batch: &Batch,
+    mask: Option<&[f32]>,
+    ws: &mut Workspace,
+) -> f32 {
+    let n = net.config.hidden;
     let (steps, b) = (batch.steps, batch.batch);
-    assert_eq!(batch.bits, k, "batch bits differ from the network's");
-    ws.shape(steps, b, n, k);
-    let bn = b * n;
     let alpha = net.config.alpha;
-    transpose_into(&mut ws.w_in_t, &net.w_in, n, k);
+    let leaky = alpha != 1.0;
+    ws.shape(steps, b, n, K, leaky);
+    let bn = b * n;
+    transpose_into(&mut ws.w_in_t, &net.w_in, n, K);
 
     ws.h[..bn].fill(0.0);
     for t in 0..steps {
         let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
         let h_prev = &h_prev_all[t * bn..];
         let h_t = &mut h_next_all[..bn];
-        let r_t = &mut ws.r[t * bn..(t + 1) * bn];
-        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
+        // Without leak A_t and R_t live in H_t's block; with leak in R's.
+        let r_t: &mut [f32] = if leaky {
+            &mut ws.r[t * bn..(t + 1) * bn]
+        } else {
+            h_t
+        };
+        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
         // A_t = b_rec + X_t W_inᵀ + H_{t-1} W_recᵀ
-        project_inputs(r_t, x_t, &ws.w_in_t, &net.b_rec, n, k);
+        for (a, x) in r_t.chunks_exact_mut(n).zip(x_t.chunks_exact(K)) {
+            rows::project::<K>(a, x, &ws.w_in_t, &net.b_rec);
+        }
         if t > 0 {
             gemm(
                 1.0,
@@ -245,19 +365,21 @@ fn forward_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Wor
             );
         }
         tanh_in_place(r_t);
-        if alpha == 1.0 {
-            h_t.copy_from_slice(r_t);
-        } else {
-            for ((h, hp), r) in h_t.iter_mut().zip(h_prev).zip(r_t.iter()) {
+        if leaky {
+            let h_t = &mut h_next_all[..bn];
+            for ((h, hp), r) in h_t
+                .iter_mut()
+                .zip(h_prev)
+                .zip(ws.r[t * bn..(t + 1) * bn].iter())
+            {
                 *h = (1.0 - alpha) * hp + alpha * r;
             }
         }
         // Z_t = H_t W_outᵀ + b_out
-        let z_t = &mut ws.z[t * b * k..(t + 1) * b * k];
-        for (zr, hr) in z_t.chunks_exact_mut(k).zip(h_t.chunks_exact(n)) {
-            for (o, z) in zr.iter_mut().enumerate() {
-                *z = net.b_out[o] + dot(hr, &net.w_out[o * n..(o + 1) * n]);
-            }
+        let h_t = &h_next_all[..bn];
+        let z_t = &mut ws.z[t * b * K..(t + 1) * b * K];
+        for (zr, hr) in z_t.chunks_exact_mut(K).zip(h_t.chunks_exact(n)) {
+            rows::readout::<K>(zr, hr, &net.w_out, &net.b_out);
         }
     }
     // Loss.
@@ -314,11 +436,30 @@ fn loss_and_grad_impl(
     ws: &mut Workspace,
     grads: &mut Network,
 ) -> f32 {
-    let loss = forward_impl(net, batch, mask, ws);
-    let (n, k) = (net.config.hidden, net.config.bits);
+    assert_eq!(
+        batch.bits, net.config.bits,
+        "batch bits differ from the network's"
+    );
+    by_bits!(
+        net.config.bits,
+        loss_and_grad_k(net, batch, mask, ws, grads)
+    )
+}
+
+#[inline(always)]
+fn loss_and_grad_k<const K: usize>(
+    net: &Network,
+    batch: &Batch,
+    mask: Option<&[f32]>,
+    ws: &mut Workspace,
+    grads: &mut Network,
+) -> f32 {
+    let loss = forward_k::<K>(net, batch, mask, ws);
+    let n = net.config.hidden;
     let (steps, b) = (batch.steps, batch.batch);
     let (bn, tb) = (b * n, steps * b);
     let alpha = net.config.alpha;
+    let leaky = alpha != 1.0;
 
     // dZ = 2 m (Z - Y) / Σ m, in place.
     let denom = match mask {
@@ -340,66 +481,59 @@ fn loss_and_grad_impl(
         }
     }
     grads.w_out.fill(0.0);
-    grads.b_out.fill(0.0);
     ws.gw_in_t.clear();
-    ws.gw_in_t.resize(k * n, 0.0);
+    ws.gw_in_t.resize(K * n, 0.0);
     grads.b_rec.fill(0.0);
-    // Backward through time. On entry to step t, g_t holds the carry from step t+1.
+    // ∂b_out = Σ dZ
+    grads.b_out.fill(0.0);
+    for row in ws.z.chunks_exact(K) {
+        for (g, d) in grads.b_out.iter_mut().zip(row) {
+            *g += d;
+        }
+    }
+    // Backward through time. On entry to step t, G_t holds the carry from step t+1.
+    ws.g[(steps - 1) * bn..].fill(0.0);
     for t in (0..steps).rev() {
         let (g_before, g_rest) = ws.g.split_at_mut(t * bn);
         let g_t = &mut g_rest[..bn];
-        let r_t = &ws.r[t * bn..(t + 1) * bn];
         let h_t = &ws.h[(t + 1) * bn..(t + 2) * bn];
-        let dz_t = &ws.z[t * b * k..(t + 1) * b * k];
-        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
-        if t + 1 == steps {
-            g_t.fill(0.0);
-        }
-        // Readout: G_t += dZ_t W_out; ∂W_out += dZ_tᵀ H_t; ∂b_out += Σ dZ_t.
-        for (gr, (dzr, hr)) in g_t
-            .chunks_exact_mut(n)
-            .zip(dz_t.chunks_exact(k).zip(h_t.chunks_exact(n)))
-        {
-            for (o, dz) in dzr.iter().enumerate() {
-                let w = &net.w_out[o * n..(o + 1) * n];
-                for (g, wv) in gr.iter_mut().zip(w) {
-                    *g += dz * wv;
-                }
-                let gw = &mut grads.w_out[o * n..(o + 1) * n];
-                for (gwv, hv) in gw.iter_mut().zip(hr) {
-                    *gwv += dz * hv;
-                }
-                grads.b_out[o] += dz;
-            }
-        }
-        if t > 0 && alpha != 1.0 {
-            let g_prev = &mut g_before[(t - 1) * bn..];
-            for (gp, g) in g_prev.iter_mut().zip(g_t.iter()) {
-                *gp = (1.0 - alpha) * g;
-            }
-        }
-        // D_t = α G_t ⊙ (1 - R_t²)
-        for (g, r) in g_t.iter_mut().zip(r_t) {
-            *g *= alpha * (1.0 - r * r);
-        }
-        // ∂W_in += D_tᵀ X_t (accumulated transposed), ∂b_rec += Σ D_t
-        for (dr, xr) in g_t.chunks_exact(n).zip(x_t.chunks_exact(k)) {
-            for (j, xj) in xr.iter().enumerate() {
-                let gw = &mut ws.gw_in_t[j * n..(j + 1) * n];
-                for (gwv, d) in gw.iter_mut().zip(dr) {
-                    *gwv += xj * d;
-                }
-            }
-            if net.config.rec_bias {
-                for (gb, d) in grads.b_rec.iter_mut().zip(dr) {
-                    *gb += d;
-                }
-            }
+        let r_t = if leaky {
+            &ws.r[t * bn..(t + 1) * bn]
+        } else {
+            h_t
+        };
+        let dz_t = &ws.z[t * b * K..(t + 1) * b * K];
+        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let mut g_prev = if t > 0 && leaky {
+            Some(&mut g_before[(t - 1) * bn..])
+        } else {
+            None
+        };
+        for (row, (g_row, h_row)) in g_t.chunks_exact_mut(n).zip(h_t.chunks_exact(n)).enumerate() {
+            rows::backward::<K>(
+                g_row,
+                g_prev
+                    .as_deref_mut()
+                    .map(|gp| &mut gp[row * n..(row + 1) * n]),
+                h_row,
+                &r_t[row * n..(row + 1) * n],
+                &dz_t[row * K..(row + 1) * K],
+                &x_t[row * K..(row + 1) * K],
+                &net.w_out,
+                &mut grads.w_out,
+                &mut ws.gw_in_t,
+                if net.config.rec_bias {
+                    Some(&mut grads.b_rec)
+                } else {
+                    None
+                },
+                alpha,
+            );
         }
         // G_{t-1} = (1 - α) G_t + D_t W_rec
         if t > 0 {
             let g_prev = &mut g_before[(t - 1) * bn..];
-            let beta = if alpha != 1.0 { 1.0 } else { 0.0 };
+            let beta = if leaky { 1.0 } else { 0.0 };
             gemm(
                 1.0,
                 View::rm(g_t, b, n),
@@ -417,7 +551,7 @@ fn loss_and_grad_impl(
         0.0,
         &mut grads.w_rec,
     );
-    transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, k, n);
+    transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, K, n);
     loss
 }
 
