@@ -160,7 +160,7 @@ impl Network {
     pub fn step(&self, h: &mut [f32], x: &[f32], scratch: &mut [f32]) {
         let (n, k) = (self.config.hidden, self.config.bits);
         let alpha = self.config.alpha;
-        for i in 0..n {
+        for (i, out) in scratch.iter_mut().enumerate().take(n) {
             let row = &self.w_rec[i * n..(i + 1) * n];
             let mut acc = self.b_rec[i];
             for (w, hj) in row.iter().zip(h.iter()) {
@@ -169,7 +169,7 @@ impl Network {
             for (w, xj) in self.w_in[i * k..(i + 1) * k].iter().zip(x) {
                 acc += w * xj;
             }
-            scratch[i] = tanh(acc);
+            *out = tanh(acc);
         }
         for (hi, r) in h.iter_mut().zip(scratch.iter()) {
             *hi = (1.0 - alpha) * *hi + alpha * r;
