@@ -46,6 +46,11 @@ if [ -f package-lock.json ]; then
   fi
 fi
 
+# wasm-opt must be binaryen 132 from npm (trap 1); Trunk.toml pins it and fails loudly otherwise.
+if [ -x node_modules/.bin/wasm-opt ] && ! node_modules/.bin/wasm-opt --version | grep -q 'version 132'; then
+  log "warning: node_modules/.bin/wasm-opt is not binaryen 132: $(node_modules/.bin/wasm-opt --version)"
+fi
+
 # 6. Crates, so that builds can run offline.
 if [ -f Cargo.lock ]; then
   cargo fetch --locked >/dev/null 2>&1 || cargo fetch

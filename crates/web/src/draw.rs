@@ -1,0 +1,423 @@
+//! Drawing the four panels onto their canvases (wasm only). Called once per animation
+//! frame at most, and only for the panels whose data changed.
+
+use crate::plotdata::{diverging, robust_limit, thin_log};
+use crate::protocol::Snapshot;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::{Clamped, JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData};
+
+const FONT: &str = "system-ui, sans-serif";
+const TRAIN: RGBColor = RGBColor(31, 119, 180);
+const HELD_OUT: RGBColor = RGBColor(214, 39, 40);
+const ACCURACY: RGBColor = RGBColor(44, 160, 44);
+const INPUT: RGBColor = RGBColor(150, 180, 215);
+const TARGET: RGBColor = RGBColor(40, 40, 40);
+/// |λ| above this counts as outside the unit circle (orthogonal initial weights sit at
+/// 1 ± 1e-6; this keeps rounding from colouring them).
+const OUTSIDE: f64 = 1.0 + 1e-3;
+const GRID: RGBColor = RGBColor(225, 225, 225);
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// Sizes the canvas backing store to its CSS box times the device pixel ratio; returns the
+/// ratio (1 when unknown). Resizing clears the canvas, so it only happens on change.
+pub fn fit(canvas: &HtmlCanvasElement) -> f64 {
+    let dpr = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0);
+    let w = (canvas.client_width() as f64 * dpr).round().max(1.0) as u32;
+    let h = (canvas.client_height() as f64 * dpr).round().max(1.0) as u32;
+    if canvas.width() != w {
+        canvas.set_width(w);
+    }
+    if canvas.height() != h {
+        canvas.set_height(h);
+    }
+    dpr
+}
+
+/// Blanks a canvas (no data yet).
+pub fn clear(canvas: &HtmlCanvasElement) {
+    fit(canvas);
+    if let Ok(ctx) = context(canvas) {
+        ctx.clear_rect(0.0, 0.0, canvas.width() as f64, canvas.height() as f64);
+    }
+}
+
+/// Training loss (per step), held-out MSE (log axis, left) and held-out bit accuracy
+/// (linear axis, right).
+pub fn loss_chart(
+    canvas: &HtmlCanvasElement,
+    losses: &[(u64, f32)],
+    metrics: &[(u64, f32, f32)],
+) -> Result<(), String> {
+    let dpr = fit(canvas);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let train = thin_log(losses, 600);
+    let last_step = losses
+        .last()
+        .map_or(0, |p| p.0)
+        .max(metrics.last().map_or(0, |m| m.0));
+    let x_max = last_step.max(50);
+    let values = train
+        .iter()
+        .map(|p| p.1)
+        .chain(metrics.iter().map(|m| m.1))
+        .filter(|v| v.is_finite() && *v > 0.0);
+    let (lo, hi) = values.fold((f32::INFINITY, 0.0f32), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let (lo, hi) = if lo.is_finite() && hi > 0.0 {
+        (lo * 0.7, hi * 1.4)
+    } else {
+        (1e-3, 2.0)
+    };
+    let (lo, hi) = (lo.max(1e-7), hi.max(lo * 10.0));
+    // Plotted as log10(loss) on a linear axis, labelled with the loss itself: this gives
+    // evenly spaced ticks even when the range spans less than a decade.
+    let (lo, hi) = (lo.log10(), hi.log10());
+    let lg = |v: f32| v.max(1e-30).log10();
+    let font = 12.0 * dpr;
+    let mut chart = ChartBuilder::on(&root)
+        .margin(6.0 * dpr)
+        .x_label_area_size(40.0 * dpr)
+        .y_label_area_size(56.0 * dpr)
+        .right_y_label_area_size(44.0 * dpr)
+        .build_cartesian_2d(0u64..x_max, lo..hi)
+        .map_err(err)?
+        .set_secondary_coord(0u64..x_max, 0f32..1f32);
+    chart
+        .configure_mesh()
+        .light_line_style(GRID)
+        .bold_line_style(GRID)
+        .x_labels(5)
+        .y_labels(8)
+        .x_desc("training step")
+        .y_desc("loss (MSE, log)")
+        .label_style((FONT, font))
+        .y_label_formatter(&|v| fmt_tick(10f32.powf(*v)))
+        .draw()
+        .map_err(err)?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("bit accuracy")
+        .y_labels(5)
+        .label_style((FONT, font))
+        .draw()
+        .map_err(err)?;
+    let stroke = (1.5 * dpr) as u32;
+    chart
+        .draw_series(LineSeries::new(
+            train.iter().map(|p| (p.0, lg(p.1))),
+            TRAIN.stroke_width(stroke.max(1)),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            metrics.iter().map(|m| (m.0, lg(m.1))),
+            HELD_OUT.stroke_width(stroke.max(2)),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_secondary_series(LineSeries::new(
+            metrics.iter().map(|m| (m.0, m.2)),
+            ACCURACY.stroke_width(stroke.max(2)),
+        ))
+        .map_err(err)?;
+    if losses.is_empty() {
+        root.draw(&Text::new(
+            "Press Train or Step",
+            (70 * dpr as i32, 40 * dpr as i32),
+            (FONT, 16.0 * dpr),
+        ))
+        .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// Tick labels of the log axis: two significant digits, plain down to 0.001.
+fn fmt_tick(v: f32) -> String {
+    if (0.001..100.0).contains(&v) {
+        let digits = (-(v.log10().floor()) as i32 + 1).max(0) as usize;
+        format!("{v:.digits$}")
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
+        .get_context("2d")
+        .map_err(err)?
+        .ok_or("no 2d context")?
+        .dyn_into::<CanvasRenderingContext2d>()
+        .map_err(|_| "not a 2d context".to_string())
+}
+
+/// W_rec as a heat map (one pixel per weight, scaled without smoothing), with a colour bar.
+pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+    let dpr = fit(canvas);
+    let ctx = context(canvas)?;
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.set_fill_style_str("#fff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    let n = snap.network.config.hidden;
+    let wrec = &snap.network.w_rec.0;
+    if n == 0 || wrec.len() != n * n {
+        return Err("W_rec has the wrong size".into());
+    }
+    let limit = robust_limit(wrec);
+    let mut rgba = vec![255u8; n * n * 4];
+    for (px, v) in rgba.chunks_exact_mut(4).zip(wrec) {
+        let c = diverging(*v, limit);
+        px[..3].copy_from_slice(&c);
+    }
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), n as u32, n as u32)
+        .map_err(err)?;
+    let off: HtmlCanvasElement = doc
+        .create_element("canvas")
+        .map_err(err)?
+        .dyn_into()
+        .map_err(|_| "canvas")?;
+    off.set_width(n as u32);
+    off.set_height(n as u32);
+    context(&off)?
+        .put_image_data(&image, 0.0, 0.0)
+        .map_err(err)?;
+
+    let font = 12.0 * dpr;
+    let bar_w = 14.0 * dpr;
+    let label_w = 52.0 * dpr;
+    let top = 22.0 * dpr;
+    let left = 6.0 * dpr;
+    let size = (w - left - bar_w - label_w - 12.0 * dpr)
+        .min(h - top - 6.0 * dpr)
+        .max(10.0);
+    ctx.set_image_smoothing_enabled(false);
+    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&off, left, top, size, size)
+        .map_err(err)?;
+    ctx.set_stroke_style_str("#888");
+    ctx.set_line_width(dpr);
+    ctx.stroke_rect(left, top, size, size);
+    ctx.set_fill_style_str("#222");
+    ctx.set_font(&format!("{font}px {FONT}"));
+    ctx.fill_text(
+        &format!(
+            "W_rec  ({n} × {n}, row = to, column = from)  step {}",
+            snap.step
+        ),
+        left,
+        15.0 * dpr,
+    )
+    .map_err(err)?;
+    // Colour bar: top = +limit, bottom = -limit.
+    let bx = left + size + 10.0 * dpr;
+    let rows = 128;
+    let row_h = size / rows as f64;
+    for r in 0..rows {
+        let v = limit * (1.0 - 2.0 * (r as f32 + 0.5) / rows as f32);
+        let [cr, cg, cb] = diverging(v, limit);
+        ctx.set_fill_style_str(&format!("rgb({cr},{cg},{cb})"));
+        ctx.fill_rect(bx, top + r as f64 * row_h, bar_w, row_h + 0.5);
+    }
+    ctx.stroke_rect(bx, top, bar_w, size);
+    ctx.set_fill_style_str("#222");
+    let tx = bx + bar_w + 4.0 * dpr;
+    ctx.fill_text(&format!("+{}", fmt_short(limit)), tx, top + font)
+        .map_err(err)?;
+    ctx.fill_text("0", tx, top + size / 2.0 + font / 3.0)
+        .map_err(err)?;
+    ctx.fill_text(&format!("−{}", fmt_short(limit)), tx, top + size)
+        .map_err(err)?;
+    Ok(())
+}
+
+fn fmt_short(v: f32) -> String {
+    if v >= 0.01 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+/// Eigenvalues of W_rec in the complex plane, the unit circle, and a dashed circle at the
+/// spectral radius.
+pub fn spectrum(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+    let dpr = fit(canvas);
+    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let rho = snap.spectral_radius;
+    let r = (rho * 1.1).max(1.25);
+    let font = 12.0 * dpr;
+    let (cw, ch) = root.dim_in_pixel();
+    // Keep the plane square: pad the wider side.
+    let extra = 60.0 * dpr;
+    let side = (cw as f64 - extra).min(ch as f64 - extra).max(10.0);
+    let pad_x = ((cw as f64 - extra - side) / 2.0).max(0.0) as u32;
+    let area = root.margin(0, 0, pad_x, pad_x);
+    let mut chart = ChartBuilder::on(&area)
+        .margin(6.0 * dpr)
+        .x_label_area_size(42.0 * dpr)
+        .y_label_area_size(52.0 * dpr)
+        .build_cartesian_2d(-r..r, -r..r)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(GRID)
+        .x_labels(5)
+        .y_labels(5)
+        .x_desc("Re λ")
+        .y_desc("Im λ")
+        .label_style((FONT, font))
+        .draw()
+        .map_err(err)?;
+    let circle = |rad: f64| {
+        (0..=240).map(move |i| {
+            let t = i as f64 / 240.0 * std::f64::consts::TAU;
+            (rad * t.cos(), rad * t.sin())
+        })
+    };
+    chart
+        .draw_series(LineSeries::new(
+            circle(1.0),
+            BLACK.stroke_width(dpr.max(1.0) as u32),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(DashedLineSeries::new(
+            circle(rho),
+            (6.0 * dpr) as i32,
+            (4.0 * dpr) as i32,
+            HELD_OUT.stroke_width(dpr.max(1.0) as u32),
+        ))
+        .map_err(err)?;
+    let dot = (2.5 * dpr) as i32;
+    chart
+        .draw_series(snap.eigenvalues.iter().map(|z| {
+            let outside = z[0].hypot(z[1]) > OUTSIDE;
+            let colour = if outside { HELD_OUT } else { TRAIN };
+            Circle::new((z[0], z[1]), dot.max(2), colour.filled())
+        }))
+        .map_err(err)?;
+    let outside = snap
+        .eigenvalues
+        .iter()
+        .filter(|z| z[0].hypot(z[1]) > OUTSIDE)
+        .count();
+    root.draw(&Text::new(
+        format!(
+            "spectral radius ρ = {rho:.3} · {outside} outside the unit circle · step {}",
+            snap.step
+        ),
+        ((6.0 * dpr) as i32, (4.0 * dpr) as i32),
+        (FONT, font),
+    ))
+    .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Like the paper's Fig. 3: one column per held-out trial, one row per bit (at most 4):
+/// input pulses, target, and the network's output. Drawn with plain canvas paths (one
+/// path per line, at most one point per pixel) to keep the frame short.
+pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+    let dpr = fit(canvas);
+    let ctx = context(canvas)?;
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.set_fill_style_str("#fff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    let Some(first) = snap.traces.first() else {
+        return Ok(());
+    };
+    let bits = first.bits.min(4);
+    let cols = snap.traces.len();
+    let font = 11.0 * dpr;
+    ctx.set_font(&format!("{font}px {FONT}"));
+    // Legend.
+    let legend_h = 20.0 * dpr;
+    let mut x = 4.0 * dpr;
+    for (name, colour) in [
+        ("input", INPUT),
+        ("target", TARGET),
+        ("network output", HELD_OUT),
+    ] {
+        ctx.set_stroke_style_str(&css(colour));
+        ctx.set_line_width(2.0 * dpr);
+        ctx.begin_path();
+        ctx.move_to(x, legend_h / 2.0);
+        ctx.line_to(x + 16.0 * dpr, legend_h / 2.0);
+        ctx.stroke();
+        ctx.set_fill_style_str("#222");
+        ctx.fill_text(name, x + 20.0 * dpr, legend_h / 2.0 + font / 3.0)
+            .map_err(err)?;
+        x += 20.0 * dpr + ctx.measure_text(name).map_err(err)?.width() + 14.0 * dpr;
+    }
+    let gap = 6.0 * dpr;
+    let cell_w = (w - gap * (cols as f64 + 1.0)) / cols as f64;
+    let cell_h = (h - legend_h - gap * (bits as f64 + 1.0)) / bits as f64;
+    let title_h = font + 3.0 * dpr;
+    for col in 0..cols {
+        let tr = &snap.traces[col];
+        if tr.steps < 2 || tr.x.0.len() < tr.steps * tr.bits || tr.y.0.len() < tr.steps * tr.bits {
+            continue;
+        }
+        for bit in 0..bits {
+            let x0 = gap + col as f64 * (cell_w + gap);
+            let y0 = legend_h + gap + bit as f64 * (cell_h + gap);
+            ctx.set_fill_style_str("#222");
+            ctx.fill_text(
+                &format!("trial {} · bit {}", col + 1, bit + 1),
+                x0,
+                y0 + font,
+            )
+            .map_err(err)?;
+            let (py, ph) = (y0 + title_h, (cell_h - title_h).max(4.0));
+            ctx.set_fill_style_str("#fafafa");
+            ctx.fill_rect(x0, py, cell_w, ph);
+            ctx.set_stroke_style_str("#e1e1e1");
+            ctx.set_line_width(dpr);
+            ctx.begin_path();
+            ctx.move_to(x0, py + ph / 2.0);
+            ctx.line_to(x0 + cell_w, py + ph / 2.0);
+            ctx.stroke();
+            let to_x = |t: usize| x0 + t as f64 / (tr.steps - 1) as f64 * cell_w;
+            let to_y =
+                |v: f32| py + ph / 2.0 - (v.clamp(-1.6, 1.6) as f64 / 1.6) * (ph / 2.0 - dpr);
+            let stride = (tr.steps as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
+            let line = |values: &[f32], colour: RGBColor, width: f64| {
+                ctx.set_stroke_style_str(&css(colour));
+                ctx.set_line_width(width);
+                ctx.begin_path();
+                ctx.move_to(to_x(0), to_y(values[bit]));
+                for t in (stride..tr.steps).step_by(stride) {
+                    ctx.line_to(to_x(t), to_y(values[t * tr.bits + bit]));
+                }
+                ctx.stroke();
+            };
+            line(&tr.x.0, INPUT, 1.2 * dpr);
+            line(&tr.y.0, TARGET, 1.2 * dpr);
+            if tr.z.0.len() >= tr.steps * tr.bits {
+                line(&tr.z.0, HELD_OUT, 1.8 * dpr);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn css(c: RGBColor) -> String {
+    format!("rgb({},{},{})", c.0, c.1, c.2)
+}
+
+/// Reports a drawing failure on the console (drawing never stops training).
+pub fn log_failure(panel: &str, e: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!(
+        "flipflop: drawing {panel} failed: {e}"
+    )));
+}

@@ -1,0 +1,443 @@
+//! The one message protocol between the page and the training worker.
+//!
+//! **Architecture Invariant:** this module is the only place that knows the wire format.
+//! Page → worker messages are [`Command`]s, worker → page messages are [`Event`]s; both are
+//! JSON strings made by [`encode`] and read back by [`decode_command`] / [`decode_event`].
+//! Every message carries [`PROTOCOL_VERSION`]; a mismatch is an error, never a guess.
+//! Large float arrays (W_rec, traces) travel as base64 of little-endian f32 ([`F32s`]),
+//! which keeps a snapshot of a 128-unit network at ~90 kB and JSON parsing trivial.
+//!
+//! Core types are converted to wire types by hand here ([`WireNetwork`]), so a change in
+//! the core's internals never silently changes what crosses the boundary.
+
+use base64::Engine;
+use flipflop_core::{Config, Network};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Bumped whenever a variant or a field changes meaning.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Command {
+    /// Build a trainer from `config` (replacing any other). With `network`, continue from
+    /// those weights (used to restart a crashed worker from its last snapshot); `base_step`
+    /// is then added to the step numbers the worker reports.
+    Init {
+        /// The configuration.
+        config: Config,
+        /// Weights to continue from, or `None` for the seeded initial weights.
+        network: Option<WireNetwork>,
+        /// Steps already taken by `network`.
+        base_step: u64,
+    },
+    /// Train continuously until `Pause`, the step budget, or an error.
+    Start,
+    /// Stop after the current slice.
+    Pause,
+    /// Take exactly `count` steps, then report everything (metrics and snapshot).
+    Step {
+        /// Steps to take.
+        count: u32,
+    },
+    /// Change the learning rate from the next step on (training continues).
+    SetLr {
+        /// New base learning rate.
+        lr: f32,
+    },
+    /// Time training steps of `config` (warm-up, then `repeats` timed steps) and report
+    /// them in a [`Event::BenchStep`]; the current trainer is untouched.
+    BenchStep {
+        /// The workload.
+        config: Config,
+        /// Untimed steps first.
+        warmup: u32,
+        /// Timed steps.
+        repeats: u32,
+    },
+    /// Test hook: makes the worker panic, to exercise crash recovery end to end.
+    DebugCrash,
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The worker's wasm has loaded; commands sent before this are lost.
+    Ready,
+    /// A trainer was built (after `Init`).
+    Initialized {
+        /// Trainable parameters.
+        n_params: usize,
+        /// Step number of the network (0 for fresh weights).
+        step: u64,
+    },
+    /// Training started (`true`) or stopped (`false`).
+    Running {
+        /// Whether the worker is now training continuously.
+        running: bool,
+        /// Why it stopped, when it stopped by itself (e.g. the step budget).
+        reason: Option<String>,
+    },
+    /// Sent after every slice of steps: the losses of each step in the slice.
+    Progress {
+        /// The last step taken.
+        step: u64,
+        /// `(step, training loss)` for every step since the previous `Progress`.
+        losses: Vec<(u64, f32)>,
+        /// Learning rate of the last step (after decay).
+        lr: f32,
+        /// Gradient norm of the last step (before clipping).
+        grad_norm: f32,
+        /// Training speed over the last slices.
+        steps_per_sec: f64,
+        /// Time spent training since `Init` (pauses excluded), ms.
+        elapsed_ms: f64,
+    },
+    /// Held-out metrics (every few dozen steps).
+    Metrics {
+        /// Step at which they were taken.
+        step: u64,
+        /// Mean squared error on the held-out trials.
+        mse: f32,
+        /// Fraction of non-zero targets matched in sign.
+        bit_accuracy: f32,
+        /// The lab's "solved" rule (accuracy ≥ 99 %, MSE ≤ 0.05).
+        solved: bool,
+        /// Training time so far, ms.
+        elapsed_ms: f64,
+    },
+    /// The weights and what the panels draw from them (a few times per second).
+    Snapshot(Box<Snapshot>),
+    /// Result of a `BenchStep`.
+    BenchStep {
+        /// Wall time of each timed step, ms.
+        step_ms: Vec<f64>,
+    },
+    /// Something went wrong; the current network is unchanged.
+    Error {
+        /// What happened, for a person.
+        message: String,
+    },
+}
+
+/// Everything the connectivity, spectrum and trace panels need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Step of these weights.
+    pub step: u64,
+    /// All weights (W_rec is `network.w_rec`, row-major N × N).
+    pub network: WireNetwork,
+    /// Eigenvalues of W_rec as `[re, im]`, by decreasing modulus.
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// Largest eigenvalue modulus.
+    pub spectral_radius: f64,
+    /// A few held-out trials run through the network.
+    pub traces: Vec<Trace>,
+}
+
+/// One held-out trial: inputs, targets and outputs, each row-major `steps × bits`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Steps.
+    pub steps: usize,
+    /// Bits.
+    pub bits: usize,
+    /// Inputs.
+    pub x: F32s,
+    /// Targets.
+    pub y: F32s,
+    /// Network outputs.
+    pub z: F32s,
+}
+
+/// The wire form of [`Network`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireNetwork {
+    /// Architecture.
+    pub config: flipflop_core::ModelConfig,
+    /// N × bits.
+    pub w_in: F32s,
+    /// N × N, row = target unit.
+    pub w_rec: F32s,
+    /// N.
+    pub b_rec: F32s,
+    /// bits × N.
+    pub w_out: F32s,
+    /// bits.
+    pub b_out: F32s,
+}
+
+impl WireNetwork {
+    /// Copies the weights out of a core network.
+    pub fn from_network(net: &Network) -> Self {
+        Self {
+            config: net.config.clone(),
+            w_in: F32s(net.w_in.clone()),
+            w_rec: F32s(net.w_rec.clone()),
+            b_rec: F32s(net.b_rec.clone()),
+            w_out: F32s(net.w_out.clone()),
+            b_out: F32s(net.b_out.clone()),
+        }
+    }
+
+    /// Back to a core network, checking every shape against the architecture.
+    pub fn to_network(&self) -> Result<Network, String> {
+        let (n, k) = (self.config.hidden, self.config.bits);
+        let check = |name: &str, v: &F32s, len: usize| {
+            if v.0.len() == len {
+                Ok(())
+            } else {
+                Err(format!("{name} has {} values, expected {len}", v.0.len()))
+            }
+        };
+        check("w_in", &self.w_in, n * k)?;
+        check("w_rec", &self.w_rec, n * n)?;
+        check("b_rec", &self.b_rec, n)?;
+        check("w_out", &self.w_out, k * n)?;
+        check("b_out", &self.b_out, k)?;
+        Ok(Network {
+            config: self.config.clone(),
+            w_in: self.w_in.0.clone(),
+            w_rec: self.w_rec.0.clone(),
+            b_rec: self.b_rec.0.clone(),
+            w_out: self.w_out.0.clone(),
+            b_out: self.b_out.0.clone(),
+        })
+    }
+}
+
+/// A float array that serialises as base64 of its little-endian bytes (bit-exact).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct F32s(pub Vec<f32>);
+
+impl Serialize for F32s {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(self.0.len() * 4);
+        for v in &self.0 {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+}
+
+impl<'de> Deserialize<'de> for F32s {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)?;
+        if bytes.len() % 4 != 0 {
+            return Err(serde::de::Error::custom(
+                "f32 array: byte length is not a multiple of 4",
+            ));
+        }
+        Ok(F32s(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    v: u32,
+    msg: T,
+}
+
+/// Serialises a command or an event with the protocol version.
+pub fn encode<T: Serialize>(msg: &T) -> String {
+    // Serialising these types cannot fail: every map key is a string and no custom
+    // serialiser returns an error.
+    serde_json::to_string(&Envelope {
+        v: PROTOCOL_VERSION,
+        msg,
+    })
+    .unwrap_or_default()
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+    #[derive(Deserialize)]
+    struct Version {
+        v: u32,
+    }
+    let version: Version =
+        serde_json::from_str(text).map_err(|e| format!("unreadable message: {e}"))?;
+    if version.v != PROTOCOL_VERSION {
+        return Err(format!(
+            "protocol version {} received, {} expected (reload the page)",
+            version.v, PROTOCOL_VERSION
+        ));
+    }
+    let env: Envelope<T> =
+        serde_json::from_str(text).map_err(|e| format!("unreadable message: {e}"))?;
+    Ok(env.msg)
+}
+
+/// Reads a command sent by the page.
+pub fn decode_command(text: &str) -> Result<Command, String> {
+    decode(text)
+}
+
+/// Reads an event sent by the worker.
+pub fn decode_event(text: &str) -> Result<Event, String> {
+    decode(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flipflop_core::{Preset, Trainer};
+
+    fn snapshot() -> Snapshot {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 6;
+        let net = Network::init(&cfg.model, 3);
+        Snapshot {
+            step: 7,
+            network: WireNetwork::from_network(&net),
+            eigenvalues: vec![[1.0, 0.5], [1.0, -0.5], [-0.25, 0.0]],
+            spectral_radius: 1.118,
+            traces: vec![Trace {
+                steps: 2,
+                bits: 1,
+                x: F32s(vec![1.0, -0.0]),
+                y: F32s(vec![0.0, 1.0]),
+                z: F32s(vec![f32::MIN_POSITIVE, 3.5e-7]),
+            }],
+        }
+    }
+
+    #[test]
+    fn every_command_round_trips() {
+        let cfg = Config::preset(Preset::Paper);
+        let net = WireNetwork::from_network(&Network::init(&cfg.model, 1));
+        let commands = vec![
+            Command::Init {
+                config: cfg.clone(),
+                network: None,
+                base_step: 0,
+            },
+            Command::Init {
+                config: cfg.clone(),
+                network: Some(net),
+                base_step: 1200,
+            },
+            Command::Start,
+            Command::Pause,
+            Command::Step { count: 1 },
+            Command::SetLr { lr: 1.5e-3 },
+            Command::BenchStep {
+                config: cfg,
+                warmup: 2,
+                repeats: 5,
+            },
+            Command::DebugCrash,
+        ];
+        for c in commands {
+            let text = encode(&c);
+            assert_eq!(decode_command(&text), Ok(c), "{text:.200}");
+        }
+    }
+
+    #[test]
+    fn every_event_round_trips() {
+        let events = vec![
+            Event::Ready,
+            Event::Initialized {
+                n_params: 16_900,
+                step: 0,
+            },
+            Event::Running {
+                running: true,
+                reason: None,
+            },
+            Event::Running {
+                running: false,
+                reason: Some("step budget reached".into()),
+            },
+            Event::Progress {
+                step: 12,
+                losses: vec![(11, 0.5), (12, 0.25)],
+                lr: 3e-4,
+                grad_norm: 0.7,
+                steps_per_sec: 40.5,
+                elapsed_ms: 300.0,
+            },
+            Event::Metrics {
+                step: 50,
+                mse: 0.04,
+                bit_accuracy: 0.995,
+                solved: true,
+                elapsed_ms: 1e4,
+            },
+            Event::Snapshot(Box::new(snapshot())),
+            Event::BenchStep {
+                step_ms: vec![101.5, 99.0],
+            },
+            Event::Error {
+                message: "hidden = 0 is out of range".into(),
+            },
+        ];
+        for e in events {
+            let text = encode(&e);
+            assert_eq!(decode_event(&text), Ok(e), "{text:.200}");
+        }
+    }
+
+    #[test]
+    fn floats_are_bit_exact_and_compact() {
+        let v: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() / 3.0).collect();
+        let text = serde_json::to_string(&F32s(v.clone())).unwrap();
+        assert!(text.len() < 4 * 1000 * 4 / 3 + 8, "{}", text.len());
+        let back: F32s = serde_json::from_str(&text).unwrap();
+        assert!(back
+            .0
+            .iter()
+            .zip(&v)
+            .all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn wire_network_round_trips_and_checks_shapes() {
+        let cfg = Config::preset(Preset::Default);
+        let trainer = Trainer::new(cfg).unwrap();
+        let wire = WireNetwork::from_network(trainer.network());
+        assert_eq!(&wire.to_network().unwrap(), trainer.network());
+        let mut bad = wire;
+        bad.w_rec.0.pop();
+        assert!(bad.to_network().unwrap_err().contains("w_rec"));
+    }
+
+    #[test]
+    fn bad_messages_are_errors_not_panics() {
+        let cases = [
+            ("", "unreadable"),
+            ("{\"v\":1}", "unreadable"),
+            (
+                "{\"v\":99,\"msg\":{\"type\":\"Start\"}}",
+                "protocol version 99",
+            ),
+            ("{\"v\":1,\"msg\":{\"type\":\"Launch\"}}", "unreadable"),
+            (
+                "{\"v\":1,\"msg\":{\"type\":\"SetLr\",\"lr\":\"fast\"}}",
+                "unreadable",
+            ),
+            (
+                "{\"v\":1,\"msg\":{\"type\":\"Snapshot\",\"step\":1}}",
+                "unreadable",
+            ),
+        ];
+        for (text, want) in cases {
+            let err = decode_command(text).err().unwrap_or_default();
+            let err_ev = decode_event(text).err().unwrap_or_default();
+            assert!(
+                err.contains(want) || err_ev.contains(want),
+                "{text}: {err} / {err_ev}"
+            );
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! What the worker sends a few times per second, built from a trainer — and fingerprints
+//! of it, so that tests can check that the browser's weights and trials are bit-identical
+//! to native Rust's for the same seed.
+
+use crate::protocol::{F32s, Snapshot, Trace, WireNetwork};
+use flipflop_core::analysis::{eigenvalues, spectral_radius};
+use flipflop_core::Trainer;
+
+/// Held-out trials shown in the traces panel.
+pub const TRACE_TRIALS: usize = 3;
+
+/// The snapshot of `trainer`'s current network, labelled `step`: weights, spectrum of W_rec,
+/// and the first [`TRACE_TRIALS`] held-out trials run through the network.
+pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
+    let net = trainer.network();
+    let eigs = eigenvalues(&net.w_rec, net.config.hidden);
+    let val = trainer.validation();
+    let traces = (0..TRACE_TRIALS.min(val.batch))
+        .map(|i| {
+            let tr = val.trial(i);
+            let (_, z) = net.run(&tr.x, tr.steps);
+            Trace {
+                steps: tr.steps,
+                bits: tr.bits,
+                x: F32s(tr.x),
+                y: F32s(tr.y),
+                z: F32s(z),
+            }
+        })
+        .collect();
+    Snapshot {
+        step,
+        network: WireNetwork::from_network(net),
+        spectral_radius: spectral_radius(&eigs),
+        eigenvalues: eigs,
+        traces,
+    }
+}
+
+/// 64-bit FNV-1a over the bit patterns of the floats, as 16 hex digits.
+pub fn fnv(values: &[&[f32]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in values.iter().flat_map(|s| s.iter()) {
+        for b in v.to_bits().to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Fingerprints of a snapshot: `(weights, held-out trial inputs and targets)`.
+pub fn fingerprints(s: &Snapshot) -> (String, String) {
+    let n = &s.network;
+    let weights = fnv(&[&n.w_in.0, &n.w_rec.0, &n.b_rec.0, &n.w_out.0, &n.b_out.0]);
+    let trials: Vec<&[f32]> = s
+        .traces
+        .iter()
+        .flat_map(|t| [t.x.0.as_slice(), t.y.0.as_slice()])
+        .collect();
+    (weights, fnv(&trials))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flipflop_core::{Config, Preset};
+
+    #[test]
+    fn fnv_known_values() {
+        assert_eq!(fnv(&[]), "cbf29ce484222325");
+        // One float 0.0 = four zero bytes.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for _ in 0..4 {
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        assert_eq!(fnv(&[&[0.0]]), format!("{h:016x}"));
+        assert_ne!(fnv(&[&[0.0]]), fnv(&[&[-0.0]]));
+    }
+
+    #[test]
+    fn snapshot_is_seeded_and_shaped() {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 16;
+        let a = build(&Trainer::new(cfg.clone()).unwrap(), 0);
+        let b = build(&Trainer::new(cfg.clone()).unwrap(), 0);
+        assert_eq!(fingerprints(&a), fingerprints(&b));
+        assert_eq!(a.eigenvalues.len(), 16);
+        assert_eq!(a.traces.len(), TRACE_TRIALS);
+        assert_eq!(a.traces[0].z.0.len(), cfg.task.steps * cfg.task.bits);
+        cfg.seed = 2;
+        let c = build(&Trainer::new(cfg).unwrap(), 0);
+        let (fa, fc) = (fingerprints(&a), fingerprints(&c));
+        assert!(fa.0 != fc.0 && fa.1 != fc.1);
+    }
+}

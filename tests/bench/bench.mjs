@@ -1,0 +1,92 @@
+// Browser benchmarks of Flip-Flop Lab (not a test): `make bench-web`.
+// Needs dist/ from `trunk build --release`. Prints one JSON object.
+//  - step: one training step of the reference workload (128 trials x 350 steps, N 100,
+//    3 bits, full-length BPTT), timed inside the worker (bench mode of the page).
+//  - solve: time from pressing Train (default preset) until the held-out metrics first
+//    count as solved (accuracy >= 99 %, MSE <= 0.05), for several seeds.
+//  - load: page load until the first network is drawn, and bytes transferred.
+// Options: SEEDS=1,2,3  REPEATS=7  SOLVE_TIMEOUT_S=600
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, openPage, DIST } from '../e2e/harness.mjs';
+
+const seeds = (process.env.SEEDS ?? '1,2,3').split(',').filter((s) => s.trim() !== '').map(Number);
+const repeats = Number(process.env.REPEATS ?? 7);
+const solveTimeout = Number(process.env.SOLVE_TIMEOUT_S ?? 600) * 1000;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+};
+
+const server = await serve();
+const browser = await launch();
+const result = { browser: browser.version(), date: new Date().toISOString() };
+try {
+  // Load.
+  {
+    const { page, context } = await openPage(browser, server.url);
+    await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–');
+    result.load = await page.evaluate(() => {
+      const res = performance.getEntriesByType('resource');
+      const nav = performance.getEntriesByType('navigation')[0];
+      const bytes = res.reduce((s, r) => s + (r.transferSize || r.encodedBodySize || 0), nav?.transferSize ?? 0);
+      return {
+        first_network_drawn_ms: Math.round(performance.now()),
+        dom_content_loaded_ms: Math.round(nav?.domContentLoadedEventEnd ?? 0),
+        transferred_bytes: bytes,
+      };
+    });
+    result.dist_bytes = Object.fromEntries(
+      fs
+        .readdirSync(DIST)
+        .filter((f) => /\.(wasm|js)$/.test(f))
+        .map((f) => [f, fs.statSync(path.join(DIST, f)).size]),
+    );
+    await context.close();
+  }
+  // Step time at the reference workload.
+  {
+    const { page, context } = await openPage(browser, `${server.url}?bench&warmup=2&repeats=${repeats}`);
+    await page.waitForSelector('[data-testid=bench-output][data-done]', { timeout: 600_000, state: 'attached' });
+    const out = JSON.parse(await page.getByTestId('bench-output').textContent());
+    result.step = {
+      workload: '128 trials x 350 steps, N 100, 3 bits, full BPTT + Adam, in the worker',
+      median_s: out.median_ms / 1000,
+      step_ms: out.step_ms.map((x) => Math.round(x * 10) / 10),
+    };
+    await context.close();
+  }
+  // Time to solved, default preset.
+  result.solve = [];
+  for (const seed of seeds) {
+    const { page, context } = await openPage(browser, server.url);
+    await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–');
+    await page.locator('#seed').fill(String(seed));
+    await page.locator('#seed').dispatchEvent('change');
+    await page.waitForFunction((s) => document.getElementById('matrix').dataset.step === '0' && document.getElementById('seed').value === String(s), seed);
+    const t0 = Date.now();
+    await page.getByTestId('train').click();
+    let entry = { seed };
+    try {
+      await page.waitForSelector('[data-testid=status][data-solved-ms]', { timeout: solveTimeout, state: 'attached' });
+      const status = page.getByTestId('status');
+      entry = {
+        seed,
+        wall_s: (Date.now() - t0) / 1000,
+        training_s: Number(await status.getAttribute('data-solved-ms')) / 1000,
+        step: Number(await status.getAttribute('data-solved-step')),
+      };
+    } catch {
+      entry.unsolved = `not solved within ${solveTimeout / 1000} s or the step budget (${await page.getByTestId('status').textContent()})`;
+    }
+    result.solve.push(entry);
+    process.stderr.write(`solve ${JSON.stringify(entry)}\n`);
+    await context.close();
+  }
+  const solved = result.solve.filter((e) => e.wall_s != null);
+  result.solve_median_wall_s = median(solved.map((e) => e.wall_s));
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.log(JSON.stringify(result, null, 2));

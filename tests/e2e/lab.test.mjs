@@ -1,0 +1,268 @@
+// End-to-end tests of the lab page in headless Chromium (node --test tests/e2e/).
+// Needs `dist/` from `trunk build --release`; `make test` does all of it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serve, launch, openPage, screenshot, readInt, readFloat } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh page, waited until the worker has drawn the initial network. */
+async function freshPage(opts) {
+  const p = await openPage(browser, server.url, opts);
+  await p.page.waitForFunction(() => document.querySelector('[data-testid=radius]')?.textContent !== '–', null, {
+    timeout: 20_000,
+  });
+  return p;
+}
+
+test('page loads without console errors and shows the initial network', async () => {
+  const { page, errors, context } = await freshPage();
+  assert.equal(await readInt(page, 'step-count'), 0);
+  assert.equal(await page.getByTestId('loss-value').innerText(), '–');
+  assert.match(await page.getByTestId('radius').innerText(), /^1\.0\d\d$/, 'orthogonal init: spectral radius 1');
+  assert.equal(await page.getByTestId('error').innerText(), '');
+  for (const id of ['loss-chart', 'matrix', 'spectrum', 'traces']) {
+    assert.ok(await page.getByTestId(id).isVisible(), `${id} visible`);
+  }
+  await screenshot(page, '01-loaded');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Train streams falling losses while the page stays responsive; Pause stops', async () => {
+  const { page, errors, context } = await freshPage();
+  const canvases = async () =>
+    page.evaluate(() =>
+      Object.fromEntries(['matrix', 'spectrum', 'traces'].map((id) => [id, document.getElementById(id).toDataURL()])),
+    );
+  const before = await canvases();
+  // Main-thread watch: long tasks and timer lateness while training runs.
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+    window.__maxLate = 0;
+    let last = performance.now();
+    window.__timer = setInterval(() => {
+      const now = performance.now();
+      window.__maxLate = Math.max(window.__maxLate, now - last - 10);
+      last = now;
+    }, 10);
+  });
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-count]').textContent) > 0);
+  const firstLoss = await readFloat(page, 'loss-value');
+  const s1 = await readInt(page, 'step-count');
+  await page.waitForTimeout(8_000);
+  const s2 = await readInt(page, 'step-count');
+  assert.ok(s2 > s1 + 50, `step counter advances (${s1} -> ${s2})`);
+  // Training losses are noisy per batch: compare the mean of the latest ones with the first.
+  const recent = await page.evaluate(() => document.querySelector('[data-testid=loss-value]').textContent);
+  const late = Number.parseFloat(recent);
+  assert.ok(late < firstLoss, `loss falls (${firstLoss} -> ${late})`);
+  const watch = await page.evaluate(() => {
+    clearInterval(window.__timer);
+    return { longTasks: window.__longTasks, maxLate: window.__maxLate };
+  });
+  assert.deepEqual(
+    watch.longTasks.filter((d) => d > 50),
+    [],
+    `no main-thread task over 50 ms (timer lateness max ${watch.maxLate.toFixed(1)} ms)`,
+  );
+  const after = await canvases();
+  for (const id of ['matrix', 'spectrum', 'traces']) {
+    assert.notEqual(after[id], before[id], `${id} canvas changed during training`);
+  }
+  await screenshot(page, '02-training');
+
+  await page.getByTestId('train').click(); // Pause
+  await page.waitForFunction(() => document.querySelector('[data-testid=train]').textContent === 'Train');
+  // The worker confirms after its current slice; then nothing more may arrive.
+  await page.waitForSelector('[data-testid=train][data-worker-running=false]', { state: 'attached' });
+  await page.waitForTimeout(300);
+  const p1 = await readInt(page, 'step-count');
+  await page.waitForTimeout(1_500);
+  const p2 = await readInt(page, 'step-count');
+  assert.equal(p2, p1, 'Pause stops the step counter');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('Reset with the same seed replays the same first loss', async () => {
+  const { page, errors, context } = await freshPage();
+  const firstLoss = async () => {
+    await page.getByTestId('reset').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '0');
+    await page.getByTestId('step').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+    return page.getByTestId('loss-value').innerText();
+  };
+  const a = await firstLoss();
+  // Train a bit in between, so reset really has something to discard.
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-count]').textContent) > 20);
+  await page.getByTestId('train').click();
+  const b = await firstLoss();
+  assert.equal(b, a, 'same seed, same first loss');
+  // A different seed gives a different first loss.
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#seed').fill('2');
+  await page.locator('#seed').dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '0');
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+  assert.notEqual(await page.getByTestId('loss-value').innerText(), a, 'another seed, another first loss');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an out-of-range value shows an error and changes nothing', async () => {
+  const { page, errors, context } = await freshPage();
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+  // Wait until every panel shows step 1, so that nothing is still being drawn.
+  await page.waitForFunction(() =>
+    ['matrix', 'spectrum', 'traces'].every((id) => document.getElementById(id).dataset.step === '1'),
+  );
+  const loss = await page.getByTestId('loss-value').innerText();
+  const matrix = await page.evaluate(() => document.getElementById('matrix').toDataURL());
+  for (const [id, value, want] of [
+    ['hidden', '0', /Hidden units.*out of range.*2\.\.=1024/],
+    ['lr', '5', /Learning rate.*out of range/],
+    ['bits', '9', /Bits.*out of range/],
+  ]) {
+    const input = page.locator(`#${id}`);
+    const old = await input.inputValue();
+    await input.fill(value);
+    await input.dispatchEvent('change');
+    await page.waitForTimeout(300);
+    const error = page.getByTestId('error');
+    assert.equal(await error.getAttribute('role'), 'alert');
+    assert.match(await error.innerText(), want);
+    assert.equal(await input.getAttribute('aria-invalid'), 'true');
+    if (id === 'hidden') await screenshot(page, '03-error');
+    assert.equal(await readInt(page, 'step-count'), 1, 'network untouched');
+    assert.equal(await page.getByTestId('loss-value').innerText(), loss);
+    await input.fill(old);
+    await input.dispatchEvent('change');
+    assert.equal(await page.getByTestId('error').innerText(), '', 'error clears when fixed');
+  }
+  assert.equal(await page.evaluate(() => document.getElementById('matrix').toDataURL()), matrix);
+  // The next step continues the same network: step 2.
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '2');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('learning rate applies live; architecture change asks first', async () => {
+  const { page, errors, context } = await freshPage();
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+  await page.locator('#lr').fill('0.001');
+  await page.locator('#lr').dispatchEvent('change');
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '2');
+  assert.equal(await page.getByTestId('error').innerText(), '');
+  // Dismissing the confirmation keeps the network and restores the form.
+  let asked = 0;
+  page.once('dialog', (d) => {
+    asked += 1;
+    d.dismiss();
+  });
+  await page.locator('#hidden').fill('64');
+  await page.locator('#hidden').dispatchEvent('change');
+  assert.equal(asked, 1, 'asked before discarding');
+  assert.equal(await page.locator('#hidden').inputValue(), '128');
+  assert.equal(await readInt(page, 'step-count'), 2);
+  // Accepting rebuilds.
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#hidden').fill('64');
+  await page.locator('#hidden').dispatchEvent('change');
+  await page.waitForFunction(() => document.querySelector('[data-testid=params]').textContent === String(64 * 3 + 64 * 64 + 3 * 64 + 3));
+  assert.equal(await readInt(page, 'step-count'), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a crashed worker is reported and restarted from the last snapshot', async () => {
+  const { page, context } = await freshPage();
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+  await page.evaluate(() => window.flipflopDebugCrash());
+  await page.waitForFunction(() => /crashed/.test(document.querySelector('[data-testid=error]').textContent));
+  assert.match(await page.getByTestId('error').innerText(), /restarted from the last snapshot \(step 1\)/);
+  // The new worker continues from step 1.
+  await page.waitForTimeout(500);
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '2', null, {
+    timeout: 20_000,
+  });
+  await context.close();
+});
+
+test('narrow 375 px window: no horizontal scroll, keyboard reaches every control', async () => {
+  const { page, errors, context } = await freshPage({ width: 375, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `horizontal overflow ${overflow}px`);
+  await screenshot(page, '04-narrow');
+  // Tab through the page and collect the focused controls.
+  const seen = new Set();
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    seen.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName));
+  }
+  for (const id of ['preset', 'hidden', 'bits', 'lr', 'batch', 'seed', 'alpha', 'noise', 'train', 'step', 'reset']) {
+    assert.ok(seen.has(id), `${id} reachable by Tab (saw ${[...seen].join(', ')})`);
+  }
+  // Space on the focused Step button takes a step.
+  await page.locator('#step').focus();
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('same seed, bit-identical initial weights and held-out trials in the browser and natively', async () => {
+  // Native reference from the same crates (`flipflop-web fingerprint SEED`, built with cargo).
+  const { execFileSync } = await import('node:child_process');
+  const native = (seed) =>
+    JSON.parse(
+      execFileSync('cargo', ['run', '-q', '-p', 'flipflop-web', '--bin', 'flipflop-web', '--', 'fingerprint', String(seed)], {
+        encoding: 'utf8',
+        timeout: 600_000,
+      }),
+    );
+  const { page, errors, context } = await freshPage();
+  const browserFp = async () =>
+    page.evaluate(() => {
+      const m = document.getElementById('matrix').dataset;
+      return { step: m.fpStep, weights: m.weightsFp, trials: m.trialsFp };
+    });
+  const want1 = native(1);
+  const got1 = await browserFp();
+  assert.equal(got1.step, '0');
+  assert.equal(got1.weights, want1.weights, 'initial weights, seed 1');
+  assert.equal(got1.trials, want1.trials, 'held-out trials, seed 1');
+  // Another seed through the form.
+  await page.locator('#seed').fill('7');
+  await page.locator('#seed').dispatchEvent('change');
+  await page.waitForFunction((w) => document.getElementById('matrix').dataset.weightsFp !== w, got1.weights);
+  const want7 = native(7);
+  const got7 = await browserFp();
+  assert.deepEqual([got7.weights, got7.trials], [want7.weights, want7.trials], 'seed 7');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
