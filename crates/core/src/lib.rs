@@ -6,6 +6,8 @@ pub mod analysis;
 pub mod config;
 pub mod error;
 pub mod fixedpoints;
+pub mod import;
+pub mod link;
 pub mod math;
 pub mod model;
 pub mod netfile;

@@ -1,0 +1,199 @@
+//! `flipflop link`, `open` and `import` end to end: round trips through the binary, and bad
+//! input gives a message and a non-zero exit, never a panic.
+
+use flipflop_core::netfile;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flipflop");
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("flipflop-link-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the flipflop binary runs")
+}
+
+fn ok_json(args: &[&str]) -> Value {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
+}
+
+fn fails(args: &[&str], words: &str) {
+    let o = run(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    assert!(err.contains(words), "{args:?}: '{err}' lacks '{words}'");
+}
+
+fn tiny(dir: &Scratch) -> String {
+    let net = dir.path("a.net");
+    ok_json(&[
+        "train", "--hidden", "12", "--steps", "5", "--seed", "4", "--out", &net,
+    ]);
+    net
+}
+
+#[test]
+fn link_and_open_round_trip() {
+    let dir = Scratch::new("link");
+    let net = tiny(&dir);
+    let original = std::fs::read(&net).unwrap();
+    // Exact: identical file.
+    let j = ok_json(&["link", &net]);
+    let link = j["link"].as_str().unwrap().to_string();
+    assert!(
+        link.starts_with("http://127.0.0.1:8080/#net=RkZM"),
+        "{link}"
+    );
+    assert_eq!(j["chars"].as_u64().unwrap() as usize, link.len());
+    let back = dir.path("back.net");
+    let o = ok_json(&["open", &link, "--out", &back]);
+    assert_eq!(o["kind"], "exact");
+    assert_eq!(std::fs::read(&back).unwrap(), original);
+    // Compact: same shapes and config, close weights; --base and --plain.
+    let o = run(&[
+        "link",
+        &net,
+        "--kind",
+        "compact",
+        "--base",
+        "https://lab.example/x",
+        "--plain",
+    ]);
+    assert!(o.status.success());
+    let plain = String::from_utf8(o.stdout).unwrap();
+    assert!(plain.starts_with("https://lab.example/x#net="), "{plain}");
+    let c = dir.path("compact.net");
+    assert_eq!(
+        ok_json(&["open", plain.trim(), "--out", &c])["kind"],
+        "compact"
+    );
+    let (a, b) = (
+        netfile::decode(&original).unwrap(),
+        netfile::decode(&std::fs::read(&c).unwrap()).unwrap(),
+    );
+    assert_eq!((a.config, a.steps), (b.config, b.steps));
+    // Recipe: prints the config; --train retrains the same network (same steps, same seed).
+    let r = ok_json(&["link", &net, "--kind", "recipe"]);
+    let recipe = r["link"].as_str().unwrap();
+    let o = ok_json(&["open", recipe]);
+    assert_eq!(o["kind"], "recipe");
+    assert_eq!(o["config"]["model"]["hidden"], 12);
+    let retrained = dir.path("retrained.net");
+    ok_json(&["open", recipe, "--train", "--out", &retrained]);
+    assert_eq!(std::fs::read(&retrained).unwrap(), original);
+}
+
+#[test]
+fn bad_links_fail_with_a_message() {
+    let dir = Scratch::new("bad");
+    let net = tiny(&dir);
+    let link = ok_json(&["link", &net])["link"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = dir.path("x.net");
+    let cut = &link[..link.len() - 20];
+    fails(&["open", cut, "--out", &out], "truncated or altered");
+    let mut altered = link.clone().into_bytes();
+    let at = altered.len() - 40;
+    altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+    fails(
+        &["open", &String::from_utf8(altered).unwrap(), "--out", &out],
+        "checksum",
+    );
+    fails(
+        &["open", "https://example.com/#x=1", "--out", &out],
+        "not a Flip-Flop Lab link",
+    );
+    fails(
+        &["open", "net=RkZMCUV4eHh4eHh4eHh4", "--out", &out],
+        "newer than this lab",
+    );
+    fails(&["open", &link], "give --out NET");
+    fails(&["link", &net, "--kind", "tiny"], "--kind must be");
+    fails(&["link", &dir.path("missing.net")], "missing.net");
+    assert!(
+        !std::path::Path::new(&out).exists(),
+        "nothing written on failure"
+    );
+}
+
+#[test]
+fn import_round_trips_exports_and_refuses_garbage() {
+    let dir = Scratch::new("import");
+    let net = tiny(&dir);
+    let original = netfile::decode(&std::fs::read(&net).unwrap()).unwrap();
+    let (npz, json) = (dir.path("w.npz"), dir.path("w.json"));
+    ok_json(&["export", &net, "--npz", &npz, "--json", &json]);
+    for (file, format) in [(&npz, "npz"), (&json, "json")] {
+        let out = dir.path(&format!("from-{format}.net"));
+        let j = ok_json(&["import", file, "--out", &out]);
+        assert_eq!(j["format"], format);
+        let back = netfile::decode(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(
+            back.network, original.network,
+            "{format}: identical weights"
+        );
+    }
+    let garbage = dir.path("garbage.bin");
+    std::fs::write(&garbage, b"GIF89a not a network").unwrap();
+    fails(
+        &["import", &garbage, "--out", &dir.path("g.net")],
+        "not a file Flip-Flop Lab can import",
+    );
+    let mut broken = std::fs::read(&npz).unwrap();
+    broken.truncate(broken.len() / 2);
+    std::fs::write(&garbage, &broken).unwrap();
+    fails(
+        &["import", &garbage, "--out", &dir.path("g.net")],
+        "cannot read this npz file",
+    );
+    fails(&["import", &npz], "missing --out");
+    // The paper's Keras file, when this machine has it.
+    let paper = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/reference/paper-network/trained-epoch-20.hdf5"
+    );
+    if std::path::Path::new(paper).exists() {
+        let out = dir.path("paper.net");
+        let j = ok_json(&["import", paper, "--out", &out]);
+        assert_eq!(
+            (j["format"].as_str(), j["hidden"].as_u64()),
+            (Some("keras-hdf5"), Some(400))
+        );
+        let a = ok_json(&["analyze", &out]);
+        let rho = a["spectral_radius"].as_f64().unwrap();
+        assert!((rho - 1.08).abs() < 0.02, "{rho}");
+    } else {
+        eprintln!("SKIPPED: {paper} is not on this machine");
+    }
+}
