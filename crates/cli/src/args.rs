@@ -91,6 +91,11 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "reps" => "--reps",
         "warmup" => "--warmup",
         "eval_every" => "--eval-every",
+        "bits" | "model.bits" => "--bits",
+        "lr" => "--lr",
+        "batch" => "--batch",
+        "clip" => "--clip",
+        "train_steps" => "--train-steps",
         _ => return None,
     })
 }

@@ -2,11 +2,10 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
+use flipflop_core::export;
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::train::{evaluate, validation_set, Workspace};
 use flipflop_core::{ConfigError, Network};
-use ndarray::{arr0, Array1, Array2};
-use ndarray_npy::NpzWriter;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -71,37 +70,10 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
     }))
 }
 
-/// Row-major `rows × cols` data as a 2-D array.
-fn mat(v: &[f32], rows: usize, cols: usize) -> Result<Array2<f32>, CliError> {
-    Array2::from_shape_vec((rows, cols), v.to_vec())
-        .map_err(|e| CliError::Failed(format!("internal shape error: {e}")))
-}
-
-/// Writes the weights as float32 `.npz`: `W_in (N, bits)`, `W_rec (N, N)`, `b_rec (N)`,
-/// `W_out (bits, N)`, `b_out (bits)` and a 0-d `alpha`.
+/// Writes the weights as float32 `.npz` (see [`flipflop_core::export::npz_bytes`]).
 pub fn write_npz(net: &Network, path: &Path) -> Result<(), CliError> {
-    let fail = |m: String| CliError::Failed(format!("cannot write {}: {m}", path.display()));
-    let (n, k) = (net.config.hidden, net.config.bits);
-    let file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
-    let mut npz = NpzWriter::new(file);
-    let err = |e: ndarray_npy::WriteNpzError| fail(e.to_string());
-    npz.add_array("W_in", &mat(&net.w_in, n, k)?).map_err(err)?;
-    npz.add_array("W_rec", &mat(&net.w_rec, n, n)?)
-        .map_err(err)?;
-    npz.add_array("b_rec", &Array1::from(net.b_rec.clone()))
-        .map_err(err)?;
-    npz.add_array("W_out", &mat(&net.w_out, k, n)?)
-        .map_err(err)?;
-    npz.add_array("b_out", &Array1::from(net.b_out.clone()))
-        .map_err(err)?;
-    npz.add_array("alpha", &arr0(net.config.alpha))
-        .map_err(err)?;
-    npz.finish().map_err(err)?;
-    Ok(())
-}
-
-fn rows(v: &[f32], cols: usize) -> Vec<&[f32]> {
-    v.chunks_exact(cols.max(1)).collect()
+    let bytes = export::npz_bytes(net).map_err(|e| CliError::Failed(e.to_string()))?;
+    crate::write_atomic(path, &bytes)
 }
 
 /// `flipflop export NET [--npz FILE] [--json FILE]` (at least one).
@@ -128,22 +100,9 @@ pub fn export(p: &mut lexopt::Parser) -> Result<(), CliError> {
         write_npz(w, out)?;
     }
     if let Some(out) = &json_out {
-        let doc = json!({
-            "format": "flipflop-network",
-            "version": 1,
-            "seed": f.config.seed,
-            "steps_trained": f.steps,
-            "config": f.config,
-            "alpha": w.config.alpha,
-            "W_in": rows(&w.w_in, k),
-            "W_rec": rows(&w.w_rec, n),
-            "b_rec": w.b_rec,
-            "W_out": rows(&w.w_out, n),
-            "b_out": w.b_out,
-        });
-        let text = serde_json::to_string(&doc)
-            .map_err(|e| CliError::Failed(format!("cannot format JSON: {e}")))?;
-        crate::write_atomic(out, text.as_bytes())?;
+        let text = export::json_bytes(&f.config, w, f.steps)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        crate::write_atomic(out, &text)?;
     }
     crate::print_json(&json!({
         "net": path.display().to_string(),

@@ -30,6 +30,11 @@ struct Options {
     preset: Preset,
     seed: Option<u64>,
     hidden: Option<usize>,
+    bits: Option<usize>,
+    lr: Option<f64>,
+    batch: Option<usize>,
+    clip: Option<f64>,
+    train_steps: Option<usize>,
     steps: Option<u64>,
     until_solved: bool,
     max_seconds: Option<f64>,
@@ -43,6 +48,11 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         preset: Preset::Default,
         seed: None,
         hidden: None,
+        bits: None,
+        lr: None,
+        batch: None,
+        clip: None,
+        train_steps: None,
         steps: None,
         until_solved: false,
         max_seconds: None,
@@ -64,6 +74,13 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
                     p.value()?,
                     &format!("2..={MAX_HIDDEN}"),
                 )?)
+            }
+            Long("bits") => o.bits = Some(args::int("--bits", p.value()?, "1..=8")?),
+            Long("lr") => o.lr = Some(args::real("--lr", p.value()?, 1e-7, 1.0)?),
+            Long("batch") => o.batch = Some(args::int("--batch", p.value()?, "1..=1024")?),
+            Long("clip") => o.clip = Some(args::real("--clip", p.value()?, 0.0, 1e6)?),
+            Long("train-steps") => {
+                o.train_steps = Some(args::int("--train-steps", p.value()?, "0..=20000")?)
             }
             Long("steps") => o.steps = Some(args::int("--steps", p.value()?, "1..=10000000")?),
             Long("until-solved") => o.until_solved = true,
@@ -177,6 +194,21 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     }
     if let Some(n) = o.hidden {
         cfg.model.hidden = n;
+    }
+    if let Some(b) = o.bits {
+        cfg.set_bits(b);
+    }
+    if let Some(lr) = o.lr {
+        cfg.train.lr = lr as f32;
+    }
+    if let Some(b) = o.batch {
+        cfg.train.batch = b;
+    }
+    if let Some(c) = o.clip {
+        cfg.train.clip = c as f32;
+    }
+    if let Some(t) = o.train_steps {
+        cfg.train.train_steps = t;
     }
     if let Some(k) = o.steps {
         // Range-check in u64 before the core's usize check (which cannot see values > usize::MAX).

@@ -95,6 +95,37 @@ fn load(path: &Path) -> netfile::NetFile {
 }
 
 #[test]
+fn train_overrides_reach_the_saved_config() {
+    let dir = Scratch::new("overrides");
+    let out = dir.path("o.net");
+    run_json(&[
+        "train",
+        "--hidden",
+        "8",
+        "--bits",
+        "2",
+        "--lr",
+        "0.01",
+        "--batch",
+        "3",
+        "--clip",
+        "0",
+        "--train-steps",
+        "50",
+        "--steps",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let c = load(&out).config;
+    assert_eq!((c.model.hidden, c.model.bits, c.task.bits), (8, 2, 2));
+    assert_eq!(
+        (c.train.lr, c.train.batch, c.train.clip, c.train.train_steps),
+        (0.01, 3, 0.0, 50)
+    );
+}
+
+#[test]
 fn train_is_reproducible_and_eval_reports_metrics() {
     let dir = Scratch::new("train");
     let a = train_tiny(&dir, "a.net", "3");
@@ -324,6 +355,19 @@ fn bad_arguments_name_the_argument() {
             &["train", "--hidden", "-3", "--out", o],
             "--hidden expects a whole number",
         ),
+        (
+            &["train", "--lr", "5", "--out", o],
+            "--lr 5 is out of range (allowed: 0.0000001 to 1)",
+        ),
+        (
+            &["train", "--batch", "0", "--out", o],
+            "--batch 0 is out of range (allowed: 1..=1024)",
+        ),
+        (
+            &["train", "--bits", "9", "--out", o],
+            "--bits 9 is out of range (allowed: 1..=8)",
+        ),
+        (&["train", "--clip", "nan", "--out", o], "--clip"),
         (
             &["train", "--steps", "0", "--out", o],
             "--steps 0 is out of range (allowed: 1..=10000000)",
