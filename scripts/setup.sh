@@ -18,11 +18,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-# 2. Debian Chromium + chromedriver for the browser tests (never Debian's binaryen: trap 1).
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  log "installing chromium and chromium-driver from Debian"
+# 2. Debian packages: Chromium + chromedriver for the browser tests, and numpy for the test
+#    that numpy.load reads our npz export (never Debian's binaryen: trap 1).
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
+   || ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
+  log "installing chromium, chromium-driver and python3-numpy from Debian"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver python3-numpy >/dev/null
 fi
 
 # 3. trunk at the pinned version.
