@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDRESS := http://127.0.0.1:8080
 
-.PHONY: setup build serve test test-native test-e2e bench-web screenshot clean
+.PHONY: setup build serve test test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
 
 setup:
 	@bash scripts/setup.sh
@@ -19,8 +19,14 @@ serve: setup
 
 test: setup
 	cargo test --workspace
+	$(MAKE) --no-print-directory test-wasm
 	trunk build --release
 	node --test tests/e2e/
+
+# The core's determinism tests, compiled to wasm and run in headless Chromium
+# (wasm-bindgen-test-runner + Debian chromedriver): same golden hashes as natively.
+test-wasm:
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p flipflop-core --test determinism
 
 test-native:
 	cargo test --workspace
@@ -30,6 +36,13 @@ test-e2e:
 
 bench-web: build
 	node tests/bench/bench.mjs
+
+# The network the page shows at first load (web/assets/pretrained.net, kept in the repo):
+# preset `default` (N 128, 3 bits), seed 1, trained until the held-out check (every 100
+# steps) first counts as solved. Bit for bit reproducible on the same machine kind (x86-64).
+pretrained:
+	mkdir -p web/assets
+	cargo run --release -p flipflop-cli -- train --preset default --seed 1 --until-solved --eval-every 100 --out web/assets/pretrained.net
 
 screenshot: build
 	node tests/bench/screenshot.mjs
