@@ -93,6 +93,11 @@ impl<'a> View<'a> {
     }
 }
 
+/// True while the GEMM library runs (a relaxed flag; two stores per call). Lets the
+/// allocation test tell the library's packing scratch from allocations of our own.
+#[doc(hidden)]
+pub static IN_GEMM: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
 /// `C = alpha A B + beta C` with C row-major `A.rows × B.cols` in `c` (row stride = B.cols).
 /// Panics (a programming error, never user input) if the shapes do not fit the slices.
 pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
@@ -103,6 +108,7 @@ pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
     if m == 0 || n == 0 {
         return;
     }
+    IN_GEMM.store(true, core::sync::atomic::Ordering::Relaxed);
     // SAFETY: the asserts above guarantee every index the kernel touches is inside the
     // slices; `c` is borrowed mutably and cannot alias `a` or `b`.
     #[cfg(not(target_arch = "wasm32"))]
@@ -149,6 +155,7 @@ pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
             1,
         );
     }
+    IN_GEMM.store(false, core::sync::atomic::Ordering::Relaxed);
 }
 
 #[cfg(test)]

@@ -126,6 +126,17 @@ impl Network {
         net
     }
 
+    /// Becomes a copy of `other`, reusing this network's buffers (no allocation when the
+    /// shapes agree; the derived `clone_from` would allocate).
+    pub fn copy_from(&mut self, other: &Network) {
+        self.config.clone_from(&other.config);
+        self.w_in.clone_from(&other.w_in);
+        self.w_rec.clone_from(&other.w_rec);
+        self.b_rec.clone_from(&other.b_rec);
+        self.w_out.clone_from(&other.w_out);
+        self.b_out.clone_from(&other.b_out);
+    }
+
     /// All parameters as one flat list of slices, in a fixed order (used by the optimiser).
     pub fn params(&self) -> [&[f32]; 5] {
         [

@@ -132,10 +132,13 @@ impl Trial {
     }
 }
 
-/// Draws one training trial. Channels are drawn in order 0..bits, then the noise, step-major.
-pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
-    let mut tr = Trial::empty(cfg.steps, cfg.bits);
-    for bit in 0..cfg.bits {
+/// The (up to three) pulses of one channel, in time order; `None` = absent.
+type ChannelPulses = [Option<Pulse>; 3];
+
+/// Draws the pulses of every channel (channels in order 0..bits), as the paper's code does.
+fn draw_pulses(cfg: &TaskConfig, rng: &mut SeedRng) -> [ChannelPulses; MAX_BITS] {
+    let mut out = [[None; 3]; MAX_BITS];
+    for ch in out.iter_mut().take(cfg.bits) {
         let f = rng.int_inclusive(cfg.first_onset_min as u32, cfg.first_onset_max as u32) as usize;
         let first_present = rng.unit_f64() >= cfg.p_no_first;
         let s1 = sign(rng);
@@ -145,37 +148,66 @@ pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
         let s3 = sign(rng);
         let o2 = f + cfg.second_gap + a;
         let o3 = o2 + cfg.third_gap + b;
-        if first_present {
-            tr.add_pulse(
-                bit,
-                Pulse { onset: f, sign: s1 },
-                cfg.pulse_width,
-                cfg.delay,
-            );
-        }
-        tr.add_pulse(
-            bit,
-            Pulse {
+        *ch = [
+            first_present.then_some(Pulse { onset: f, sign: s1 }),
+            Some(Pulse {
                 onset: o2,
                 sign: s2,
-            },
-            cfg.pulse_width,
-            cfg.delay,
-        );
-        tr.add_pulse(
-            bit,
-            Pulse {
+            }),
+            Some(Pulse {
                 onset: o3,
                 sign: s3,
-            },
-            cfg.pulse_width,
-            cfg.delay,
-        );
+            }),
+        ];
+    }
+    out
+}
+
+/// Writes one trial into strided storage: element (t, bit) lives at `t * rs + base + bit`.
+/// Inputs are the pulses plus noise drawn step-major (t, then bit); targets follow the rule
+/// in the module docs. Every slot of the trial is overwritten.
+fn render(
+    cfg: &TaskConfig,
+    pulses: &[ChannelPulses],
+    rng: &mut SeedRng,
+    x: &mut [f32],
+    y: &mut [f32],
+    rs: usize,
+    base: usize,
+) {
+    let (steps, bits) = (cfg.steps, cfg.bits);
+    for t in 0..steps {
+        for bit in 0..bits {
+            x[t * rs + base + bit] = 0.0;
+            y[t * rs + base + bit] = 0.0;
+        }
+    }
+    for (bit, ch) in pulses.iter().enumerate().take(bits) {
+        for p in ch.iter().flatten() {
+            for t in p.onset.min(steps)..(p.onset + cfg.pulse_width).min(steps) {
+                x[t * rs + base + bit] = p.sign;
+            }
+            for t in (p.onset + cfg.pulse_width + cfg.delay).min(steps)..steps {
+                y[t * rs + base + bit] = p.sign;
+            }
+        }
     }
     if cfg.noise_sd > 0.0 {
-        for v in tr.x.iter_mut() {
-            *v += cfg.noise_sd * rng.normal() as f32;
+        for t in 0..steps {
+            for bit in 0..bits {
+                x[t * rs + base + bit] += cfg.noise_sd * rng.normal() as f32;
+            }
         }
+    }
+}
+
+/// Draws one training trial. Channels are drawn in order 0..bits, then the noise, step-major.
+pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
+    let mut tr = Trial::empty(cfg.steps, cfg.bits);
+    let pulses = draw_pulses(cfg, rng);
+    render(cfg, &pulses, rng, &mut tr.x, &mut tr.y, cfg.bits, 0);
+    for (bit, ch) in pulses.iter().enumerate().take(cfg.bits) {
+        tr.pulses[bit] = ch.iter().flatten().copied().collect();
     }
     tr
 }
@@ -205,10 +237,27 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Fills `self` (reusing its buffers) with `batch` fresh trials from `rng`.
+    /// Fills `self` (reusing its buffers, so no allocation once they have the size) with
+    /// `batch` fresh trials from `rng`; the same draws as [`trial`] called `batch` times.
     pub fn fill(&mut self, cfg: &TaskConfig, batch: usize, rng: &mut SeedRng) {
-        let trials: Vec<Trial> = (0..batch).map(|_| trial(cfg, rng)).collect();
-        self.fill_from(&trials);
+        let (steps, bits) = (cfg.steps, cfg.bits);
+        self.steps = steps;
+        self.batch = batch;
+        self.bits = bits;
+        self.x.resize(steps * batch * bits, 0.0);
+        self.y.resize(steps * batch * bits, 0.0);
+        for b in 0..batch {
+            let pulses = draw_pulses(cfg, rng);
+            render(
+                cfg,
+                &pulses,
+                rng,
+                &mut self.x,
+                &mut self.y,
+                batch * bits,
+                b * bits,
+            );
+        }
     }
 
     /// A new batch of `batch` trials.

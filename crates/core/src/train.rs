@@ -587,6 +587,14 @@ impl Adam {
         }
     }
 
+    /// Becomes a copy of `other`, reusing this one's buffers (no allocation when the shapes
+    /// agree; the derived `clone_from` would allocate).
+    pub fn copy_from(&mut self, other: &Adam) {
+        self.m.clone_from(&other.m);
+        self.v.clone_from(&other.v);
+        self.t = other.t;
+    }
+
     /// The learning rate the next update will use.
     pub fn lr_at(&self, cfg: &TrainConfig) -> f32 {
         cfg.lr / (1.0 + cfg.decay * self.t as f32)
@@ -710,6 +718,7 @@ pub struct Trainer {
     train_task: TaskConfig,
     rng: SeedRng,
     last_loss: Option<f32>,
+    backup: (Network, Adam),
 }
 
 impl Trainer {
@@ -736,6 +745,7 @@ impl Trainer {
             rng: SeedRng::new(config.seed, Purpose::Train),
             val,
             train_task,
+            backup: (net.clone(), Adam::new(&net)),
             net,
             config,
             last_loss: None,
@@ -787,11 +797,14 @@ impl Trainer {
             1.0
         };
         let lr = self.adam.lr_at(&self.config.train);
-        let before = (self.net.clone(), self.adam.clone());
+        // Keep the weights and moments to fall back on (copy_from reuses the buffers).
+        self.backup.0.copy_from(&self.net);
+        self.backup.1.copy_from(&self.adam);
         self.adam
             .update(&self.config.train, &mut self.net, &self.grads, scale);
         if !self.net.is_finite() {
-            (self.net, self.adam) = before;
+            self.net.copy_from(&self.backup.0);
+            self.adam.copy_from(&self.backup.1);
             return Err(TrainError::Diverged { step, loss });
         }
         self.last_loss = Some(loss);
