@@ -37,6 +37,10 @@ test-e2e:
 bench-web: build
 	node tests/bench/bench.mjs
 
+# Frame rate of the cube animation and live play while the worker trains (headless Chromium).
+bench-fps: build
+	node tests/bench/fps.mjs
+
 # The network the page shows at first load (web/assets/pretrained.net, kept in the repo):
 # preset `default` (N 128, 3 bits), seed 1, trained until the held-out check (every 100
 # steps) first counts as solved. Bit for bit reproducible on the same machine kind (x86-64).

@@ -59,7 +59,7 @@ try {
   // Time to solved, default preset.
   result.solve = [];
   for (const seed of seeds) {
-    const { page, context } = await openPage(browser, server.url);
+    const { page, context } = await openPage(browser, `${server.url}?fresh`);
     await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–');
     await page.locator('#seed').fill(String(seed));
     await page.locator('#seed').dispatchEvent('change');

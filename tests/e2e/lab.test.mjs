@@ -17,9 +17,10 @@ after(async () => {
   await server?.close();
 });
 
-/** A fresh page, waited until the worker has drawn the initial network. */
+/** A fresh page (`?fresh`: seeded weights, not the pre-trained network), waited until the
+ * worker has drawn the initial network. */
 async function freshPage(opts) {
-  const p = await openPage(browser, server.url, opts);
+  const p = await openPage(browser, `${server.url}?fresh`, opts);
   await p.page.waitForFunction(() => document.querySelector('[data-testid=radius]')?.textContent !== '–', null, {
     timeout: 20_000,
   });

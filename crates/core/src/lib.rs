@@ -5,6 +5,7 @@
 pub mod analysis;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod fixedpoints;
 pub mod import;
 pub mod link;

@@ -5,10 +5,14 @@
 //! everything that touches the DOM or the worker scope compiles for wasm32 only.
 #![warn(missing_docs)]
 
+pub mod cube;
 pub mod form;
+pub mod play;
 pub mod plotdata;
 pub mod protocol;
+pub mod share;
 pub mod snapshot;
+pub mod storage;
 
 #[cfg(target_arch = "wasm32")]
 mod draw;

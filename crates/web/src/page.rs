@@ -6,13 +6,18 @@
 
 use crate::draw;
 use crate::form::{self, Change, FormValues};
-use crate::protocol::{self, Command, Event, Snapshot};
+use crate::protocol::{self, Command, Event, Snapshot, WireNetwork};
 use crate::snapshot;
 use flipflop_core::{Config, Preset};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+#[path = "live_page.rs"]
+mod live_page;
+#[path = "share_page.rs"]
+mod share_page;
+
 use web_sys::{
     Document, ErrorEvent, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
     HtmlSelectElement, MessageEvent, Window, Worker, WorkerOptions, WorkerType,
@@ -157,6 +162,13 @@ struct App {
     last_loss_draw: f64,
     frame_cb: Option<js_sys::Function>,
     bench: bool,
+    /// Share, save, import and export controls (`share_page.rs`).
+    share: share_page::ShareState,
+    /// A network from a link, a file or the autosave was adopted (or a link is being
+    /// opened): lower-priority sources such as the pre-trained file must not replace it.
+    adopted: bool,
+    /// The memory-state cube and live play (`live_page.rs`).
+    live: live_page::LiveState,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -204,6 +216,40 @@ impl App {
 
     /// Discards the data of the current run and asks the worker for a fresh network.
     fn reinit(&mut self) {
+        self.clear_run();
+        self.send(Command::Init {
+            config: self.config.clone(),
+            network: None,
+            base_step: 0,
+        });
+    }
+
+    /// Adopts a network made elsewhere (a share link, an imported file, the autosave, a
+    /// saved entry, the pre-trained file): the controls show its config and the worker
+    /// continues from its weights at step `steps`. `network: None` (a recipe link) starts
+    /// from the config's seeded initial weights.
+    pub(crate) fn adopt_network(
+        &mut self,
+        config: Config,
+        network: Option<WireNetwork>,
+        steps: u64,
+    ) {
+        self.preset = crate::share::preset_for(&config);
+        self.els
+            .write_form(&form::form_from_config(&config, self.preset));
+        self.config = config;
+        self.adopted = true;
+        self.clear_run();
+        self.step = steps;
+        self.send(Command::Init {
+            config: self.config.clone(),
+            network,
+            base_step: steps,
+        });
+    }
+
+    /// Forgets the current run's data (losses, metrics, snapshot) before an `Init`.
+    fn clear_run(&mut self) {
         self.losses.clear();
         self.metrics.clear();
         self.snapshot = None;
@@ -217,11 +263,6 @@ impl App {
         self.set_status("");
         let _ = self.els.status.remove_attribute("data-solved-step");
         let _ = self.els.status.remove_attribute("data-solved-ms");
-        self.send(Command::Init {
-            config: self.config.clone(),
-            network: None,
-            base_step: 0,
-        });
         self.dirty = Dirty::all();
         self.last_loss_draw = f64::NEG_INFINITY;
         self.request_frame();
@@ -231,7 +272,12 @@ impl App {
         if self.awaiting_init
             && !matches!(
                 ev,
-                Event::Initialized { .. } | Event::Error { .. } | Event::Ready
+                Event::Initialized { .. }
+                    | Event::Error { .. }
+                    | Event::Ready
+                    | Event::Link { .. }
+                    | Event::Loaded { .. }
+                    | Event::LoadFailed { .. }
             )
         {
             return;
@@ -259,6 +305,9 @@ impl App {
                     .set_attribute("data-worker-running", &running.to_string());
                 if let Some(r) = reason {
                     self.set_status(&format!("Stopped: {r}."));
+                }
+                if !running {
+                    self.autosave();
                 }
                 self.dirty.text = true;
             }
@@ -309,6 +358,7 @@ impl App {
                         .els
                         .status
                         .set_attribute("data-solved-ms", &format!("{elapsed_ms:.0}"));
+                    self.autosave();
                 }
                 self.dirty.loss = true;
                 self.dirty.text = true;
@@ -322,10 +372,13 @@ impl App {
                     .els
                     .matrix
                     .set_attribute("data-fp-step", &s.step.to_string());
+                self.live_on_snapshot(&s);
                 self.snapshot = Some(s);
+                self.autosave_after_snapshot();
                 (self.dirty.matrix, self.dirty.spectrum, self.dirty.traces) = (true, true, true);
                 self.dirty.text = true;
             }
+            Event::Cube(c) => self.live_on_cube(*c),
             Event::BenchStep { step_ms } => {
                 let mut sorted = step_ms.clone();
                 sorted.sort_by(f64::total_cmp);
@@ -337,7 +390,11 @@ impl App {
                 self.els.bench.set_text_content(Some(&json));
                 let _ = self.els.bench.set_attribute("data-done", "true");
             }
+            ev @ (Event::Link { .. } | Event::Loaded { .. } | Event::LoadFailed { .. }) => {
+                self.on_share_event(ev);
+            }
             Event::Error { message } => {
+                self.share.share.set_disabled(false);
                 if self.awaiting_init {
                     self.awaiting_init = false;
                 }
@@ -385,6 +442,7 @@ impl App {
     /// frames. The loss chart is redrawn at most every [`LOSS_REDRAW_MS`].
     fn draw(&mut self) {
         self.frame_pending = false;
+        let animating = self.live_frame();
         if std::mem::take(&mut self.dirty.text) {
             self.update_text();
         }
@@ -400,7 +458,7 @@ impl App {
             }
         }
         let d = &self.dirty;
-        if d.loss || d.matrix || d.spectrum || d.traces || d.text {
+        if animating || d.loss || d.matrix || d.spectrum || d.traces || d.text {
             self.request_frame();
         }
     }
@@ -662,6 +720,9 @@ pub fn start() -> Result<(), JsValue> {
     els.write_form(&form::form_from_config(&config, Preset::Default));
     let app: Shared = Rc::new(RefCell::new(App {
         window: window.clone(),
+        share: share_page::ShareState::find(&doc)?,
+        live: live_page::LiveState::find(&doc)?,
+        adopted: false,
         doc,
         els,
         worker: None,
@@ -734,9 +795,19 @@ pub fn start() -> Result<(), JsValue> {
         crash.forget();
     }
 
+    share_page::wire(&app)?;
+    live_page::wire(&app)?;
     spawn_worker(&app)?;
     let mut a = app.borrow_mut();
-    a.reinit();
+    if a.bench {
+        a.reinit();
+    } else {
+        a.initial_load();
+        // Neither a link nor the autosave: show the shipped pre-trained network.
+        if !a.adopted && !a.live.fresh {
+            live_page::fetch_pretrained(&app);
+        }
+    }
     if a.bench {
         let mut cfg = Config::preset(Preset::Default);
         cfg.set_bits(3);

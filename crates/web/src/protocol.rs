@@ -58,6 +58,26 @@ pub enum Command {
     },
     /// Test hook: makes the worker panic, to exercise crash recovery end to end.
     DebugCrash,
+    /// Encode a share link of the current network (`kind`: `exact`, `compact` or `recipe`);
+    /// answered by [`Event::Link`]. A compact link takes a fraction of a second.
+    EncodeLink {
+        /// The kind of link.
+        kind: String,
+    },
+    /// Decode a share link (a URL, a fragment or a bare payload); answered by
+    /// [`Event::Loaded`] or [`Event::LoadFailed`]. The trainer is untouched: the page adopts
+    /// the network with `Init`.
+    OpenLink {
+        /// The link text.
+        text: String,
+    },
+    /// Import a file (Keras HDF5, npz, JSON, network file); answered like `OpenLink`.
+    Import {
+        /// The file's name (shown in messages, as text).
+        name: String,
+        /// Its contents.
+        bytes: Bytes,
+    },
 }
 
 /// Worker → page.
@@ -110,10 +130,42 @@ pub enum Event {
     },
     /// The weights and what the panels draw from them (a few times per second).
     Snapshot(Box<Snapshot>),
+    /// The network's hidden activity on the cube set in its top-3 components (after
+    /// `Init`, after `Step`, and during training at most about once per second).
+    Cube(Box<CubeData>),
     /// Result of a `BenchStep`.
     BenchStep {
         /// Wall time of each timed step, ms.
         step_ms: Vec<f64>,
+    },
+    /// A share link of the current network (after `EncodeLink`).
+    Link {
+        /// The kind of link.
+        kind: String,
+        /// The fragment `net=…` (without `#`).
+        fragment: String,
+        /// Steps trained of the network it holds.
+        step: u64,
+    },
+    /// A link or a file was decoded (after `OpenLink` / `Import`).
+    Loaded {
+        /// Where it came from: `link` or the file name.
+        origin: String,
+        /// What it was: the link kind (`exact`, `compact`, `recipe`) or the file format.
+        what: String,
+        /// The root configuration (boxed: it is large).
+        config: Box<Config>,
+        /// The weights; `None` for a recipe link.
+        network: Option<WireNetwork>,
+        /// Steps trained (a recipe: steps to train).
+        steps: u64,
+    },
+    /// A link or a file could not be used; nothing was changed.
+    LoadFailed {
+        /// Where it came from: `link` or the file name.
+        origin: String,
+        /// What is wrong, for a person.
+        message: String,
     },
     /// Something went wrong; the current network is unchanged.
     Error {
@@ -135,6 +187,81 @@ pub struct Snapshot {
     pub spectral_radius: f64,
     /// A few held-out trials run through the network.
     pub traces: Vec<Trace>,
+}
+
+/// What the cube panel and live play need: the cube set's memory states and the top-3
+/// components of the hidden activity both ways (see `flipflop_core::analysis::cube_activity`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CubeData {
+    /// Step of the weights these were computed from.
+    pub step: u64,
+    /// Bits of the task.
+    pub bits: usize,
+    /// Memory state of each time step of the cube set (`None` before the first response).
+    pub state: Vec<Option<u32>>,
+    /// Uncentred SVD (the paper's cube).
+    pub svd: WireProjection,
+    /// Centred PCA.
+    pub pca: WireProjection,
+}
+
+/// The wire form of `flipflop_core::analysis::Projection` (3 components).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireProjection {
+    /// Rows (time steps).
+    pub rows: usize,
+    /// Hidden units N.
+    pub dim: usize,
+    /// Components k.
+    pub k: usize,
+    /// `rows × k` coordinates.
+    pub coords: F32s,
+    /// `k × dim` axes.
+    pub axes: F32s,
+    /// `dim` centre (zeros for SVD).
+    pub centre: F32s,
+    /// Fraction of energy (SVD) or variance (PCA) per component.
+    pub fractions: Vec<f64>,
+}
+
+impl WireProjection {
+    /// Copies a core projection.
+    pub fn from_projection(p: &flipflop_core::analysis::Projection) -> Self {
+        Self {
+            rows: p.rows,
+            dim: p.dim,
+            k: p.k,
+            coords: F32s(p.coords.clone()),
+            axes: F32s(p.axes.clone()),
+            centre: F32s(p.centre.clone()),
+            fractions: p.fractions.clone(),
+        }
+    }
+
+    /// Whether every array has the length its shape says (checked before any indexing).
+    pub fn is_consistent(&self) -> bool {
+        self.coords.0.len() == self.rows * self.k
+            && self.axes.0.len() == self.k * self.dim
+            && self.centre.0.len() == self.dim
+            && self.fractions.len() == self.k
+    }
+
+    /// Projects one state `h` (length `dim`): `out[i] = (h - centre) · axis_i`; zeros when
+    /// the lengths do not match.
+    pub fn project(&self, h: &[f32], out: &mut [f32]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        if h.len() != self.dim || !self.is_consistent() {
+            return;
+        }
+        for (i, o) in out.iter_mut().enumerate().take(self.k) {
+            let axis = &self.axes.0[i * self.dim..(i + 1) * self.dim];
+            let mut acc = 0.0f32;
+            for ((a, x), c) in axis.iter().zip(h).zip(&self.centre.0) {
+                acc += a * (x - c);
+            }
+            *o = acc;
+        }
+    }
 }
 
 /// One held-out trial: inputs, targets and outputs, each row-major `steps × bits`.
@@ -242,6 +369,26 @@ impl<'de> Deserialize<'de> for F32s {
     }
 }
 
+/// Raw bytes that serialise as base64 (files sent to the worker for import).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map(Bytes)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Envelope<T> {
     v: u32,
@@ -311,6 +458,40 @@ mod tests {
         }
     }
 
+    fn cube_data() -> CubeData {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 8;
+        let net = Network::init(&cfg.model, 3);
+        let act = flipflop_core::analysis::cube_activity(&net, &cfg.task).unwrap();
+        CubeData {
+            step: 3,
+            bits: 3,
+            state: act.state.clone(),
+            svd: WireProjection::from_projection(&act.svd),
+            pca: WireProjection::from_projection(&act.pca),
+        }
+    }
+
+    #[test]
+    fn wire_projection_projects_like_the_core() {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 8;
+        let net = Network::init(&cfg.model, 3);
+        let act = flipflop_core::analysis::cube_activity(&net, &cfg.task).unwrap();
+        let wire = WireProjection::from_projection(&act.pca);
+        assert!(wire.is_consistent());
+        let h: Vec<f32> = (0..8).map(|i| (i as f32 * 0.3).sin()).collect();
+        let (mut a, mut b) = ([0.0f32; 3], [0.0f32; 3]);
+        act.pca.project(&h, &mut a);
+        wire.project(&h, &mut b);
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-5, "{a:?} {b:?}");
+        }
+        // A state of the wrong length projects to zeros, never panics.
+        wire.project(&h[..5], &mut b);
+        assert_eq!(b, [0.0; 3]);
+    }
+
     #[test]
     fn every_command_round_trips() {
         let cfg = Config::preset(Preset::Paper);
@@ -336,6 +517,16 @@ mod tests {
                 repeats: 5,
             },
             Command::DebugCrash,
+            Command::EncodeLink {
+                kind: "compact".into(),
+            },
+            Command::OpenLink {
+                text: "https://x/#net=RkZM".into(),
+            },
+            Command::Import {
+                name: "<img src=x>.h5".into(),
+                bytes: Bytes(vec![0x89, b'H', b'D', b'F', 0, 255]),
+            },
         ];
         for c in commands {
             let text = encode(&c);
@@ -375,11 +566,35 @@ mod tests {
                 elapsed_ms: 1e4,
             },
             Event::Snapshot(Box::new(snapshot())),
+            Event::Cube(Box::new(cube_data())),
             Event::BenchStep {
                 step_ms: vec![101.5, 99.0],
             },
             Event::Error {
                 message: "hidden = 0 is out of range".into(),
+            },
+            Event::Link {
+                kind: "exact".into(),
+                fragment: "net=RkZMAQ".into(),
+                step: 300,
+            },
+            Event::Loaded {
+                origin: "link".into(),
+                what: "compact".into(),
+                config: Box::new(Config::preset(Preset::Default)),
+                network: Some(snapshot().network),
+                steps: 300,
+            },
+            Event::Loaded {
+                origin: "a.json".into(),
+                what: "recipe".into(),
+                config: Box::new(Config::preset(Preset::Paper)),
+                network: None,
+                steps: 0,
+            },
+            Event::LoadFailed {
+                origin: "link".into(),
+                message: "link is truncated".into(),
             },
         ];
         for e in events {

@@ -20,6 +20,8 @@ const SLICE_MS: f64 = 40.0;
 const SNAPSHOT_MIN_MS: f64 = 250.0;
 /// Fewest steps between held-out evaluations.
 const METRICS_MIN_STEPS: u64 = 25;
+/// Shortest time between cube recomputations during training.
+const CUBE_MIN_MS: f64 = 1000.0;
 
 struct State {
     scope: DedicatedWorkerGlobalScope,
@@ -41,6 +43,8 @@ struct State {
     metrics_cost_ms: f64,
     last_snapshot_at: f64,
     snapshot_cost_ms: f64,
+    last_cube_at: f64,
+    cube_cost_ms: f64,
 }
 
 fn now(scope: &DedicatedWorkerGlobalScope) -> f64 {
@@ -117,6 +121,7 @@ impl State {
                     self.metrics();
                 }
                 self.snapshot();
+                self.cube();
                 self.end_slice();
             }
             Command::SetLr { lr } => {
@@ -133,6 +138,9 @@ impl State {
                 repeats,
             } => self.bench(config, warmup, repeats),
             Command::DebugCrash => panic!("DebugCrash requested by the page (test hook)"),
+            Command::EncodeLink { kind } => self.encode_link(&kind),
+            Command::OpenLink { text } => self.open_link(&text),
+            Command::Import { name, bytes } => self.import(name, &bytes.0),
         }
     }
 
@@ -169,6 +177,7 @@ impl State {
                 });
                 self.metrics();
                 self.snapshot();
+                self.cube();
             }
         }
     }
@@ -264,6 +273,10 @@ impl State {
         if t1 - self.last_snapshot_at >= SNAPSHOT_MIN_MS.max(4.0 * self.snapshot_cost_ms) {
             self.snapshot();
         }
+        // The cube (two N × N eigendecompositions) at most once a second and under ~20 %.
+        if t1 - self.last_cube_at >= CUBE_MIN_MS.max(4.0 * self.cube_cost_ms) {
+            self.cube();
+        }
         let max_steps = self
             .trainer
             .as_ref()
@@ -271,6 +284,7 @@ impl State {
         if step >= self.base_step + max_steps {
             self.metrics();
             self.snapshot();
+            self.cube();
             self.set_running(
                 false,
                 Some(format!("step budget of {max_steps} steps reached")),
@@ -313,6 +327,59 @@ impl State {
         let t1 = now(&self.scope);
         self.snapshot_cost_ms = t1 - t0;
         self.last_snapshot_at = t1;
+    }
+
+    /// A share link of the current network (see `crate::share`).
+    fn encode_link(&mut self, kind: &str) {
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_ref() else {
+            return self.error("No network yet: nothing to share.");
+        };
+        match crate::share::encode(kind, t.config(), t.network(), step) {
+            Ok(fragment) => self.post(&Event::Link {
+                kind: kind.to_string(),
+                fragment,
+                step,
+            }),
+            Err(e) => self.error(e),
+        }
+    }
+
+    fn open_link(&mut self, text: &str) {
+        let event = crate::share::open_link(text);
+        self.post(&event);
+    }
+
+    fn import(&mut self, name: String, bytes: &[u8]) {
+        let event = crate::share::import_file(name, bytes);
+        self.post(&event);
+    }
+
+    /// The cube set run through the current network, both decompositions (an
+    /// [`Event::Cube`]); an analysis failure (e.g. a diverged network) is reported as text.
+    fn cube(&mut self) {
+        let t0 = now(&self.scope);
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        let task = &t.config().task;
+        let event = match flipflop_core::analysis::cube_activity(t.network(), task) {
+            Ok(act) => Event::Cube(Box::new(protocol::CubeData {
+                step,
+                bits: task.bits,
+                state: act.state,
+                svd: protocol::WireProjection::from_projection(&act.svd),
+                pca: protocol::WireProjection::from_projection(&act.pca),
+            })),
+            Err(e) => Event::Error {
+                message: format!("The memory-state cube could not be computed: {e}."),
+            },
+        };
+        self.post(&event);
+        let t1 = now(&self.scope);
+        self.cube_cost_ms = t1 - t0;
+        self.last_cube_at = t1;
     }
 
     fn bench(&mut self, config: Config, warmup: u32, repeats: u32) {
@@ -362,6 +429,8 @@ pub fn start() -> Result<(), JsValue> {
         metrics_cost_ms: 0.0,
         last_snapshot_at: 0.0,
         snapshot_cost_ms: 0.0,
+        last_cube_at: 0.0,
+        cube_cost_ms: 0.0,
     }));
 
     let s = state.clone();

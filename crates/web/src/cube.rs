@@ -1,0 +1,424 @@
+//! The memory-state cube: the hidden activity on the cube set in its top three components
+//! (paper Figs. 6–7), drawn in 3-D with perspective, coloured by memory state, plus the
+//! live-play state as a moving point with a trail.
+//!
+//! The geometry (camera, normalisation, state centroids, palette) is plain Rust and tested
+//! natively; [`draw`] (wasm only) paints it with the canvas 2-D context — a few dozen paths
+//! per frame, so it can run at the display's frame rate while the worker trains.
+
+use crate::protocol::{CubeData, WireProjection};
+
+/// Okabe–Ito palette (colour-blind safe), one colour per memory state for up to 8 states.
+pub const OKABE_ITO: [&str; 8] = [
+    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+];
+/// Steps after a state switch that count as transient (not used for centroids).
+pub const TRANSIENT: usize = 15;
+/// Auto-rotation speed, radians per second.
+pub const SPIN: f64 = 0.25;
+/// Initial camera angles (radians).
+pub const YAW0: f64 = 0.6;
+/// See [`YAW0`].
+pub const PITCH0: f64 = 0.35;
+/// Camera distance in units of the normalised half-extent (smaller = stronger perspective).
+const DISTANCE: f64 = 4.0;
+
+/// The colour of memory state `s` among `2^bits` states: Okabe–Ito up to 8 states, then hues
+/// spread by the golden angle.
+pub fn state_colour(s: u32, bits: usize) -> String {
+    if bits <= 3 {
+        OKABE_ITO[(s as usize) % 8].to_string()
+    } else {
+        let hue = (s as f64 * 137.508) % 360.0;
+        format!("hsl({hue:.0}, 70%, 45%)")
+    }
+}
+
+/// Camera orientation: yaw about the vertical axis, then pitch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    /// Radians.
+    pub yaw: f64,
+    /// Radians, kept within ±1.5.
+    pub pitch: f64,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        Self {
+            yaw: YAW0,
+            pitch: PITCH0,
+        }
+    }
+}
+
+impl View {
+    /// Orbits by a pointer drag of (`dx`, `dy`) CSS pixels on a canvas `size` pixels wide.
+    pub fn drag(&mut self, dx: f64, dy: f64, size: f64) {
+        let k = std::f64::consts::PI / size.max(50.0);
+        self.yaw += dx * k;
+        self.pitch = (self.pitch + dy * k).clamp(-1.5, 1.5);
+    }
+
+    /// A normalised point `p` (components 1, 2, 3 in about [-1, 1]) on the screen: `(x, y)`
+    /// in units of the half-size of the view (y up), and the perspective scale (bigger =
+    /// nearer). Component 1 is drawn left–right, 3 up–down and 2 into the screen at yaw 0.
+    pub fn screen(&self, p: [f64; 3]) -> (f64, f64, f64) {
+        let (sy, cy) = self.yaw.sin_cos();
+        let (sp, cp) = self.pitch.sin_cos();
+        // Yaw about the vertical (component-3) axis.
+        let x1 = cy * p[0] - sy * p[1];
+        let z1 = sy * p[0] + cy * p[1];
+        let y1 = p[2];
+        // Pitch about the screen's horizontal axis.
+        let y2 = cp * y1 - sp * z1;
+        let z2 = sp * y1 + cp * z1;
+        let s = DISTANCE / (DISTANCE + z2).max(0.5);
+        (x1 * s, y2 * s, s)
+    }
+}
+
+/// Maps a projection's coordinates into about [-1, 1]³: centred on the middle of the
+/// bounding box of the labelled steps, one scale for all three axes (so shapes are kept).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    /// Data-space centre.
+    pub centre: [f32; 3],
+    /// Data units per normalised unit.
+    pub scale: f32,
+}
+
+impl Frame {
+    /// The frame of `p` (falls back to the unit frame for empty or degenerate data).
+    pub fn of(p: &WireProjection) -> Self {
+        let mut lo = [f32::INFINITY; 3];
+        let mut hi = [f32::NEG_INFINITY; 3];
+        if p.is_consistent() && p.k == 3 {
+            for row in p.coords.0.chunks_exact(3) {
+                if row.iter().all(|v| v.is_finite()) {
+                    for i in 0..3 {
+                        lo[i] = lo[i].min(row[i]);
+                        hi[i] = hi[i].max(row[i]);
+                    }
+                }
+            }
+        }
+        if !lo[0].is_finite() {
+            return Self {
+                centre: [0.0; 3],
+                scale: 1.0,
+            };
+        }
+        let centre = [0, 1, 2].map(|i| (lo[i] + hi[i]) / 2.0);
+        let half = (0..3).map(|i| (hi[i] - lo[i]) / 2.0).fold(0.0f32, f32::max);
+        Self {
+            centre,
+            scale: if half > 1e-12 { half } else { 1.0 },
+        }
+    }
+
+    /// Data coordinates → normalised.
+    pub fn norm(&self, c: &[f32]) -> [f64; 3] {
+        [0, 1, 2].map(|i| ((c.get(i).copied().unwrap_or(0.0) - self.centre[i]) / self.scale) as f64)
+    }
+}
+
+/// Per memory state, the mean of its steps' coordinates, leaving out the first
+/// [`TRANSIENT`] steps after every switch; `None` for a state with no such step.
+pub fn centroids(p: &WireProjection, state: &[Option<u32>], bits: usize) -> Vec<Option<[f32; 3]>> {
+    let n_states = 1usize << bits.min(8);
+    let mut sum = vec![[0.0f64; 3]; n_states];
+    let mut count = vec![0usize; n_states];
+    if !p.is_consistent() || p.k != 3 || state.len() != p.rows {
+        return vec![None; n_states];
+    }
+    let mut since = 0usize;
+    for t in 0..p.rows {
+        since = if t > 0 && state[t] == state[t - 1] {
+            since + 1
+        } else {
+            0
+        };
+        let Some(s) = state[t] else { continue };
+        let s = s as usize;
+        if s >= n_states || since < TRANSIENT {
+            continue;
+        }
+        for (acc, c) in sum[s].iter_mut().zip(&p.coords.0[t * 3..t * 3 + 3]) {
+            *acc += *c as f64;
+        }
+        count[s] += 1;
+    }
+    sum.iter()
+        .zip(&count)
+        .map(|(s, &c)| (c > 0).then(|| s.map(|v| (v / c as f64) as f32)))
+        .collect()
+}
+
+/// Everything the cube panel draws from one [`CubeData`] and one choice of decomposition.
+pub struct Scene {
+    /// The data.
+    pub data: CubeData,
+    /// Whether the PCA (else the SVD) picture is shown.
+    pub pca: bool,
+    /// Normalisation of the shown projection.
+    pub frame: Frame,
+    /// State centroids of the shown projection.
+    pub centroids: Vec<Option<[f32; 3]>>,
+}
+
+impl Scene {
+    /// Prepares `data` for drawing with `pca` or the SVD.
+    pub fn new(data: CubeData, pca: bool) -> Self {
+        let p = if pca { &data.pca } else { &data.svd };
+        let frame = Frame::of(p);
+        let centroids = centroids(p, &data.state, data.bits);
+        Self {
+            frame,
+            centroids,
+            pca,
+            data,
+        }
+    }
+
+    /// The projection shown.
+    pub fn projection(&self) -> &WireProjection {
+        if self.pca {
+            &self.data.pca
+        } else {
+            &self.data.svd
+        }
+    }
+
+    /// "SVD" or "PCA".
+    pub fn method(&self) -> &'static str {
+        if self.pca {
+            "PCA"
+        } else {
+            "SVD"
+        }
+    }
+}
+
+/// Draws the scene: axes through the centre, cube edges between the centroids of states one
+/// bit apart, the trajectory coloured by memory state, the state labels, and the live state
+/// (`trail`, oldest first, in data coordinates of the shown projection) as a point with a tail.
+#[cfg(target_arch = "wasm32")]
+pub fn draw(
+    canvas: &web_sys::HtmlCanvasElement,
+    ctx: &web_sys::CanvasRenderingContext2d,
+    scene: Option<&Scene>,
+    view: &View,
+    trail: &std::collections::VecDeque<[f32; 3]>,
+) {
+    let dpr = crate::draw::fit(canvas);
+    let (w, h) = (canvas.width() as f64, canvas.height() as f64);
+    ctx.set_fill_style_str("#fff");
+    ctx.fill_rect(0.0, 0.0, w, h);
+    let Some(scene) = scene else {
+        return;
+    };
+    let half = w.min(h) * 0.36;
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    let to_px = |p: [f64; 3]| {
+        let (x, y, s) = view.screen(p);
+        (cx + x * half, cy - y * half, s)
+    };
+    let font = |px: f64| format!("{}px system-ui, sans-serif", (px * dpr).round());
+    let p = scene.projection();
+    let bits = scene.data.bits;
+
+    // Axes: from the centre along each component, labelled with the variance explained.
+    ctx.set_line_width(dpr);
+    ctx.set_font(&font(11.0));
+    for i in 0..3 {
+        let mut a = [0.0; 3];
+        a[i] = 1.15;
+        let mut b = [0.0; 3];
+        b[i] = -1.15;
+        let (x0, y0, _) = to_px(b);
+        let (x1, y1, _) = to_px(a);
+        ctx.set_stroke_style_str("#b8b8bd");
+        ctx.begin_path();
+        ctx.move_to(x0, y0);
+        ctx.line_to(x1, y1);
+        ctx.stroke();
+        let frac = p.fractions.get(i).copied().unwrap_or(0.0);
+        ctx.set_fill_style_str("#5a5a60");
+        let _ = ctx.fill_text(
+            &format!("{} {} ({:.0} %)", scene.method(), i + 1, frac * 100.0),
+            x1 + 3.0 * dpr,
+            y1 - 3.0 * dpr,
+        );
+    }
+
+    // Cube edges between centroids one bit apart.
+    let cents: Vec<Option<(f64, f64, f64)>> = scene
+        .centroids
+        .iter()
+        .map(|c| c.map(|c| to_px(scene.frame.norm(&c))))
+        .collect();
+    ctx.set_stroke_style_str("rgba(60,60,70,0.35)");
+    ctx.set_line_width(1.5 * dpr);
+    ctx.begin_path();
+    for (s, a) in cents.iter().enumerate() {
+        for j in 0..bits {
+            let t = s ^ (1 << j);
+            if t > s {
+                if let (Some(a), Some(Some(b))) = (a, cents.get(t)) {
+                    ctx.move_to(a.0, a.1);
+                    ctx.line_to(b.0, b.1);
+                }
+            }
+        }
+    }
+    ctx.stroke();
+
+    // Trajectory: one path per run of equal state.
+    if p.is_consistent() && p.k == 3 && scene.data.state.len() == p.rows {
+        ctx.set_line_width(1.6 * dpr);
+        let mut t = 0;
+        while t < p.rows {
+            let s = scene.data.state[t];
+            let colour = s.map_or_else(|| "#9a9aa0".to_string(), |s| state_colour(s, bits));
+            ctx.set_stroke_style_str(&colour);
+            ctx.begin_path();
+            let (run, start) = (t, t.saturating_sub(1));
+            for u in start..p.rows {
+                if u > run && scene.data.state[u] != s {
+                    break;
+                }
+                let (x, y, _) = to_px(scene.frame.norm(&p.coords.0[u * 3..u * 3 + 3]));
+                if u == start {
+                    ctx.move_to(x, y);
+                } else {
+                    ctx.line_to(x, y);
+                }
+                t = u + 1;
+            }
+            ctx.stroke();
+        }
+    }
+
+    // State labels at the centroids (up to 16 states).
+    if bits <= 4 {
+        ctx.set_font(&font(12.0));
+        for (s, c) in cents.iter().enumerate() {
+            if let Some((x, y, _)) = c {
+                ctx.set_fill_style_str(&state_colour(s as u32, bits));
+                ctx.begin_path();
+                let _ = ctx.arc(*x, *y, 4.0 * dpr, 0.0, std::f64::consts::TAU);
+                ctx.fill();
+                ctx.set_fill_style_str("#1d1d1f");
+                let _ = ctx.fill_text(
+                    &flipflop_core::task::state_name(s as u32, bits),
+                    x + 6.0 * dpr,
+                    y - 6.0 * dpr,
+                );
+            }
+        }
+    }
+
+    // Live state: a fading tail and a ringed point.
+    let n = trail.len();
+    if n > 0 {
+        ctx.set_line_width(2.5 * dpr);
+        let mut prev: Option<(f64, f64)> = None;
+        for (i, c) in trail.iter().enumerate() {
+            let (x, y, _) = to_px(scene.frame.norm(c));
+            if let Some((px, py)) = prev {
+                let alpha = 0.1 + 0.8 * i as f64 / n as f64;
+                ctx.set_stroke_style_str(&format!("rgba(29,29,31,{alpha:.2})"));
+                ctx.begin_path();
+                ctx.move_to(px, py);
+                ctx.line_to(x, y);
+                ctx.stroke();
+            }
+            prev = Some((x, y));
+        }
+        if let Some((x, y)) = prev {
+            ctx.set_fill_style_str("#fff");
+            ctx.set_stroke_style_str("#1d1d1f");
+            ctx.set_line_width(3.0 * dpr);
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, 7.0 * dpr, 0.0, std::f64::consts::TAU);
+            ctx.fill();
+            ctx.stroke();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::F32s;
+
+    fn projection(coords: Vec<f32>) -> WireProjection {
+        WireProjection {
+            rows: coords.len() / 3,
+            dim: 1,
+            k: 3,
+            coords: F32s(coords),
+            axes: F32s(vec![1.0, 0.0, 0.0]),
+            centre: F32s(vec![0.0]),
+            fractions: vec![0.5, 0.3, 0.1],
+        }
+    }
+
+    #[test]
+    fn frame_centres_and_keeps_aspect() {
+        let p = projection(vec![0.0, 0.0, 0.0, 4.0, 2.0, 1.0]);
+        let f = Frame::of(&p);
+        assert_eq!(f.centre, [2.0, 1.0, 0.5]);
+        assert_eq!(f.scale, 2.0);
+        assert_eq!(f.norm(&[4.0, 2.0, 1.0]), [1.0, 0.5, 0.25]);
+        // Degenerate and inconsistent data fall back to the unit frame.
+        assert_eq!(Frame::of(&projection(vec![])).scale, 1.0);
+        let mut bad = projection(vec![1.0; 6]);
+        bad.rows = 5;
+        assert_eq!(Frame::of(&bad).centre, [0.0; 3]);
+    }
+
+    #[test]
+    fn centroids_skip_transients_and_unlabelled_steps() {
+        // 1 bit: 20 steps of state 0 at x=1 (first 15 transient, the last 5 at x=3), then
+        // 10 steps of state 1 (all transient).
+        let mut coords = Vec::new();
+        let mut state = Vec::new();
+        for t in 0..30 {
+            let x = if t < 15 { 1.0 } else { 3.0 };
+            coords.extend([x, 0.0, 0.0]);
+            state.push(if t < 20 { Some(0) } else { Some(1) });
+        }
+        state[0] = None;
+        let c = centroids(&projection(coords), &state, 1);
+        assert_eq!(c, vec![Some([3.0, 0.0, 0.0]), None]);
+    }
+
+    #[test]
+    fn camera_orbits_and_has_perspective() {
+        let v = View {
+            yaw: 0.0,
+            pitch: 0.0,
+        };
+        let (x, y, s) = v.screen([1.0, 0.0, 0.0]);
+        assert!((x - 1.0).abs() < 1e-12 && y.abs() < 1e-12 && (s - 1.0).abs() < 1e-12);
+        // Nearer points (negative depth) look bigger.
+        let (_, _, near) = v.screen([0.0, -1.0, 0.0]);
+        let (_, _, far) = v.screen([0.0, 1.0, 0.0]);
+        assert!(near > 1.0 && far < 1.0);
+        let mut d = View::default();
+        d.drag(100.0, 0.0, 400.0);
+        assert!(d.yaw > YAW0);
+        d.drag(0.0, 1e6, 400.0);
+        assert_eq!(d.pitch, 1.5);
+    }
+
+    #[test]
+    fn palette_is_okabe_ito_then_hues() {
+        assert_eq!(state_colour(0, 3), "#E69F00");
+        assert_eq!(state_colour(7, 3), "#000000");
+        assert!(state_colour(9, 4).starts_with("hsl("));
+        assert_ne!(state_colour(1, 5), state_colour(2, 5));
+    }
+}

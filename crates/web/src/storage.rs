@@ -1,0 +1,244 @@
+//! Keeping networks in the browser: the autosaved current network (with its loss history)
+//! and the user's list of saved networks, in `localStorage` as JSON text.
+//!
+//! A network is stored as the bytes of its network file (`flipflop_core::netfile`: config,
+//! seed, steps, weights, CRC-32) in base64, i.e. exactly what an exact link holds, so a
+//! stored network reopens bit-identical and a damaged entry is detected, not half-loaded.
+//! The records and their (de)serialisation are plain Rust, tested natively; the
+//! `localStorage` calls are wasm only and turn every failure (storage disabled, quota
+//! exceeded) into a message.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use flipflop_core::netfile::{self, NetFile};
+use flipflop_core::{Config, Network};
+use serde::{Deserialize, Serialize};
+
+/// `localStorage` key of the autosaved current network.
+pub const AUTOSAVE_KEY: &str = "flipflop-lab/autosave/v1";
+/// `localStorage` key of the saved-networks list.
+pub const SAVED_KEY: &str = "flipflop-lab/saved/v1";
+/// Loss-history points kept in the autosave (older ones are thinned evenly).
+pub const MAX_HISTORY: usize = 4000;
+/// Longest name kept for a saved network (characters).
+pub const MAX_NAME_CHARS: usize = 80;
+
+/// The autosaved state of the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Autosave {
+    /// Network file bytes, base64.
+    pub net: String,
+    /// `(step, training loss)`.
+    pub losses: Vec<(u64, f32)>,
+    /// `(step, held-out MSE, bit accuracy)`.
+    pub metrics: Vec<(u64, f32, f32)>,
+    /// When it was saved (ms since the epoch).
+    pub saved_at_ms: f64,
+}
+
+/// One entry of the saved-networks list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedNet {
+    /// The user's name for it (plain text, never HTML).
+    pub name: String,
+    /// When it was saved (ms since the epoch).
+    pub saved_at_ms: f64,
+    /// Held-out bit accuracy at saving, if measured.
+    pub accuracy: Option<f32>,
+    /// Steps trained.
+    pub step: u64,
+    /// Hidden units.
+    pub hidden: usize,
+    /// Network file bytes, base64.
+    pub net: String,
+}
+
+/// A network as stored: its network file in base64.
+pub fn pack_net(config: &Config, net: &Network, steps: u64) -> String {
+    STANDARD.encode(netfile::encode(config, net, steps))
+}
+
+/// Reads a stored network back (every check of the network file applies).
+pub fn unpack_net(text: &str) -> Result<NetFile, String> {
+    let bytes = STANDARD
+        .decode(text.as_bytes())
+        .map_err(|_| "the stored network is not valid base64".to_string())?;
+    netfile::decode(&bytes).map_err(|e| e.to_string())
+}
+
+/// Keeps at most `max` points, evenly thinned, always keeping the last one.
+pub fn thin<T: Clone>(points: &[T], max: usize) -> Vec<T> {
+    if points.len() <= max || max < 2 {
+        return points.to_vec();
+    }
+    let stride = points.len().div_ceil(max - 1);
+    let mut out: Vec<T> = points.iter().step_by(stride).cloned().collect();
+    if points.len() % stride != 1 {
+        if let Some(last) = points.last() {
+            out.push(last.clone());
+        }
+    }
+    out
+}
+
+/// A name as kept: trimmed, control characters removed, at most [`MAX_NAME_CHARS`].
+pub fn clean_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_NAME_CHARS)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+/// Parses the saved list; a damaged list reads as empty plus a message.
+pub fn parse_saved(text: Option<&str>) -> (Vec<SavedNet>, Option<String>) {
+    match text {
+        None => (Vec::new(), None),
+        Some(t) => match serde_json::from_str(t) {
+            Ok(list) => (list, None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!(
+                    "The saved-networks list in this browser is damaged ({e}); it was ignored."
+                )),
+            ),
+        },
+    }
+}
+
+/// Date and time `YYYY-MM-DD HH:MM` (UTC) of a timestamp in ms since the epoch.
+pub fn format_date(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        return "–".into();
+    }
+    let secs = (ms / 1000.0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use wasm_bindgen::JsValue;
+
+    fn storage() -> Result<web_sys::Storage, String> {
+        web_sys::window()
+            .and_then(|w| w.local_storage().ok().flatten())
+            .ok_or_else(|| {
+                "browser storage is not available (private mode or disabled)".to_string()
+            })
+    }
+
+    /// Reads a key (`None` when absent or storage is unavailable).
+    pub fn get(key: &str) -> Option<String> {
+        storage().ok()?.get_item(key).ok().flatten()
+    }
+
+    /// Writes a key; a full storage gives a message naming the size.
+    pub fn set(key: &str, value: &str) -> Result<(), String> {
+        storage()?.set_item(key, value).map_err(|e: JsValue| {
+            let name = js_sys::Reflect::get(&e, &"name".into())
+                .ok()
+                .and_then(|n| n.as_string())
+                .unwrap_or_default();
+            if name.contains("Quota") {
+                format!(
+                    "browser storage is full ({} kB needed); delete saved networks to make room",
+                    value.len() / 1024
+                )
+            } else {
+                format!("browser storage refused the write ({name})")
+            }
+        })
+    }
+
+    /// Removes a key (ignored when storage is unavailable).
+    pub fn remove(key: &str) {
+        if let Ok(s) = storage() {
+            let _ = s.remove_item(key);
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use web::{get, remove, set};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flipflop_core::Preset;
+
+    #[test]
+    fn packed_networks_reopen_bit_identical_and_damage_is_detected() {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 10;
+        let net = Network::init(&cfg.model, 4);
+        let text = pack_net(&cfg, &net, 42);
+        let back = unpack_net(&text).unwrap();
+        assert_eq!((back.network, back.steps), (net, 42));
+        let mut bad = text.into_bytes();
+        let k = bad.len() / 2;
+        bad[k] = if bad[k] == b'A' { b'B' } else { b'A' };
+        assert!(unpack_net(std::str::from_utf8(&bad).unwrap()).is_err());
+        assert!(unpack_net("%%%").unwrap_err().contains("base64"));
+    }
+
+    #[test]
+    fn thinning_keeps_ends_and_bound() {
+        let v: Vec<u32> = (0..10_001).collect();
+        let t = thin(&v, 4000);
+        assert!(t.len() <= 4000, "{}", t.len());
+        assert_eq!((t[0], *t.last().unwrap()), (0, 10_000));
+        assert_eq!(thin(&v[..5], 10), v[..5].to_vec());
+    }
+
+    #[test]
+    fn names_are_cleaned_text() {
+        assert_eq!(clean_name("  a\u{0}b\n "), "ab");
+        assert_eq!(clean_name(&"x".repeat(500)).len(), MAX_NAME_CHARS);
+        let payload = "<img src=x onerror=window.__pwned=1>";
+        assert_eq!(
+            clean_name(payload),
+            payload,
+            "kept as text, shown with textContent"
+        );
+    }
+
+    #[test]
+    fn saved_list_round_trips_and_damage_is_a_message() {
+        let e = SavedNet {
+            name: "<b>n</b>".into(),
+            saved_at_ms: 0.0,
+            accuracy: Some(0.99),
+            step: 3,
+            hidden: 128,
+            net: "AAAA".into(),
+        };
+        let text = serde_json::to_string(&vec![e.clone()]).unwrap();
+        assert_eq!(parse_saved(Some(&text)), (vec![e], None));
+        let (list, msg) = parse_saved(Some("[{"));
+        assert!(list.is_empty() && msg.unwrap().contains("damaged"));
+        assert_eq!(parse_saved(None), (Vec::new(), None));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(format_date(0.0), "1970-01-01 00:00");
+        assert_eq!(format_date(1_795_870_800_000.0), "2026-11-28 13:00");
+        assert_eq!(format_date(f64::NAN), "–");
+    }
+}
