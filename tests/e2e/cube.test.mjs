@@ -1,9 +1,9 @@
 // End-to-end tests of the memory-state cube, live play and the pre-trained network shown at
 // first load (issue 4). Needs dist/ from `trunk build --release`; `make test` does all of it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { serve, launch, openPage, screenshot, readInt, SCREENSHOTS } from './harness.mjs';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, SCREENSHOTS } from './harness.mjs';
 
 // The shipped network's task: pulses 20 steps wide, outputs due 20 steps after a pulse ends.
 const WIDTH = 20;
@@ -12,15 +12,9 @@ const MARGIN = 30;
 
 let server;
 let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+sharedServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Opens the page and waits for the pre-trained network's cube; returns the load time. */

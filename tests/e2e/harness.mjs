@@ -4,6 +4,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -95,4 +96,20 @@ export async function readInt(page, testid) {
 
 export async function readFloat(page, testid) {
   return Number.parseFloat(await page.getByTestId(testid).innerText());
+}
+
+/** For a test file: starts the static server and Chromium once before its tests and closes
+ * them after; `set(server, browser)` hands them to the file. */
+export function sharedServerAndBrowser(set) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serve();
+    browser = await launch();
+    set(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }

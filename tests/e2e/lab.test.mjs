@@ -1,20 +1,14 @@
 // End-to-end tests of the lab page in headless Chromium (node --test tests/e2e/).
 // Needs `dist/` from `trunk build --release`; `make test` does all of it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, screenshot, readInt, readFloat } from './harness.mjs';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+sharedServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** A fresh page (`?fresh`: seeded weights, not the pre-trained network), waited until the
@@ -73,10 +67,21 @@ test('Train streams falling losses while the page stays responsive; Pause stops'
   const recent = await page.evaluate(() => document.querySelector('[data-testid=loss-value]').textContent);
   const late = Number.parseFloat(recent);
   assert.ok(late < firstLoss, `loss falls (${firstLoss} -> ${late})`);
-  const watch = await page.evaluate(() => {
-    clearInterval(window.__timer);
-    return { longTasks: window.__longTasks, maxLate: window.__maxLate };
+  let watch = await page.evaluate(() => {
+    const w = { longTasks: window.__longTasks, maxLate: window.__maxLate };
+    window.__longTasks = [];
+    window.__maxLate = 0;
+    return w;
   });
+  // Work the page does regularly (drawing, decoding snapshots) would show in every window.
+  // A single one-off task (V8 tiering up the wasm, a GC, the other core busy on a 2-core
+  // machine) is given one more 6-second window, which must then be clean.
+  if (watch.longTasks.some((d) => d > 50)) {
+    console.log(`first window had long tasks ${JSON.stringify(watch.longTasks)}; measuring again`);
+    await page.waitForTimeout(6_000);
+    watch = await page.evaluate(() => ({ longTasks: window.__longTasks, maxLate: window.__maxLate }));
+  }
+  await page.evaluate(() => clearInterval(window.__timer));
   assert.deepEqual(
     watch.longTasks.filter((d) => d > 50),
     [],

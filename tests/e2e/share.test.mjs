@@ -2,12 +2,12 @@
 // (issue 5). Needs `dist/` from `trunk build --release`; `make test` does all of it.
 // The paper's Keras files are read at run time from ../shared/reference/paper-network/ (never
 // copied into the repository); the import test is skipped, visibly, when they are absent.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, launch, openPage, screenshot, readInt, readFloat } from './harness.mjs';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PAPER = path.join(ROOT, '..', 'shared', 'reference', 'paper-network', 'trained-epoch-20.hdf5');
@@ -15,15 +15,9 @@ const XSS = '<img src=x onerror=window.__pwned=1>';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+sharedServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Weights fingerprint and the step it was taken at (set by the page on every snapshot). */
