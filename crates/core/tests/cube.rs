@@ -58,8 +58,8 @@ fn eight_states_form_eight_separated_clusters_in_the_svd_cube() {
     let mut sum = [[0.0f64; 3]; 8];
     let mut count = [0usize; 8];
     for &(t, s) in &settled {
-        for i in 0..3 {
-            sum[s][i] += p.coords[t * 3 + i] as f64;
+        for (acc, c) in sum[s].iter_mut().zip(&p.coords[t * 3..t * 3 + 3]) {
+            *acc += *c as f64;
         }
         count[s] += 1;
     }
