@@ -5,49 +5,10 @@ use ndarray::{Array0, Array1, Array2};
 use ndarray_npy::NpzReader;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flipflop");
-
-/// A fresh scratch folder per test, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("flipflop-cli-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the flipflop binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs a command that must succeed and returns its stdout as JSON.
-fn run_json(args: &[&str]) -> Value {
-    let o = run(args);
-    assert!(o.status.success(), "{args:?} failed: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON ({e})"))
-}
+mod common;
+use common::{run, run_json, stderr, Scratch};
 
 /// Runs a command that must fail; returns (exit code, stderr).
 fn run_fail(args: &[&str]) -> (i32, String) {
@@ -96,7 +57,7 @@ fn load(path: &Path) -> netfile::NetFile {
 
 #[test]
 fn train_overrides_reach_the_saved_config() {
-    let dir = Scratch::new("overrides");
+    let dir = Scratch::new("cli", "overrides");
     let out = dir.path("o.net");
     run_json(&[
         "train",
@@ -127,7 +88,7 @@ fn train_overrides_reach_the_saved_config() {
 
 #[test]
 fn train_is_reproducible_and_eval_reports_metrics() {
-    let dir = Scratch::new("train");
+    let dir = Scratch::new("cli", "train");
     let a = train_tiny(&dir, "a.net", "3");
     let b = train_tiny(&dir, "b.net", "3");
     assert_eq!(
@@ -154,7 +115,7 @@ fn train_is_reproducible_and_eval_reports_metrics() {
 
 #[test]
 fn export_npz_and_json_hold_the_weights() {
-    let dir = Scratch::new("export");
+    let dir = Scratch::new("cli", "export");
     let net = train_tiny(&dir, "n.net", "5");
     let (npz, json) = (dir.path("n.npz"), dir.path("n.json"));
     run_json(&[
@@ -221,7 +182,7 @@ fn numpy_reads_the_npz() {
         println!("SKIPPED numpy_reads_the_npz: no python3 with numpy (set PYTHON to choose one)");
         return;
     };
-    let dir = Scratch::new("numpy");
+    let dir = Scratch::new("cli", "numpy");
     let net = train_tiny(&dir, "n.net", "2");
     let npz = dir.path("n.npz");
     run_json(&[
@@ -253,7 +214,7 @@ fn numpy_reads_the_npz() {
 
 #[test]
 fn analyze_reports_spectrum_and_fractions() {
-    let dir = Scratch::new("analyze");
+    let dir = Scratch::new("cli", "analyze");
     let net = train_tiny(&dir, "n.net", "4");
     let j = run_json(&["analyze", net.to_str().unwrap()]);
     let eigs = j["eigenvalues"].as_array().unwrap();
@@ -283,7 +244,7 @@ fn analyze_reports_spectrum_and_fractions() {
 
 #[test]
 fn analyze_fixed_points_lists_points_with_the_documented_fields() {
-    let dir = Scratch::new("analyze-fp");
+    let dir = Scratch::new("cli", "analyze-fp");
     let net = train_tiny(&dir, "n.net", "4");
     let j = run_json(&["analyze", net.to_str().unwrap(), "--fixed-points"]);
     let pts = j["fixed_points"].as_array().expect("fixed_points list");
@@ -311,7 +272,7 @@ fn analyze_fixed_points_lists_points_with_the_documented_fields() {
 
 #[test]
 fn until_solved_stops_on_time() {
-    let dir = Scratch::new("until");
+    let dir = Scratch::new("cli", "until");
     let out = dir.path("u.net");
     let j = run_json(&[
         "train",
@@ -333,7 +294,7 @@ fn until_solved_stops_on_time() {
 
 #[test]
 fn bad_arguments_name_the_argument() {
-    let dir = Scratch::new("badargs");
+    let dir = Scratch::new("cli", "badargs");
     let out = dir.path("x.net");
     let o = out.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
@@ -434,7 +395,7 @@ fn bad_arguments_name_the_argument() {
 
 #[test]
 fn damaged_files_are_rejected_with_a_message() {
-    let dir = Scratch::new("damaged");
+    let dir = Scratch::new("cli", "damaged");
     let net = train_tiny(&dir, "good.net", "1");
     let good = std::fs::read(&net).unwrap();
     let mut flipped = good.clone();

@@ -2,48 +2,9 @@
 //! input gives a message and a non-zero exit, never a panic.
 
 use flipflop_core::netfile;
-use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flipflop");
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("flipflop-link-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn path(&self, file: &str) -> String {
-        self.0.join(file).to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the flipflop binary runs")
-}
-
-fn ok_json(args: &[&str]) -> Value {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).expect("JSON on stdout")
-}
+mod common;
+use common::{run, run_json as ok_json, Scratch};
 
 fn fails(args: &[&str], words: &str) {
     let o = run(args);
@@ -54,7 +15,7 @@ fn fails(args: &[&str], words: &str) {
 }
 
 fn tiny(dir: &Scratch) -> String {
-    let net = dir.path("a.net");
+    let net = dir.file("a.net");
     ok_json(&[
         "train", "--hidden", "12", "--steps", "5", "--seed", "4", "--out", &net,
     ]);
@@ -63,7 +24,7 @@ fn tiny(dir: &Scratch) -> String {
 
 #[test]
 fn link_and_open_round_trip() {
-    let dir = Scratch::new("link");
+    let dir = Scratch::new("link", "link");
     let net = tiny(&dir);
     let original = std::fs::read(&net).unwrap();
     // Exact: identical file.
@@ -74,7 +35,7 @@ fn link_and_open_round_trip() {
         "{link}"
     );
     assert_eq!(j["chars"].as_u64().unwrap() as usize, link.len());
-    let back = dir.path("back.net");
+    let back = dir.file("back.net");
     let o = ok_json(&["open", &link, "--out", &back]);
     assert_eq!(o["kind"], "exact");
     assert_eq!(std::fs::read(&back).unwrap(), original);
@@ -91,7 +52,7 @@ fn link_and_open_round_trip() {
     assert!(o.status.success());
     let plain = String::from_utf8(o.stdout).unwrap();
     assert!(plain.starts_with("https://lab.example/x#net="), "{plain}");
-    let c = dir.path("compact.net");
+    let c = dir.file("compact.net");
     assert_eq!(
         ok_json(&["open", plain.trim(), "--out", &c])["kind"],
         "compact"
@@ -107,20 +68,20 @@ fn link_and_open_round_trip() {
     let o = ok_json(&["open", recipe]);
     assert_eq!(o["kind"], "recipe");
     assert_eq!(o["config"]["model"]["hidden"], 12);
-    let retrained = dir.path("retrained.net");
+    let retrained = dir.file("retrained.net");
     ok_json(&["open", recipe, "--train", "--out", &retrained]);
     assert_eq!(std::fs::read(&retrained).unwrap(), original);
 }
 
 #[test]
 fn bad_links_fail_with_a_message() {
-    let dir = Scratch::new("bad");
+    let dir = Scratch::new("link", "bad");
     let net = tiny(&dir);
     let link = ok_json(&["link", &net])["link"]
         .as_str()
         .unwrap()
         .to_string();
-    let out = dir.path("x.net");
+    let out = dir.file("x.net");
     let cut = &link[..link.len() - 20];
     fails(&["open", cut, "--out", &out], "truncated or altered");
     let mut altered = link.clone().into_bytes();
@@ -140,7 +101,7 @@ fn bad_links_fail_with_a_message() {
     );
     fails(&["open", &link], "give --out NET");
     fails(&["link", &net, "--kind", "tiny"], "--kind must be");
-    fails(&["link", &dir.path("missing.net")], "missing.net");
+    fails(&["link", &dir.file("missing.net")], "missing.net");
     assert!(
         !std::path::Path::new(&out).exists(),
         "nothing written on failure"
@@ -149,13 +110,13 @@ fn bad_links_fail_with_a_message() {
 
 #[test]
 fn import_round_trips_exports_and_refuses_garbage() {
-    let dir = Scratch::new("import");
+    let dir = Scratch::new("link", "import");
     let net = tiny(&dir);
     let original = netfile::decode(&std::fs::read(&net).unwrap()).unwrap();
-    let (npz, json) = (dir.path("w.npz"), dir.path("w.json"));
+    let (npz, json) = (dir.file("w.npz"), dir.file("w.json"));
     ok_json(&["export", &net, "--npz", &npz, "--json", &json]);
     for (file, format) in [(&npz, "npz"), (&json, "json")] {
-        let out = dir.path(&format!("from-{format}.net"));
+        let out = dir.file(&format!("from-{format}.net"));
         let j = ok_json(&["import", file, "--out", &out]);
         assert_eq!(j["format"], format);
         let back = netfile::decode(&std::fs::read(&out).unwrap()).unwrap();
@@ -164,17 +125,17 @@ fn import_round_trips_exports_and_refuses_garbage() {
             "{format}: identical weights"
         );
     }
-    let garbage = dir.path("garbage.bin");
+    let garbage = dir.file("garbage.bin");
     std::fs::write(&garbage, b"GIF89a not a network").unwrap();
     fails(
-        &["import", &garbage, "--out", &dir.path("g.net")],
+        &["import", &garbage, "--out", &dir.file("g.net")],
         "not a file Flip-Flop Lab can import",
     );
     let mut broken = std::fs::read(&npz).unwrap();
     broken.truncate(broken.len() / 2);
     std::fs::write(&garbage, &broken).unwrap();
     fails(
-        &["import", &garbage, "--out", &dir.path("g.net")],
+        &["import", &garbage, "--out", &dir.file("g.net")],
         "cannot read this npz file",
     );
     fails(&["import", &npz], "missing --out");
@@ -184,7 +145,7 @@ fn import_round_trips_exports_and_refuses_garbage() {
         "/../../../shared/reference/paper-network/trained-epoch-20.hdf5"
     );
     if std::path::Path::new(paper).exists() {
-        let out = dir.path("paper.net");
+        let out = dir.file("paper.net");
         let j = ok_json(&["import", paper, "--out", &out]);
         assert_eq!(
             (j["format"].as_str(), j["hidden"].as_u64()),
