@@ -1,12 +1,14 @@
 //! The shipped pre-trained network (`web/assets/pretrained.net`, `make pretrained`) holds
 //! three bits: on the cube set its eight memory states form eight separated clusters in
-//! the top-3 SVD space, and it solves held-out trials.
+//! the top-3 SVD space, it solves held-out trials, and (Sussillo & Barak's picture) each
+//! cluster holds a stable fixed point, with saddles between them.
 //!
 //! A step counts as settled when its target state has held for [`SETTLE`] steps and no input
 //! pulse has come since the target switched (the network starts moving with the next pulse,
 //! before its target switches).
 
-use flipflop_core::analysis::cube_activity;
+use flipflop_core::analysis::{cube_activity, CubeActivity};
+use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::netfile::{self, NetFile};
 use flipflop_core::task::cube_set;
 use flipflop_core::Trainer;
@@ -26,16 +28,11 @@ fn dist2(a: &[f32], b: &[f64; 3]) -> f64 {
     a.iter().zip(b).map(|(x, c)| (*x as f64 - c).powi(2)).sum()
 }
 
-#[test]
-fn eight_states_form_eight_separated_clusters_in_the_svd_cube() {
-    let file = shipped();
-    assert_eq!(file.config.task.bits, 3);
-    let act = cube_activity(&file.network, &file.config.task).unwrap();
-    let p = &act.svd;
-    assert_eq!((p.rows, p.k), (act.steps, 3));
-    // Settled steps: labelled, and at least SETTLE steps after the last switch.
-    let x = cube_set(&file.config.task).trial.x;
-    let bits = file.config.task.bits;
+/// `(step, state)` of the cube set's settled steps: labelled, at least [`SETTLE`] steps after
+/// the last switch and before the next pulse.
+fn settled_steps(act: &CubeActivity, task: &flipflop_core::TaskConfig) -> Vec<(usize, usize)> {
+    let x = cube_set(task).trial.x;
+    let bits = task.bits;
     let mut settled = Vec::new();
     let mut since = 0;
     let mut pulsed = false;
@@ -55,6 +52,17 @@ fn eight_states_form_eight_separated_clusters_in_the_svd_cube() {
             }
         }
     }
+    settled
+}
+
+#[test]
+fn eight_states_form_eight_separated_clusters_in_the_svd_cube() {
+    let file = shipped();
+    assert_eq!(file.config.task.bits, 3);
+    let act = cube_activity(&file.network, &file.config.task).unwrap();
+    let p = &act.svd;
+    assert_eq!((p.rows, p.k), (act.steps, 3));
+    let settled = settled_steps(&act, &file.config.task);
     let mut sum = [[0.0f64; 3]; 8];
     let mut count = [0usize; 8];
     for &(t, s) in &settled {
@@ -104,4 +112,78 @@ fn shipped_network_solves_held_out_trials() {
     );
     assert!(m.solved(), "{m:?}");
     assert!(file.steps > 0);
+}
+
+#[test]
+fn every_memory_cluster_holds_a_stable_fixed_point_with_saddles_between() {
+    let file = shipped();
+    let (net, task) = (&file.network, &file.config.task);
+    let n = net.config.hidden;
+    let opts = FixedPointOptions::default();
+    let points = search_from_cube_set(net, task, opts.clone(), 1).run();
+    // Cluster centroids in the full N-dimensional state space.
+    let act = cube_activity(net, task).unwrap();
+    let (h, _) = net.run(&cube_set(task).trial.x, act.steps);
+    let mut centroid = vec![vec![0.0f64; n]; 8];
+    let mut count = [0usize; 8];
+    for (t, s) in settled_steps(&act, task) {
+        for (c, v) in centroid[s].iter_mut().zip(&h[t * n..(t + 1) * n]) {
+            *c += *v as f64;
+        }
+        count[s] += 1;
+    }
+    for (c, k) in centroid.iter_mut().zip(count) {
+        c.iter_mut().for_each(|v| *v /= k as f64);
+    }
+    let nearest_cluster = |p: &[f32]| {
+        (0..8)
+            .min_by(|&a, &b| {
+                let d = |s: usize| -> f64 {
+                    centroid[s]
+                        .iter()
+                        .zip(p)
+                        .map(|(c, v)| (c - *v as f64).powi(2))
+                        .sum()
+                };
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap()
+    };
+    let signs = |s: usize| -> Vec<i8> {
+        (0..3)
+            .map(|j| if s >> j & 1 == 1 { 1 } else { -1 })
+            .collect()
+    };
+    for s in 0..8 {
+        assert!(
+            points.iter().any(|p| p.fixed
+                && p.stable
+                && p.nearest_memory == signs(s)
+                && nearest_cluster(&p.state) == s),
+            "no stable fixed point in state {s}'s cluster; found {:?}",
+            points
+                .iter()
+                .map(|p| (p.stable, p.unstable_dims, &p.nearest_memory))
+                .collect::<Vec<_>>()
+        );
+    }
+    // Saddles between memories: unstable points whose readout leaves at least one bit
+    // undecided (|z| < 0.5) while the others are held.
+    let saddles = points
+        .iter()
+        .filter(|p| p.fixed && !p.stable && p.readout.iter().filter(|z| z.abs() < 0.5).count() == 1)
+        .count();
+    assert!(saddles >= 4, "{saddles} saddles between memories");
+    // Every reported fixed point really is one.
+    for p in points.iter().filter(|p| p.fixed) {
+        assert!(p.q < opts.tol_q, "q {}", p.q);
+        let h64: Vec<f64> = p.state.iter().map(|v| *v as f64).collect();
+        assert!(flipflop_core::fixedpoints::q_f64(net, &h64) < 1e-10);
+    }
+    let stable = points.iter().filter(|p| p.stable).count();
+    eprintln!(
+        "shipped network: {} points, {stable} stable, {} unstable, {saddles} saddles between memories",
+        points.len(),
+        points.len() - stable
+    );
 }
