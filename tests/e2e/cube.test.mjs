@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { sharedServerAndBrowser, openPage, screenshot, readInt, SCREENSHOTS } from './harness.mjs';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, SCREENSHOTS, openPretrained, inked } from './harness.mjs';
 
 // The shipped network's task: pulses 20 steps wide, outputs due 20 steps after a pulse ends.
 const WIDTH = 20;
@@ -16,22 +16,7 @@ sharedServerAndBrowser((s, b) => {
   server = s;
   browser = b;
 });
-
-/** Opens the page and waits for the pre-trained network's cube; returns the load time. */
-async function pretrainedPage(opts) {
-  const p = await openPage(browser, server.url, opts);
-  await p.page.waitForSelector('[data-testid=status][data-pretrained=true]', { state: 'attached', timeout: 20_000 });
-  await p.page.waitForFunction(
-    () => {
-      const step = document.querySelector('[data-testid=step-count]').textContent;
-      return step !== '0' && document.getElementById('cube').dataset.step === step;
-    },
-    null,
-    { timeout: 20_000 },
-  );
-  p.loadedMs = await p.page.evaluate(() => performance.now());
-  return p;
-}
+const pretrainedPage = (opts) => openPretrained(browser, server.url, opts);
 
 const output = (page, bit) =>
   page.evaluate((b) => Number(document.querySelector(`[data-testid=output-bit-${b}]`).dataset.value), bit);
@@ -46,16 +31,6 @@ async function waitSign(page, bit, sign) {
   );
   return playStep(page);
 }
-
-/** Non-white pixels of a canvas. */
-const inked = (page, id) =>
-  page.evaluate((id) => {
-    const c = document.getElementById(id);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) n++;
-    return n;
-  }, id);
 
 test('first load shows the pre-trained network, its cube and settled live play', async () => {
   const { page, errors, context, loadedMs } = await pretrainedPage();

@@ -113,3 +113,30 @@ export function sharedServerAndBrowser(set) {
     await server?.close();
   });
 }
+
+/** Opens the page and waits for the pre-trained network's cube; returns the load time. */
+export async function openPretrained(browser, url, opts) {
+  const p = await openPage(browser, url, opts);
+  await p.page.waitForSelector('[data-testid=status][data-pretrained=true]', { state: 'attached', timeout: 20_000 });
+  await p.page.waitForFunction(
+    () => {
+      const step = document.querySelector('[data-testid=step-count]').textContent;
+      return step !== '0' && document.getElementById('cube').dataset.step === step;
+    },
+    null,
+    { timeout: 20_000 },
+  );
+  p.loadedMs = await p.page.evaluate(() => performance.now());
+  return p;
+}
+
+/** Non-white pixels of a canvas. */
+export const inked = (page, id) =>
+  page.evaluate((id) => {
+    const c = document.getElementById(id);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i + 1] < 240 || d[i + 2] < 240) n++;
+    return n;
+  }, id);
+

@@ -58,6 +58,22 @@ impl Default for FixedPointOptions {
     }
 }
 
+impl FixedPointOptions {
+    /// Checks every field against its allowed range (bounds the work and memory a search
+    /// from outside options can ask for).
+    pub fn validate(&self) -> Result<(), crate::ConfigError> {
+        use crate::ConfigError as E;
+        E::check_int("starts", self.starts, 1, 2048)?;
+        E::check_f64("start_noise", self.start_noise as f64, 0.0, 10.0)?;
+        E::check_int("descent_iters", self.descent_iters, 0, 100_000)?;
+        E::check_f64("descent_lr", self.descent_lr as f64, 0.0, 1.0)?;
+        E::check_int("newton_iters", self.newton_iters, 0, 1000)?;
+        E::check_f64("tol_q", self.tol_q, 0.0, 1.0)?;
+        E::check_f64("slow_q", self.slow_q, 0.0, 1e3)?;
+        E::check_f64("dedup", self.dedup, 0.0, 10.0)
+    }
+}
+
 /// One fixed or slow point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FixedPoint {
@@ -597,6 +613,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn options_are_range_checked() {
+        assert_eq!(FixedPointOptions::default().validate(), Ok(()));
+        let bad = FixedPointOptions {
+            starts: 1_000_000,
+            ..Default::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "starts");
+        let nan = FixedPointOptions {
+            tol_q: f64::NAN,
+            ..Default::default()
+        };
+        assert_eq!(nan.validate().unwrap_err().field, "tol_q");
     }
 
     #[test]

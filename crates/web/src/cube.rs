@@ -201,8 +201,10 @@ impl Scene {
 }
 
 /// Draws the scene: axes through the centre, cube edges between the centroids of states one
-/// bit apart, the trajectory coloured by memory state, the state labels, and the live state
-/// (`trail`, oldest first, in data coordinates of the shown projection) as a point with a tail.
+/// bit apart, the trajectory coloured by memory state, the state labels, the fixed points
+/// (`markers`, with `selected` ringed), and the live state (`trail`, oldest first, in data
+/// coordinates of the shown projection) as a point with a tail. Returns where each marker
+/// was drawn, as `(index, x, y)` in CSS pixels of the canvas (for hit tests).
 #[cfg(target_arch = "wasm32")]
 pub fn draw(
     canvas: &web_sys::HtmlCanvasElement,
@@ -210,13 +212,15 @@ pub fn draw(
     scene: Option<&Scene>,
     view: &View,
     trail: &std::collections::VecDeque<[f32; 3]>,
-) {
+    markers: &[crate::fixed::Marker],
+    selected: Option<usize>,
+) -> Vec<(usize, f64, f64)> {
     let dpr = crate::draw::fit(canvas);
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
     ctx.set_fill_style_str("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let Some(scene) = scene else {
-        return;
+        return Vec::new();
     };
     let half = w.min(h) * 0.36;
     let (cx, cy) = (w / 2.0, h / 2.0);
@@ -319,6 +323,8 @@ pub fn draw(
         }
     }
 
+    let positions = draw_markers(ctx, scene, markers, selected, dpr, &to_px);
+
     // Live state: a fading tail and a ringed point.
     let n = trail.len();
     if n > 0 {
@@ -346,6 +352,71 @@ pub fn draw(
             ctx.stroke();
         }
     }
+    positions
+}
+
+/// Fixed points: saddles' unstable directions as dark segments, then stable points as filled
+/// discs in their memory state's colour, saddles as open circles, slow points as small open
+/// squares; the selected one gets a ring. Returns the positions in CSS pixels.
+#[cfg(target_arch = "wasm32")]
+fn draw_markers(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    scene: &Scene,
+    markers: &[crate::fixed::Marker],
+    selected: Option<usize>,
+    dpr: f64,
+    to_px: &dyn Fn([f64; 3]) -> (f64, f64, f64),
+) -> Vec<(usize, f64, f64)> {
+    use crate::fixed::Kind;
+    use std::f64::consts::TAU;
+    let bits = scene.data.bits;
+    ctx.set_stroke_style_str("#1d1d1f");
+    ctx.set_line_width(2.0 * dpr);
+    for m in markers {
+        if let Some((a, b)) = m.segment {
+            let (x0, y0, _) = to_px(scene.frame.norm(&a));
+            let (x1, y1, _) = to_px(scene.frame.norm(&b));
+            ctx.begin_path();
+            ctx.move_to(x0, y0);
+            ctx.line_to(x1, y1);
+            ctx.stroke();
+        }
+    }
+    let mut positions = Vec::with_capacity(markers.len());
+    for m in markers {
+        let (x, y, _) = to_px(scene.frame.norm(&m.pos));
+        positions.push((m.index, x / dpr, y / dpr));
+        ctx.set_line_width(2.0 * dpr);
+        ctx.set_stroke_style_str("#1d1d1f");
+        ctx.begin_path();
+        match m.kind {
+            Kind::Stable => {
+                ctx.set_fill_style_str(&state_colour(m.state, bits));
+                let _ = ctx.arc(x, y, 6.5 * dpr, 0.0, TAU);
+                ctx.fill();
+                ctx.stroke();
+            }
+            Kind::Unstable => {
+                ctx.set_fill_style_str("#fff");
+                let _ = ctx.arc(x, y, 5.0 * dpr, 0.0, TAU);
+                ctx.fill();
+                ctx.stroke();
+            }
+            Kind::Slow => {
+                ctx.set_stroke_style_str("#6b6b73");
+                ctx.set_line_width(1.5 * dpr);
+                ctx.stroke_rect(x - 3.5 * dpr, y - 3.5 * dpr, 7.0 * dpr, 7.0 * dpr);
+            }
+        }
+        if selected == Some(m.index) {
+            ctx.set_stroke_style_str("#d55e00");
+            ctx.set_line_width(2.5 * dpr);
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, 11.0 * dpr, 0.0, TAU);
+            ctx.stroke();
+        }
+    }
+    positions
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ const TARGET: RGBColor = RGBColor(40, 40, 40);
 /// 1 ± 1e-6; this keeps rounding from colouring them).
 const OUTSIDE: f64 = 1.0 + 1e-3;
 const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Jacobian eigenvalues at a fixed point (Okabe–Ito reddish purple).
+const JACOBIAN: RGBColor = RGBColor(204, 121, 167);
 
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
@@ -247,14 +249,20 @@ fn fmt_short(v: f32) -> String {
 }
 
 /// Eigenvalues of W_rec in the complex plane, the unit circle, and a dashed circle at the
-/// spectral radius.
-pub fn spectrum(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+/// spectral radius; with `jacobian` (point `i` of a fixed-point search), also the
+/// eigenvalues of the Jacobian of the dynamics at that point, as open triangles.
+pub fn spectrum(
+    canvas: &HtmlCanvasElement,
+    snap: &Snapshot,
+    jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
+) -> Result<(), String> {
     let dpr = fit(canvas);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let rho = snap.spectral_radius;
-    let r = (rho * 1.1).max(1.25);
+    let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::fixed::largest_modulus(p));
+    let r = (rho.max(jac_rho) * 1.1).max(1.25);
     let font = 12.0 * dpr;
     let (cw, ch) = root.dim_in_pixel();
     // Keep the plane square: pad the wider side.
@@ -307,6 +315,28 @@ pub fn spectrum(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), Strin
             Circle::new((z[0], z[1]), dot.max(2), colour.filled())
         }))
         .map_err(err)?;
+    if let Some((i, p)) = jacobian {
+        let size = (4.0 * dpr) as i32;
+        chart
+            .draw_series(p.eigenvalues.iter().map(|z| {
+                TriangleMarker::new(
+                    (z[0], z[1]),
+                    size.max(3),
+                    JACOBIAN.stroke_width(dpr.max(1.0) as u32),
+                )
+            }))
+            .map_err(err)?;
+        root.draw(&Text::new(
+            format!(
+                "△ Jacobian at fixed point #{}: largest |λ| = {jac_rho:.3}, {} outside",
+                i + 1,
+                p.unstable_dims
+            ),
+            ((6.0 * dpr) as i32, (20.0 * dpr) as i32),
+            (FONT, font).into_font().color(&JACOBIAN),
+        ))
+        .map_err(err)?;
+    }
     let outside = snap
         .eigenvalues
         .iter()
@@ -321,6 +351,10 @@ pub fn spectrum(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), Strin
         (FONT, font),
     ))
     .map_err(err)?;
+    let _ = canvas.set_attribute(
+        "data-jacobian",
+        &jacobian.map_or(String::new(), |(i, _)| i.to_string()),
+    );
     root.present().map_err(err)
 }
 

@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod cube;
+pub mod fixed;
 pub mod form;
 pub mod play;
 pub mod plotdata;

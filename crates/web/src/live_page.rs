@@ -7,7 +7,7 @@
 //! under a millisecond of work at N 128. The cube's components come from the worker
 //! ([`Event::Cube`](crate::protocol::Event)); the page only projects single states onto them.
 
-use super::{by_id, App, Shared};
+use super::{by_id, on, App, Shared};
 use crate::cube::{self, Scene, View};
 use crate::play::{self, Play};
 use crate::protocol::{CubeData, Snapshot, WireNetwork};
@@ -240,9 +240,20 @@ impl App {
         self.live.dirty = true;
     }
 
+    /// Asks the next frame to redraw the cube (e.g. the fixed points changed).
+    pub(super) fn live_redraw(&mut self) {
+        self.live.dirty = true;
+    }
+
+    /// Whether the user is orbiting the cube.
+    pub(super) fn live_dragging(&self) -> bool {
+        self.live.drag.is_some()
+    }
+
     /// New cube components from the worker.
     pub(super) fn live_on_cube(&mut self, data: CubeData) {
         let pca = self.live.method.value() == "pca";
+        self.fixed_on_new_step(data.step);
         self.live.scene = Some(Scene::new(data, pca));
         self.live.describe_scene();
         self.live.dirty = true;
@@ -258,6 +269,8 @@ impl App {
     /// come too (play running or the cube spinning).
     pub(super) fn live_frame(&mut self) -> bool {
         let now = self.now();
+        let markers = self.fixed.markers(self.live.scene.as_ref());
+        let selected = self.fixed.selected();
         let l = &mut self.live;
         let dt = l
             .last_frame
@@ -298,7 +311,18 @@ impl App {
                 None => VecDeque::new(),
             };
             if let Some(ctx) = &l.cube_ctx {
-                cube::draw(&l.cube_canvas, ctx, l.scene.as_ref(), &l.view, &trail);
+                self.fixed.positions = cube::draw(
+                    &l.cube_canvas,
+                    ctx,
+                    l.scene.as_ref(),
+                    &l.view,
+                    &trail,
+                    &markers,
+                    selected,
+                );
+                let _ = l
+                    .cube_canvas
+                    .set_attribute("data-fp-drawn", &markers.len().to_string());
                 if let Some(scene) = &l.scene {
                     let _ = l
                         .cube_canvas
@@ -400,17 +424,6 @@ pub(super) fn fetch_pretrained(app: &Shared) {
         &on_response,
         &on_fail,
     );
-}
-
-fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
-    target: &web_sys::EventTarget,
-    kind: &str,
-    f: impl FnMut(E) + 'static,
-) -> Result<(), JsValue> {
-    let cb = Closure::<dyn FnMut(E)>::new(f);
-    target.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref())?;
-    cb.forget();
-    Ok(())
 }
 
 /// Whether a key press belongs to a text field (so shortcuts must not take it).

@@ -13,6 +13,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+#[path = "fixed_page.rs"]
+mod fixed_page;
 #[path = "live_page.rs"]
 mod live_page;
 #[path = "share_page.rs"]
@@ -169,6 +171,8 @@ struct App {
     adopted: bool,
     /// The memory-state cube and live play (`live_page.rs`).
     live: live_page::LiveState,
+    /// Fixed points on the cube (`fixed_page.rs`).
+    fixed: fixed_page::FixedState,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -250,6 +254,7 @@ impl App {
 
     /// Forgets the current run's data (losses, metrics, snapshot) before an `Init`.
     fn clear_run(&mut self) {
+        self.fixed_clear();
         self.losses.clear();
         self.metrics.clear();
         self.snapshot = None;
@@ -393,6 +398,9 @@ impl App {
             ev @ (Event::Link { .. } | Event::Loaded { .. } | Event::LoadFailed { .. }) => {
                 self.on_share_event(ev);
             }
+            ev @ (Event::FixedPointProgress { .. }
+            | Event::FixedPoints(_)
+            | Event::FixedPointsCancelled { .. }) => self.on_fixed_event(ev),
             Event::Error { message } => {
                 self.share.share.set_disabled(false);
                 if self.awaiting_init {
@@ -480,7 +488,7 @@ impl App {
         } else if std::mem::take(&mut self.dirty.spectrum) {
             (
                 &self.els.spectrum,
-                draw::spectrum(&self.els.spectrum, s),
+                draw::spectrum(&self.els.spectrum, s, self.fixed.jacobian_spectrum()),
                 "the spectrum",
             )
         } else if std::mem::take(&mut self.dirty.traces) {
@@ -682,6 +690,18 @@ fn on_crash(app: &Shared, what: &str) {
     }
 }
 
+/// Adds an event listener for the page's lifetime (typed event `E`).
+fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
+    target: &web_sys::EventTarget,
+    kind: &str,
+    f: impl FnMut(E) + 'static,
+) -> Result<(), JsValue> {
+    let cb = Closure::<dyn FnMut(E)>::new(f);
+    target.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref())?;
+    cb.forget();
+    Ok(())
+}
+
 fn listen(
     target: &web_sys::EventTarget,
     kind: &str,
@@ -722,6 +742,7 @@ pub fn start() -> Result<(), JsValue> {
         window: window.clone(),
         share: share_page::ShareState::find(&doc)?,
         live: live_page::LiveState::find(&doc)?,
+        fixed: fixed_page::FixedState::find(&doc)?,
         adopted: false,
         doc,
         els,
@@ -796,6 +817,7 @@ pub fn start() -> Result<(), JsValue> {
     }
 
     share_page::wire(&app)?;
+    fixed_page::wire(&app)?;
     live_page::wire(&app)?;
     spawn_worker(&app)?;
     let mut a = app.borrow_mut();

@@ -11,6 +11,7 @@
 //! the core's internals never silently changes what crosses the boundary.
 
 use base64::Engine;
+use flipflop_core::fixedpoints::{FixedPoint, FixedPointOptions};
 use flipflop_core::{Config, Network};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -78,6 +79,16 @@ pub enum Command {
         /// Its contents.
         bytes: Bytes,
     },
+    /// Search the fixed and slow points of the current network (starts sampled from its
+    /// cube-set activity), in slices between training slices; answered by
+    /// [`Event::FixedPointProgress`] and then [`Event::FixedPoints`]. A new search replaces
+    /// one in progress.
+    FindFixedPoints {
+        /// Tolerances and budgets (`FixedPointOptions::default()` for the lab).
+        options: FixedPointOptions,
+    },
+    /// Stop a fixed-point search; answered by [`Event::FixedPointsCancelled`].
+    CancelFixedPoints,
 }
 
 /// Worker → page.
@@ -167,6 +178,20 @@ pub enum Event {
         /// What is wrong, for a person.
         message: String,
     },
+    /// A fixed-point search advanced.
+    FixedPointProgress {
+        /// Step of the network searched.
+        step: u64,
+        /// Fraction done, 0..=1.
+        fraction: f32,
+    },
+    /// A fixed-point search finished.
+    FixedPoints(Box<FixedPointsData>),
+    /// A fixed-point search stopped before the end (cancelled, or the network was replaced).
+    FixedPointsCancelled {
+        /// Why, for a person.
+        reason: String,
+    },
     /// Something went wrong; the current network is unchanged.
     Error {
         /// What happened, for a person.
@@ -203,6 +228,19 @@ pub struct CubeData {
     pub svd: WireProjection,
     /// Centred PCA.
     pub pca: WireProjection,
+}
+
+/// The result of a fixed-point search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FixedPointsData {
+    /// Step of the network searched.
+    pub step: u64,
+    /// Worker time the search took, ms.
+    pub ms: f64,
+    /// Options it ran with.
+    pub options: FixedPointOptions,
+    /// Fixed points first, then slow points, each group by increasing q.
+    pub points: Vec<FixedPoint>,
 }
 
 /// The wire form of `flipflop_core::analysis::Projection` (3 components).
@@ -527,6 +565,10 @@ mod tests {
                 name: "<img src=x>.h5".into(),
                 bytes: Bytes(vec![0x89, b'H', b'D', b'F', 0, 255]),
             },
+            Command::FindFixedPoints {
+                options: FixedPointOptions::default(),
+            },
+            Command::CancelFixedPoints,
         ];
         for c in commands {
             let text = encode(&c);
@@ -569,6 +611,29 @@ mod tests {
             Event::Cube(Box::new(cube_data())),
             Event::BenchStep {
                 step_ms: vec![101.5, 99.0],
+            },
+            Event::FixedPointProgress {
+                step: 4000,
+                fraction: 0.25,
+            },
+            Event::FixedPoints(Box::new(FixedPointsData {
+                step: 4000,
+                ms: 812.5,
+                options: FixedPointOptions::default(),
+                points: vec![FixedPoint {
+                    state: vec![0.5, -0.25],
+                    q: 3.5e-31,
+                    fixed: true,
+                    stable: false,
+                    unstable_dims: 1,
+                    eigenvalues: vec![[1.5, 0.0], [0.25, -0.125]],
+                    unstable_direction: Some(vec![1.0, 0.0]),
+                    readout: vec![0.75],
+                    nearest_memory: vec![1],
+                }],
+            })),
+            Event::FixedPointsCancelled {
+                reason: "cancelled".into(),
             },
             Event::Error {
                 message: "hidden = 0 is out of range".into(),

@@ -11,7 +11,7 @@
 //! pre-trained file. Whatever is adopted sets `App::adopted`, so a later, lower-priority
 //! source (the pre-trained file arriving by fetch) must leave it alone.
 
-use super::{App, Shared};
+use super::{on, App, Shared};
 use crate::protocol::{Bytes, Command, Event, WireNetwork};
 use crate::{share, storage};
 use flipflop_core::{export, import, link, netfile};
@@ -543,17 +543,6 @@ fn import_file(app: &Shared, file: File) {
         }
     });
     then2(&file.array_buffer(), &ok, &fail);
-}
-
-fn on<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
-    target: &web_sys::EventTarget,
-    kind: &str,
-    f: impl FnMut(E) + 'static,
-) -> Result<(), JsValue> {
-    let cb = Closure::<dyn FnMut(E)>::new(f);
-    target.add_event_listener_with_callback(kind, cb.as_ref().unchecked_ref())?;
-    cb.forget();
-    Ok(())
 }
 
 /// The closest element (from the event target up) that has `attr`.

@@ -7,6 +7,7 @@
 
 use crate::protocol::{self, Command, Event, WireNetwork};
 use crate::snapshot;
+use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
 use flipflop_core::{Config, Trainer};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,6 +23,21 @@ const SNAPSHOT_MIN_MS: f64 = 250.0;
 const METRICS_MIN_STEPS: u64 = 25;
 /// Shortest time between cube recomputations during training.
 const CUBE_MIN_MS: f64 = 1000.0;
+/// Fixed-point search time per slice before yielding (training slices alternate with it).
+const FP_SLICE_MS: f64 = 30.0;
+/// Shortest time between fixed-point progress events.
+const FP_PROGRESS_MS: f64 = 100.0;
+
+/// A fixed-point search in progress.
+struct FpJob {
+    search: FixedPointSearch,
+    /// Step of the network searched.
+    step: u64,
+    options: FixedPointOptions,
+    /// Worker time spent on it so far, ms.
+    spent_ms: f64,
+    last_progress_at: f64,
+}
 
 struct State {
     scope: DedicatedWorkerGlobalScope,
@@ -45,6 +61,9 @@ struct State {
     snapshot_cost_ms: f64,
     last_cube_at: f64,
     cube_cost_ms: f64,
+    /// Step of the network the last `Event::Cube` was computed from.
+    last_cube_step: Option<u64>,
+    fp: Option<FpJob>,
 }
 
 fn now(scope: &DedicatedWorkerGlobalScope) -> f64 {
@@ -141,7 +160,97 @@ impl State {
             Command::EncodeLink { kind } => self.encode_link(&kind),
             Command::OpenLink { text } => self.open_link(&text),
             Command::Import { name, bytes } => self.import(name, &bytes.0),
+            Command::FindFixedPoints { options } => self.find_fixed_points(options),
+            Command::CancelFixedPoints => self.cancel_fixed_points("cancelled"),
         }
+    }
+
+    /// Starts a search on the current network (replacing one in progress); it runs in
+    /// slices from [`State::tick`], alternating with training.
+    fn find_fixed_points(&mut self, options: FixedPointOptions) {
+        if let Err(e) = options.validate() {
+            return self.error(format!("Fixed-point search: {e}. Nothing was started."));
+        }
+        let step = self.step_no();
+        if self.trainer.is_none() {
+            return self.error("No network yet: the worker has not been initialised.");
+        }
+        // The page draws the points on the cube of the same step: send it if it is older.
+        if self.last_cube_step != Some(step) {
+            self.cube();
+        }
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        let search = fixedpoints::search_from_cube_set(
+            t.network(),
+            &t.config().task,
+            options.clone(),
+            t.config().seed,
+        );
+        self.fp = Some(FpJob {
+            search,
+            step,
+            options,
+            spent_ms: 0.0,
+            last_progress_at: f64::NEG_INFINITY,
+        });
+        self.post(&Event::FixedPointProgress {
+            step,
+            fraction: 0.0,
+        });
+        self.schedule();
+    }
+
+    fn cancel_fixed_points(&mut self, reason: &str) {
+        if self.fp.take().is_some() {
+            self.post(&Event::FixedPointsCancelled {
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// Up to [`FP_SLICE_MS`] of fixed-point search; posts progress, then the result.
+    fn fp_slice(&mut self) {
+        let t0 = now(&self.scope);
+        let Some(job) = self.fp.as_mut() else { return };
+        let mut phase = job.search.phase();
+        while phase != Phase::Done && now(&self.scope) - t0 < FP_SLICE_MS {
+            phase = job.search.advance();
+        }
+        let t1 = now(&self.scope);
+        job.spent_ms += t1 - t0;
+        if phase != Phase::Done {
+            if t1 - job.last_progress_at >= FP_PROGRESS_MS {
+                job.last_progress_at = t1;
+                let event = Event::FixedPointProgress {
+                    step: job.step,
+                    fraction: job.search.progress(),
+                };
+                self.post(&event);
+            }
+            return;
+        }
+        let Some(job) = self.fp.take() else { return };
+        // Points with non-finite numbers cannot cross the JSON wire; a diverged network has
+        // none worth showing.
+        let points: Vec<_> = job
+            .search
+            .results()
+            .into_iter()
+            .filter(|p| {
+                p.q.is_finite()
+                    && p.state.iter().chain(&p.readout).all(|v| v.is_finite())
+                    && p.eigenvalues.iter().flatten().all(|v| v.is_finite())
+            })
+            .collect();
+        let ms = job.spent_ms + (now(&self.scope) - t1);
+        self.post(&Event::FixedPoints(Box::new(protocol::FixedPointsData {
+            step: job.step,
+            ms,
+            options: job.options,
+            points,
+        })));
     }
 
     fn init(&mut self, config: Config, network: Option<WireNetwork>, base_step: u64) {
@@ -161,6 +270,7 @@ impl State {
                 "Could not build the network: {e}. The network is unchanged."
             )),
             Ok(t) => {
+                self.cancel_fixed_points("the network was replaced");
                 let n_params = t.config().model.n_params();
                 self.trainer = Some(t);
                 self.base_step = base_step;
@@ -236,12 +346,17 @@ impl State {
     /// One slice of continuous training, then whatever reporting is due.
     fn tick(&mut self) {
         self.tick_pending = false;
-        if !self.running {
-            return;
+        if self.fp.is_some() {
+            self.fp_slice();
         }
-        self.slice_start = Some(now(&self.scope));
-        self.slice();
-        self.end_slice();
+        if self.running {
+            self.slice_start = Some(now(&self.scope));
+            self.slice();
+            self.end_slice();
+        }
+        if self.fp.is_some() {
+            self.schedule();
+        }
     }
 
     fn slice(&mut self) {
@@ -377,6 +492,7 @@ impl State {
             },
         };
         self.post(&event);
+        self.last_cube_step = Some(step);
         let t1 = now(&self.scope);
         self.cube_cost_ms = t1 - t0;
         self.last_cube_at = t1;
@@ -431,6 +547,8 @@ pub fn start() -> Result<(), JsValue> {
         snapshot_cost_ms: 0.0,
         last_cube_at: 0.0,
         cube_cost_ms: 0.0,
+        last_cube_step: None,
+        fp: None,
     }));
 
     let s = state.clone();
