@@ -96,6 +96,8 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "batch" => "--batch",
         "clip" => "--clip",
         "train_steps" => "--train-steps",
+        "starts" => "--starts",
+        "slow_q" => "--slow-q",
         _ => return None,
     })
 }

@@ -125,13 +125,17 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     use lexopt::Arg::*;
     let mut net = None;
     let mut fixed_points = false;
+    let mut opts = FixedPointOptions::default();
     while let Some(arg) = p.next()? {
         match arg {
             Long("fixed-points") => fixed_points = true,
+            Long("starts") => opts.starts = args::int("--starts", p.value()?, "1..=2048")?,
+            Long("slow-q") => opts.slow_q = args::real("--slow-q", p.value()?, 0.0, 1e3)?,
             Value(v) => set_net(&mut net, v)?,
             _ => return Err(arg.unexpected().into()),
         }
     }
+    opts.validate().map_err(|e| config_error(&e))?;
     let path = need_net(net, "analyze")?;
     let f = crate::load_net(&path)?;
     let w = &f.network;
@@ -150,7 +154,6 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "pca": projection_json(&cube.pca),
     });
     if fixed_points {
-        let opts = FixedPointOptions::default();
         let points = search_from_cube_set(w, &f.config.task, opts.clone(), f.config.seed).run();
         let stable = points.iter().filter(|p| p.fixed && p.stable).count();
         out["fixed_point_options"] = json!(opts);

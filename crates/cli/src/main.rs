@@ -24,7 +24,7 @@ USAGE:
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
-  flipflop analyze NET [--fixed-points]
+  flipflop analyze NET [--fixed-points [--starts S] [--slow-q Q]]
   flipflop bench [--reps R] [--warmup W]
   flipflop link NET [--kind exact|compact|recipe] [--base URL] [--plain]
   flipflop open LINK [--out NET] [--train]
@@ -47,7 +47,9 @@ export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (nump
 analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
          --fixed-points  also find fixed and slow points of the autonomous dynamics
-                         (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory)
+                         (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory);
+                         --starts S starting states (default 128, 1..=2048), --slow-q Q keeps
+                         points with q < Q as slow points (default 1e-6)
 link     Prints a share link for NET (default --kind exact, --base http://127.0.0.1:8080/):
          exact = the file itself (bit-identical), compact = quantised weight deltas (much
          shorter; held-out accuracy within 0.1 pp, spectral radius within 1e-3), recipe =

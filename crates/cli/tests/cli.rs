@@ -246,7 +246,14 @@ fn analyze_reports_spectrum_and_fractions() {
 fn analyze_fixed_points_lists_points_with_the_documented_fields() {
     let dir = Scratch::new("cli", "analyze-fp");
     let net = train_tiny(&dir, "n.net", "4");
-    let j = run_json(&["analyze", net.to_str().unwrap(), "--fixed-points"]);
+    let j = run_json(&[
+        "analyze",
+        net.to_str().unwrap(),
+        "--fixed-points",
+        "--starts",
+        "32",
+    ]);
+    assert_eq!(j["fixed_point_options"]["starts"], 32);
     let pts = j["fixed_points"].as_array().expect("fixed_points list");
     assert!(
         !pts.is_empty(),
@@ -375,6 +382,14 @@ fn bad_arguments_name_the_argument() {
             "--reps 3 is out of range (allowed: 10..=100000)",
         ),
         (&["analyze", o, "other.net"], "extra argument"),
+        (
+            &["analyze", o, "--fixed-points", "--starts", "0"],
+            "--starts 0 is out of range (allowed: 1..=2048)",
+        ),
+        (
+            &["analyze", o, "--fixed-points", "--slow-q", "-1"],
+            "--slow-q -1 is out of range",
+        ),
     ];
     for (args, want) in cases {
         let (code, err) = run_fail(args);
