@@ -5,22 +5,29 @@ SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDRESS := http://127.0.0.1:8080
 
-.PHONY: setup build serve test test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
+.PHONY: setup build serve dev test test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
 
 setup:
 	@bash scripts/setup.sh
 
+# dist/: the site, with brotli and gzip copies of its files (what a browser transfers).
 build: setup
 	trunk build --release
+	node scripts/static.mjs compress dist
 
-serve: setup
-	@echo "Flip-Flop Lab: building, then serving on $(ADDRESS)  (Ctrl-C stops)"
+serve: build
+	@echo "Flip-Flop Lab: serving on $(ADDRESS)  (Ctrl-C stops)"
+	node scripts/static.mjs serve dist 8080
+
+# For development: trunk's server, rebuilding and reloading on every change (uncompressed).
+dev: setup
 	trunk serve --release
 
 test: setup
 	cargo test --workspace
 	$(MAKE) --no-print-directory test-wasm
 	trunk build --release
+	node scripts/static.mjs compress dist
 	node --test tests/e2e/
 
 # The core's determinism tests, compiled to wasm and run in headless Chromium

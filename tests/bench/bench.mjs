@@ -24,18 +24,29 @@ const result = { browser: browser.version(), date: new Date().toISOString() };
 try {
   // Load.
   {
-    const { page, context } = await openPage(browser, server.url);
+    const context = await browser.newContext();
+    const responses = [];
+    context.on('response', (r) => responses.push(r));
+    const page = await context.newPage();
+    await page.goto(server.url);
     await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–');
     result.load = await page.evaluate(() => {
-      const res = performance.getEntriesByType('resource');
       const nav = performance.getEntriesByType('navigation')[0];
-      const bytes = res.reduce((s, r) => s + (r.transferSize || r.encodedBodySize || 0), nav?.transferSize ?? 0);
       return {
         first_network_drawn_ms: Math.round(performance.now()),
         dom_content_loaded_ms: Math.round(nav?.domContentLoadedEventEnd ?? 0),
-        transferred_bytes: bytes,
       };
     });
+    // Encoded bytes of every response, the worker's included (as `make serve` sends them).
+    let all = 0;
+    let code = 0;
+    for (const r of responses) {
+      const { responseBodySize } = await r.request().sizes();
+      all += responseBodySize;
+      if (/\.(wasm|js)$/.test(new URL(r.url()).pathname)) code += responseBodySize;
+    }
+    result.load.transferred_bytes = all;
+    result.load.wasm_js_transferred_bytes = code;
     result.dist_bytes = Object.fromEntries(
       fs
         .readdirSync(DIST)

@@ -272,3 +272,25 @@ test('same seed, bit-identical initial weights and held-out trials in the browse
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a first visit transfers under 1 MB of wasm and JavaScript (page and worker)', async () => {
+  const context = await browser.newContext();
+  const responses = [];
+  context.on('response', (r) => responses.push(r));
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid=status][data-pretrained=true]', { state: 'attached', timeout: 20_000 });
+  let bytes = 0;
+  const files = [];
+  for (const r of responses) {
+    if (!/\.(wasm|js)$/.test(new URL(r.url()).pathname)) continue;
+    const { responseBodySize } = await r.request().sizes();
+    bytes += responseBodySize;
+    files.push(new URL(r.url()).pathname);
+  }
+  console.log(`# wasm + JS transferred: ${bytes} bytes (${files.join(', ')})`);
+  assert.ok(files.some((f) => f.endsWith('worker_bg.wasm')), 'the worker wasm is counted');
+  assert.ok(files.filter((f) => f.endsWith('.wasm')).length === 2, 'both wasm modules are counted');
+  assert.ok(bytes < 1_000_000, `${bytes} bytes of wasm + JS transferred`);
+  await context.close();
+});
