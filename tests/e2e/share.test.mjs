@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat } from './harness.mjs';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat, openPretrained } from './harness.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PAPER = path.join(ROOT, '..', 'shared', 'reference', 'paper-network', 'trained-epoch-20.hdf5');
@@ -315,6 +315,62 @@ test('full browser storage gives a message, not a crash', async () => {
   await page.getByTestId('save-net').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=error]').textContent.includes('Could not save'));
   await steps(page, 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('every panel exports as PNG and as SVG (fixed points included); live play as CSV', async () => {
+  const { page, errors, context } = await openPretrained(browser, server.url);
+  await page.getByTestId('step').click(); // a loss history to draw
+  await page.waitForFunction(() => document.querySelector('[data-testid=loss-value]').textContent !== '–');
+  await page.getByTestId('fp-find').click();
+  await page.waitForSelector('[data-testid=fp-summary][data-counts]', { state: 'attached', timeout: 30_000 });
+  await page.locator('[data-testid=fp-list] button[data-kind=saddle]').first().click();
+  await page.getByTestId('jacobian-toggle').check();
+  const get = async (what) => {
+    const wait = page.waitForEvent('download');
+    await page.locator(`[data-export="${what}"]`).click();
+    const dl = await wait;
+    return { name: dl.suggestedFilename(), bytes: fs.readFileSync(await dl.path()) };
+  };
+  const panels = ['loss-chart', 'matrix', 'spectrum', 'traces', 'cube', 'play-trace'];
+  for (const id of panels) {
+    const png = await get(`png:${id}`);
+    assert.match(png.name, new RegExp(`^flipflop-${id}-step\\d+\\.png$`));
+    assert.deepEqual([...png.bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], `${id} PNG`);
+    const svg = await get(`svg:${id}`);
+    assert.match(svg.name, new RegExp(`^flipflop-${id}-step\\d+\\.svg$`));
+    const text = svg.bytes.toString();
+    // Well-formed SVG with drawing in it (parsed by the browser's XML parser).
+    const parsed = await page.evaluate((t) => {
+      const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+      if (doc.querySelector('parsererror') || doc.documentElement.nodeName !== 'svg') return null;
+      const n = (sel) => doc.querySelectorAll(sel).length;
+      return { shapes: n('path') + n('rect') + n('circle') + n('polyline') + n('line') + n('polygon'), texts: n('text'), images: n('image') };
+    }, text);
+    assert.ok(parsed, `${id}: a well-formed SVG document`);
+    assert.ok(parsed.shapes > 10 && parsed.texts > 0, `${id}: ${JSON.stringify(parsed)}`);
+    if (id === 'matrix') assert.ok(text.includes('href="data:image/png;base64,'), 'W_rec cells embedded as a PNG');
+    if (id === 'cube') {
+      assert.match(text, />\+1 -1 \+1</, 'state labels');
+      assert.ok(parsed.shapes > 100, `cube with trajectory and fixed points: ${parsed.shapes} shapes`);
+      fs.mkdirSync(path.join(ROOT, 'tests', 'e2e', 'screenshots'), { recursive: true });
+      fs.writeFileSync(path.join(ROOT, 'tests', 'e2e', 'screenshots', 'share-20-cube.svg'), text);
+    }
+    if (id === 'spectrum') assert.match(text, /Jacobian at fixed point #\d+/, 'the Jacobian overlay is exported too');
+  }
+  const csv = (await get('play-csv')).bytes.toString().trim().split('\n');
+  assert.equal(csv[0], 'step,input_0,input_1,input_2,output_0,output_1,output_2');
+  assert.ok(csv.length > 10, `${csv.length - 1} rows`);
+  const row = csv.at(-1).split(',').map(Number);
+  assert.equal(row.length, 7);
+  assert.ok(row.every(Number.isFinite));
+  assert.ok(Math.abs(row[4]) > 0.5, 'a settled output');
+  // Look at the exported cube as a browser renders it.
+  const view = await context.newPage();
+  await view.setContent(fs.readFileSync(path.join(ROOT, 'tests', 'e2e', 'screenshots', 'share-20-cube.svg'), 'utf8'));
+  await screenshot(view, 'share-20-cube-svg');
+  assert.equal(await page.getByTestId('error').innerText(), '');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -6,6 +6,7 @@
 //! natively; [`draw`] (wasm only) paints it with the canvas 2-D context — a few dozen paths
 //! per frame, so it can run at the display's frame rate while the worker trains.
 
+use crate::paint::Painter;
 use crate::protocol::{CubeData, WireProjection};
 
 /// Okabe–Ito palette (colour-blind safe), one colour per memory state for up to 8 states.
@@ -217,7 +218,34 @@ pub fn draw(
 ) -> Vec<(usize, f64, f64)> {
     let dpr = crate::draw::fit(canvas);
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.set_fill_style_str("#fff");
+    paint(
+        &mut ctx.clone(),
+        w,
+        h,
+        dpr,
+        scene,
+        view,
+        trail,
+        markers,
+        selected,
+    )
+}
+
+/// [`draw`] onto any [`Painter`] of `w × h` device pixels at `dpr` device pixels per CSS
+/// pixel (the canvas on screen, or an SVG export).
+#[allow(clippy::too_many_arguments)]
+pub fn paint(
+    ctx: &mut impl Painter,
+    w: f64,
+    h: f64,
+    dpr: f64,
+    scene: Option<&Scene>,
+    view: &View,
+    trail: &std::collections::VecDeque<[f32; 3]>,
+    markers: &[crate::fixed::Marker],
+    selected: Option<usize>,
+) -> Vec<(usize, f64, f64)> {
+    ctx.fill_style("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let Some(scene) = scene else {
         return Vec::new();
@@ -233,8 +261,8 @@ pub fn draw(
     let bits = scene.data.bits;
 
     // Axes: from the centre along each component, labelled with the variance explained.
-    ctx.set_line_width(dpr);
-    ctx.set_font(&font(11.0));
+    ctx.line_width(dpr);
+    ctx.font(&font(11.0));
     for i in 0..3 {
         let mut a = [0.0; 3];
         a[i] = 1.15;
@@ -242,14 +270,14 @@ pub fn draw(
         b[i] = -1.15;
         let (x0, y0, _) = to_px(b);
         let (x1, y1, _) = to_px(a);
-        ctx.set_stroke_style_str("#b8b8bd");
+        ctx.stroke_style("#b8b8bd");
         ctx.begin_path();
         ctx.move_to(x0, y0);
         ctx.line_to(x1, y1);
         ctx.stroke();
         let frac = p.fractions.get(i).copied().unwrap_or(0.0);
-        ctx.set_fill_style_str("#5a5a60");
-        let _ = ctx.fill_text(
+        ctx.fill_style("#5a5a60");
+        ctx.fill_text(
             &format!("{} {} ({:.0} %)", scene.method(), i + 1, frac * 100.0),
             x1 + 3.0 * dpr,
             y1 - 3.0 * dpr,
@@ -262,8 +290,8 @@ pub fn draw(
         .iter()
         .map(|c| c.map(|c| to_px(scene.frame.norm(&c))))
         .collect();
-    ctx.set_stroke_style_str("rgba(60,60,70,0.35)");
-    ctx.set_line_width(1.5 * dpr);
+    ctx.stroke_style("rgba(60,60,70,0.35)");
+    ctx.line_width(1.5 * dpr);
     ctx.begin_path();
     for (s, a) in cents.iter().enumerate() {
         for j in 0..bits {
@@ -280,12 +308,12 @@ pub fn draw(
 
     // Trajectory: one path per run of equal state.
     if p.is_consistent() && p.k == 3 && scene.data.state.len() == p.rows {
-        ctx.set_line_width(1.6 * dpr);
+        ctx.line_width(1.6 * dpr);
         let mut t = 0;
         while t < p.rows {
             let s = scene.data.state[t];
             let colour = s.map_or_else(|| "#9a9aa0".to_string(), |s| state_colour(s, bits));
-            ctx.set_stroke_style_str(&colour);
+            ctx.stroke_style(&colour);
             ctx.begin_path();
             let (run, start) = (t, t.saturating_sub(1));
             for u in start..p.rows {
@@ -306,15 +334,15 @@ pub fn draw(
 
     // State labels at the centroids (up to 16 states).
     if bits <= 4 {
-        ctx.set_font(&font(12.0));
+        ctx.font(&font(12.0));
         for (s, c) in cents.iter().enumerate() {
             if let Some((x, y, _)) = c {
-                ctx.set_fill_style_str(&state_colour(s as u32, bits));
+                ctx.fill_style(&state_colour(s as u32, bits));
                 ctx.begin_path();
-                let _ = ctx.arc(*x, *y, 4.0 * dpr, 0.0, std::f64::consts::TAU);
+                ctx.arc(*x, *y, 4.0 * dpr, 0.0, std::f64::consts::TAU);
                 ctx.fill();
-                ctx.set_fill_style_str("#1d1d1f");
-                let _ = ctx.fill_text(
+                ctx.fill_style("#1d1d1f");
+                ctx.fill_text(
                     &flipflop_core::task::state_name(s as u32, bits),
                     x + 6.0 * dpr,
                     y - 6.0 * dpr,
@@ -328,13 +356,13 @@ pub fn draw(
     // Live state: a fading tail and a ringed point.
     let n = trail.len();
     if n > 0 {
-        ctx.set_line_width(2.5 * dpr);
+        ctx.line_width(2.5 * dpr);
         let mut prev: Option<(f64, f64)> = None;
         for (i, c) in trail.iter().enumerate() {
             let (x, y, _) = to_px(scene.frame.norm(c));
             if let Some((px, py)) = prev {
                 let alpha = 0.1 + 0.8 * i as f64 / n as f64;
-                ctx.set_stroke_style_str(&format!("rgba(29,29,31,{alpha:.2})"));
+                ctx.stroke_style(&format!("rgba(29,29,31,{alpha:.2})"));
                 ctx.begin_path();
                 ctx.move_to(px, py);
                 ctx.line_to(x, y);
@@ -343,11 +371,11 @@ pub fn draw(
             prev = Some((x, y));
         }
         if let Some((x, y)) = prev {
-            ctx.set_fill_style_str("#fff");
-            ctx.set_stroke_style_str("#1d1d1f");
-            ctx.set_line_width(3.0 * dpr);
+            ctx.fill_style("#fff");
+            ctx.stroke_style("#1d1d1f");
+            ctx.line_width(3.0 * dpr);
             ctx.begin_path();
-            let _ = ctx.arc(x, y, 7.0 * dpr, 0.0, std::f64::consts::TAU);
+            ctx.arc(x, y, 7.0 * dpr, 0.0, std::f64::consts::TAU);
             ctx.fill();
             ctx.stroke();
         }
@@ -358,9 +386,8 @@ pub fn draw(
 /// Fixed points: saddles' unstable directions as dark segments, then stable points as filled
 /// discs in their memory state's colour, saddles as open circles, slow points as small open
 /// squares; the selected one gets a ring. Returns the positions in CSS pixels.
-#[cfg(target_arch = "wasm32")]
 fn draw_markers(
-    ctx: &web_sys::CanvasRenderingContext2d,
+    ctx: &mut impl Painter,
     scene: &Scene,
     markers: &[crate::fixed::Marker],
     selected: Option<usize>,
@@ -370,8 +397,8 @@ fn draw_markers(
     use crate::fixed::Kind;
     use std::f64::consts::TAU;
     let bits = scene.data.bits;
-    ctx.set_stroke_style_str("#1d1d1f");
-    ctx.set_line_width(2.0 * dpr);
+    ctx.stroke_style("#1d1d1f");
+    ctx.line_width(2.0 * dpr);
     for m in markers {
         if let Some((a, b)) = m.segment {
             let (x0, y0, _) = to_px(scene.frame.norm(&a));
@@ -386,33 +413,33 @@ fn draw_markers(
     for m in markers {
         let (x, y, _) = to_px(scene.frame.norm(&m.pos));
         positions.push((m.index, x / dpr, y / dpr));
-        ctx.set_line_width(2.0 * dpr);
-        ctx.set_stroke_style_str("#1d1d1f");
+        ctx.line_width(2.0 * dpr);
+        ctx.stroke_style("#1d1d1f");
         ctx.begin_path();
         match m.kind {
             Kind::Stable => {
-                ctx.set_fill_style_str(&state_colour(m.state, bits));
-                let _ = ctx.arc(x, y, 6.5 * dpr, 0.0, TAU);
+                ctx.fill_style(&state_colour(m.state, bits));
+                ctx.arc(x, y, 6.5 * dpr, 0.0, TAU);
                 ctx.fill();
                 ctx.stroke();
             }
             Kind::Unstable => {
-                ctx.set_fill_style_str("#fff");
-                let _ = ctx.arc(x, y, 5.0 * dpr, 0.0, TAU);
+                ctx.fill_style("#fff");
+                ctx.arc(x, y, 5.0 * dpr, 0.0, TAU);
                 ctx.fill();
                 ctx.stroke();
             }
             Kind::Slow => {
-                ctx.set_stroke_style_str("#6b6b73");
-                ctx.set_line_width(1.5 * dpr);
+                ctx.stroke_style("#6b6b73");
+                ctx.line_width(1.5 * dpr);
                 ctx.stroke_rect(x - 3.5 * dpr, y - 3.5 * dpr, 7.0 * dpr, 7.0 * dpr);
             }
         }
         if selected == Some(m.index) {
-            ctx.set_stroke_style_str("#d55e00");
-            ctx.set_line_width(2.5 * dpr);
+            ctx.stroke_style("#d55e00");
+            ctx.line_width(2.5 * dpr);
             ctx.begin_path();
-            let _ = ctx.arc(x, y, 11.0 * dpr, 0.0, TAU);
+            ctx.arc(x, y, 11.0 * dpr, 0.0, TAU);
             ctx.stroke();
         }
     }

@@ -1,12 +1,13 @@
 //! Drawing the four panels onto their canvases (wasm only). Called once per animation
 //! frame at most, and only for the panels whose data changed.
 
+use crate::paint::Painter;
 use crate::plotdata::{diverging, robust_limit, thin_log};
 use crate::protocol::Snapshot;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
-use wasm_bindgen::{Clamped, JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, ImageData};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
 const FONT: &str = "system-ui, sans-serif";
 const TRAIN: RGBColor = RGBColor(31, 119, 180);
@@ -59,7 +60,16 @@ pub fn loss_chart(
 ) -> Result<(), String> {
     let dpr = fit(canvas);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
-    let root = backend.into_drawing_area();
+    loss_chart_on(backend.into_drawing_area(), dpr, losses, metrics)
+}
+
+/// [`loss_chart`] onto any plotters drawing area (the canvas, or an SVG export).
+pub fn loss_chart_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    dpr: f64,
+    losses: &[(u64, f32)],
+    metrics: &[(u64, f32, f32)],
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let train = thin_log(losses, 600);
     let last_step = losses
@@ -163,11 +173,22 @@ fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, Strin
 }
 
 /// W_rec as a heat map (one pixel per weight, scaled without smoothing), with a colour bar.
-pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+pub fn matrix(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
     let dpr = fit(canvas);
-    let ctx = context(canvas)?;
+    let mut ctx = context(canvas)?;
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.set_fill_style_str("#fff");
+    paint_matrix(&mut ctx, w, h, dpr, snap)
+}
+
+/// [`matrix`] onto any [`Painter`] of `w × h` device pixels.
+pub fn paint_matrix(
+    ctx: &mut impl Painter,
+    w: f64,
+    h: f64,
+    dpr: f64,
+    snap: &Snapshot,
+) -> Result<(), String> {
+    ctx.fill_style("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let n = snap.network.config.hidden;
     let wrec = &snap.network.w_rec.0;
@@ -180,19 +201,6 @@ pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Re
         let c = diverging(*v, limit);
         px[..3].copy_from_slice(&c);
     }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), n as u32, n as u32)
-        .map_err(err)?;
-    let off: HtmlCanvasElement = doc
-        .create_element("canvas")
-        .map_err(err)?
-        .dyn_into()
-        .map_err(|_| "canvas")?;
-    off.set_width(n as u32);
-    off.set_height(n as u32);
-    context(&off)?
-        .put_image_data(&image, 0.0, 0.0)
-        .map_err(err)?;
-
     let font = 12.0 * dpr;
     let bar_w = 14.0 * dpr;
     let label_w = 52.0 * dpr;
@@ -201,14 +209,12 @@ pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Re
     let size = (w - left - bar_w - label_w - 12.0 * dpr)
         .min(h - top - 6.0 * dpr)
         .max(10.0);
-    ctx.set_image_smoothing_enabled(false);
-    ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&off, left, top, size, size)
-        .map_err(err)?;
-    ctx.set_stroke_style_str("#888");
-    ctx.set_line_width(dpr);
+    ctx.cells(&rgba, n, left, top, size);
+    ctx.stroke_style("#888");
+    ctx.line_width(dpr);
     ctx.stroke_rect(left, top, size, size);
-    ctx.set_fill_style_str("#222");
-    ctx.set_font(&format!("{font}px {FONT}"));
+    ctx.fill_style("#222");
+    ctx.font(&format!("{font}px {FONT}"));
     ctx.fill_text(
         &format!(
             "W_rec  ({n} × {n}, row = to, column = from)  step {}",
@@ -216,8 +222,7 @@ pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Re
         ),
         left,
         15.0 * dpr,
-    )
-    .map_err(err)?;
+    );
     // Colour bar: top = +limit, bottom = -limit.
     let bx = left + size + 10.0 * dpr;
     let rows = 128;
@@ -225,18 +230,15 @@ pub fn matrix(doc: &Document, canvas: &HtmlCanvasElement, snap: &Snapshot) -> Re
     for r in 0..rows {
         let v = limit * (1.0 - 2.0 * (r as f32 + 0.5) / rows as f32);
         let [cr, cg, cb] = diverging(v, limit);
-        ctx.set_fill_style_str(&format!("rgb({cr},{cg},{cb})"));
+        ctx.fill_style(&format!("rgb({cr},{cg},{cb})"));
         ctx.fill_rect(bx, top + r as f64 * row_h, bar_w, row_h + 0.5);
     }
     ctx.stroke_rect(bx, top, bar_w, size);
-    ctx.set_fill_style_str("#222");
+    ctx.fill_style("#222");
     let tx = bx + bar_w + 4.0 * dpr;
-    ctx.fill_text(&format!("+{}", fmt_short(limit)), tx, top + font)
-        .map_err(err)?;
-    ctx.fill_text("0", tx, top + size / 2.0 + font / 3.0)
-        .map_err(err)?;
-    ctx.fill_text(&format!("−{}", fmt_short(limit)), tx, top + size)
-        .map_err(err)?;
+    ctx.fill_text(&format!("+{}", fmt_short(limit)), tx, top + font);
+    ctx.fill_text("0", tx, top + size / 2.0 + font / 3.0);
+    ctx.fill_text(&format!("−{}", fmt_short(limit)), tx, top + size);
     Ok(())
 }
 
@@ -258,7 +260,21 @@ pub fn spectrum(
 ) -> Result<(), String> {
     let dpr = fit(canvas);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
-    let root = backend.into_drawing_area();
+    spectrum_on(backend.into_drawing_area(), dpr, snap, jacobian)?;
+    let _ = canvas.set_attribute(
+        "data-jacobian",
+        &jacobian.map_or(String::new(), |(i, _)| i.to_string()),
+    );
+    Ok(())
+}
+
+/// [`spectrum`] onto any plotters drawing area (the canvas, or an SVG export).
+pub fn spectrum_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    dpr: f64,
+    snap: &Snapshot,
+    jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     let rho = snap.spectral_radius;
     let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::fixed::largest_modulus(p));
@@ -351,10 +367,6 @@ pub fn spectrum(
         (FONT, font),
     ))
     .map_err(err)?;
-    let _ = canvas.set_attribute(
-        "data-jacobian",
-        &jacobian.map_or(String::new(), |(i, _)| i.to_string()),
-    );
     root.present().map_err(err)
 }
 
@@ -363,17 +375,23 @@ pub fn spectrum(
 /// path per line, at most one point per pixel) to keep the frame short.
 pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
     let dpr = fit(canvas);
-    let ctx = context(canvas)?;
+    let mut ctx = context(canvas)?;
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.set_fill_style_str("#fff");
+    paint_traces(&mut ctx, w, h, dpr, snap);
+    Ok(())
+}
+
+/// [`traces`] onto any [`Painter`] of `w × h` device pixels.
+pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Snapshot) {
+    ctx.fill_style("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let Some(first) = snap.traces.first() else {
-        return Ok(());
+        return;
     };
     let bits = first.bits.min(4);
     let cols = snap.traces.len();
     let font = 11.0 * dpr;
-    ctx.set_font(&format!("{font}px {FONT}"));
+    ctx.font(&format!("{font}px {FONT}"));
     // Legend.
     let legend_h = 20.0 * dpr;
     let mut x = 4.0 * dpr;
@@ -382,16 +400,15 @@ pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String>
         ("target", TARGET),
         ("network output", HELD_OUT),
     ] {
-        ctx.set_stroke_style_str(&css(colour));
-        ctx.set_line_width(2.0 * dpr);
+        ctx.stroke_style(&css(colour));
+        ctx.line_width(2.0 * dpr);
         ctx.begin_path();
         ctx.move_to(x, legend_h / 2.0);
         ctx.line_to(x + 16.0 * dpr, legend_h / 2.0);
         ctx.stroke();
-        ctx.set_fill_style_str("#222");
-        ctx.fill_text(name, x + 20.0 * dpr, legend_h / 2.0 + font / 3.0)
-            .map_err(err)?;
-        x += 20.0 * dpr + ctx.measure_text(name).map_err(err)?.width() + 14.0 * dpr;
+        ctx.fill_style("#222");
+        ctx.fill_text(name, x + 20.0 * dpr, legend_h / 2.0 + font / 3.0);
+        x += 20.0 * dpr + ctx.text_width(name) + 14.0 * dpr;
     }
     let gap = 6.0 * dpr;
     let cell_w = (w - gap * (cols as f64 + 1.0)) / cols as f64;
@@ -405,18 +422,17 @@ pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String>
         for bit in 0..bits {
             let x0 = gap + col as f64 * (cell_w + gap);
             let y0 = legend_h + gap + bit as f64 * (cell_h + gap);
-            ctx.set_fill_style_str("#222");
+            ctx.fill_style("#222");
             ctx.fill_text(
                 &format!("trial {} · bit {}", col + 1, bit + 1),
                 x0,
                 y0 + font,
-            )
-            .map_err(err)?;
+            );
             let (py, ph) = (y0 + title_h, (cell_h - title_h).max(4.0));
-            ctx.set_fill_style_str("#fafafa");
+            ctx.fill_style("#fafafa");
             ctx.fill_rect(x0, py, cell_w, ph);
-            ctx.set_stroke_style_str("#e1e1e1");
-            ctx.set_line_width(dpr);
+            ctx.stroke_style("#e1e1e1");
+            ctx.line_width(dpr);
             ctx.begin_path();
             ctx.move_to(x0, py + ph / 2.0);
             ctx.line_to(x0 + cell_w, py + ph / 2.0);
@@ -425,9 +441,9 @@ pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String>
             let to_y =
                 |v: f32| py + ph / 2.0 - (v.clamp(-1.6, 1.6) as f64 / 1.6) * (ph / 2.0 - dpr);
             let stride = (tr.steps as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
-            let line = |values: &[f32], colour: RGBColor, width: f64| {
-                ctx.set_stroke_style_str(&css(colour));
-                ctx.set_line_width(width);
+            let line = |ctx: &mut P, values: &[f32], colour: RGBColor, width: f64| {
+                ctx.stroke_style(&css(colour));
+                ctx.line_width(width);
                 ctx.begin_path();
                 ctx.move_to(to_x(0), to_y(values[bit]));
                 for t in (stride..tr.steps).step_by(stride) {
@@ -435,18 +451,31 @@ pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String>
                 }
                 ctx.stroke();
             };
-            line(&tr.x.0, INPUT, 1.2 * dpr);
-            line(&tr.y.0, TARGET, 1.2 * dpr);
+            line(ctx, &tr.x.0, INPUT, 1.2 * dpr);
+            line(ctx, &tr.y.0, TARGET, 1.2 * dpr);
             if tr.z.0.len() >= tr.steps * tr.bits {
-                line(&tr.z.0, HELD_OUT, 1.8 * dpr);
+                line(ctx, &tr.z.0, HELD_OUT, 1.8 * dpr);
             }
         }
     }
-    Ok(())
 }
 
 fn css(c: RGBColor) -> String {
     format!("rgb({},{},{})", c.0, c.1, c.2)
+}
+
+/// Renders a plotters chart of `w × h` pixels to an SVG document.
+pub fn plotters_svg(
+    w: u32,
+    h: u32,
+    chart: impl FnOnce(DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
+        chart(root)?;
+    }
+    Ok(out)
 }
 
 /// Reports a drawing failure on the console (drawing never stops training).

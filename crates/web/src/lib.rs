@@ -8,6 +8,7 @@
 pub mod cube;
 pub mod fixed;
 pub mod form;
+pub mod paint;
 pub mod play;
 pub mod plotdata;
 pub mod protocol;

@@ -245,6 +245,58 @@ impl App {
         self.live.dirty = true;
     }
 
+    /// The cube (`cube`) or the live-play trace (`play-trace`) as an SVG document, drawn as
+    /// on screen at the canvas's CSS size.
+    pub(super) fn live_svg(&self, id: &str) -> Option<String> {
+        let l = &self.live;
+        let canvas = if id == "cube" {
+            &l.cube_canvas
+        } else {
+            &l.trace_canvas
+        };
+        let (w, h) = (
+            canvas.client_width().max(1) as f64,
+            canvas.client_height().max(1) as f64,
+        );
+        let mut svg = crate::paint::Svg::new(w, h);
+        match id {
+            "cube" => {
+                let trail: VecDeque<[f32; 3]> = match &l.scene {
+                    Some(scene) => l
+                        .trail
+                        .iter()
+                        .map(|h| {
+                            let mut c = [0.0f32; 3];
+                            scene.projection().project(h, &mut c);
+                            c
+                        })
+                        .collect(),
+                    None => VecDeque::new(),
+                };
+                let markers = self.fixed.markers(l.scene.as_ref());
+                cube::paint(
+                    &mut svg,
+                    w,
+                    h,
+                    1.0,
+                    l.scene.as_ref(),
+                    &l.view,
+                    &trail,
+                    &markers,
+                    self.fixed.selected(),
+                );
+            }
+            "play-trace" => play::paint_trace(&mut svg, w, h, 1.0, &l.play),
+            _ => return None,
+        }
+        Some(svg.finish())
+    }
+
+    /// The live-play trace as CSV (see [`play::trace_csv`]).
+    pub(super) fn live_csv(&self) -> String {
+        play::trace_csv(&self.live.play)
+    }
+
     /// Whether the user is orbiting the cube.
     pub(super) fn live_dragging(&self) -> bool {
         self.live.drag.is_some()

@@ -480,11 +480,7 @@ impl App {
             return;
         };
         let (canvas, result, name) = if std::mem::take(&mut self.dirty.matrix) {
-            (
-                &self.els.matrix,
-                draw::matrix(&self.doc, &self.els.matrix, s),
-                "W_rec",
-            )
+            (&self.els.matrix, draw::matrix(&self.els.matrix, s), "W_rec")
         } else if std::mem::take(&mut self.dirty.spectrum) {
             (
                 &self.els.spectrum,

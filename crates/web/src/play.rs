@@ -185,6 +185,30 @@ impl Play {
     }
 }
 
+/// The last [`HISTORY`] steps of live play as CSV: the play step, then each bit's input and
+/// output (`step,x0,…,z0,…`), oldest first.
+pub fn trace_csv(play: &Play) -> String {
+    let bits = play.bits().min(MAX_BITS);
+    let mut out = String::from("step");
+    for b in 0..bits {
+        out.push_str(&format!(",input_{b}"));
+    }
+    for b in 0..bits {
+        out.push_str(&format!(",output_{b}"));
+    }
+    out.push('\n');
+    let first = play.step.saturating_sub(play.history.len() as u64);
+    for (i, s) in play.history.iter().enumerate() {
+        out.push_str(&(first + i as u64 + 1).to_string());
+        for v in s.x[..bits].iter().chain(&s.z[..bits]) {
+            out.push(',');
+            out.push_str(&v.to_string());
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// Draws the last [`HISTORY`] steps: one row per bit (at most four), input pulses as light
 /// bars, the output as a line, the ±1 levels dashed.
 #[cfg(target_arch = "wasm32")]
@@ -195,7 +219,12 @@ pub fn draw_trace(
 ) {
     let dpr = crate::draw::fit(canvas);
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    ctx.set_fill_style_str("#fff");
+    paint_trace(&mut ctx.clone(), w, h, dpr, play);
+}
+
+/// [`draw_trace`] onto any [`Painter`](crate::paint::Painter) of `w × h` device pixels.
+pub fn paint_trace(ctx: &mut impl crate::paint::Painter, w: f64, h: f64, dpr: f64, play: &Play) {
+    ctx.fill_style("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let bits = play.bits().min(4);
     if bits == 0 {
@@ -205,24 +234,24 @@ pub fn draw_trace(
     let row_h = h / bits as f64;
     let dx = (w - left) / HISTORY as f64;
     let x0 = w - dx * play.history.len() as f64;
-    ctx.set_font(&format!("{}px system-ui, sans-serif", (11.0 * dpr).round()));
+    ctx.font(&format!("{}px system-ui, sans-serif", (11.0 * dpr).round()));
     for b in 0..bits {
         let top = b as f64 * row_h;
         let mid = top + row_h / 2.0;
         let amp = row_h * 0.38;
         // Levels ±1 and 0.
-        ctx.set_stroke_style_str("#ddd");
-        ctx.set_line_width(dpr);
+        ctx.stroke_style("#ddd");
+        ctx.line_width(dpr);
         ctx.begin_path();
         for level in [-1.0, 0.0, 1.0] {
             ctx.move_to(left, mid - level * amp);
             ctx.line_to(w, mid - level * amp);
         }
         ctx.stroke();
-        ctx.set_fill_style_str("#5a5a60");
-        let _ = ctx.fill_text(&format!("bit {b}"), 2.0 * dpr, mid + 4.0 * dpr);
+        ctx.fill_style("#5a5a60");
+        ctx.fill_text(&format!("bit {b}"), 2.0 * dpr, mid + 4.0 * dpr);
         // Inputs as bars.
-        ctx.set_fill_style_str("rgba(86,180,233,0.55)");
+        ctx.fill_style("rgba(86,180,233,0.55)");
         for (i, s) in play.history.iter().enumerate() {
             let v = s.x[b].clamp(-1.5, 1.5) as f64;
             if v.abs() > 1e-3 {
@@ -232,8 +261,8 @@ pub fn draw_trace(
             }
         }
         // Output as a line.
-        ctx.set_stroke_style_str("#d55e00");
-        ctx.set_line_width(2.0 * dpr);
+        ctx.stroke_style("#d55e00");
+        ctx.line_width(2.0 * dpr);
         ctx.begin_path();
         for (i, s) in play.history.iter().enumerate() {
             let x = x0 + i as f64 * dx;
@@ -290,6 +319,32 @@ mod tests {
         // New weights of the same shape keep the state.
         assert!(!p.set_network(net, &task));
         assert_eq!(p.state_name(), "-1 -1 +1");
+    }
+
+    #[test]
+    fn trace_csv_lists_the_recent_steps_per_bit() {
+        let (net, task) = trained();
+        let mut p = Play::new(1);
+        p.set_network(net, &task);
+        p.press(1, 1.0);
+        p.advance(3);
+        let csv = trace_csv(&p);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "step,input_0,input_1,input_2,output_0,output_1,output_2"
+        );
+        assert_eq!(lines.len(), 1 + p.history.len());
+        let last: Vec<f32> = lines
+            .last()
+            .unwrap()
+            .split(',')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(last[0] as u64, p.step);
+        assert_eq!(last[2], 1.0, "the pulse on bit 1 is in the input column");
+        let s = p.history.back().unwrap();
+        assert_eq!(&last[4..7], &s.z[..3]);
     }
 
     #[test]

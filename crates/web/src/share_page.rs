@@ -295,6 +295,9 @@ impl App {
         if let Some(id) = what.strip_prefix("png:") {
             return self.export_png(id);
         }
+        if let Some(id) = what.strip_prefix("svg:") {
+            return self.export_svg(id);
+        }
         let stem = self
             .current()
             .map(|(n, s)| format!("flipflop-N{}-step{s}", n.config.hidden))
@@ -305,6 +308,7 @@ impl App {
                 "text/csv",
                 "csv",
             )),
+            ("play-csv", _) => Ok((self.live_csv().into_bytes(), "text/csv", "csv")),
             (_, None) => Err("No network yet: nothing to export.".into()),
             ("npz", Some((n, _))) => export::npz_bytes(&n)
                 .map(|b| (b, "application/octet-stream", "npz"))
@@ -322,6 +326,8 @@ impl App {
         let result = made.and_then(|(bytes, mime, ext)| {
             let name = if what == "csv" {
                 format!("{stem}-loss.csv")
+            } else if what == "play-csv" {
+                format!("{stem}-live-play.csv")
             } else {
                 format!("{stem}.{ext}")
             };
@@ -331,6 +337,53 @@ impl App {
         });
         if let Err(e) = result {
             self.show_error(&e);
+        }
+    }
+
+    /// A panel as SVG: the plotters charts through plotters' SVG backend, the hand-drawn
+    /// panels through [`crate::paint::Svg`], at the canvas's CSS size.
+    fn export_svg(&mut self, id: &str) {
+        let size = self.doc.get_element_by_id(id).map(|e| {
+            (
+                e.client_width().max(1) as u32,
+                e.client_height().max(1) as u32,
+            )
+        });
+        let Some((w, h)) = size else {
+            return self.show_error(&format!("No panel {id:?} to export."));
+        };
+        let snap = self.snapshot.as_deref();
+        let made: Result<String, String> = match (id, snap) {
+            ("cube" | "play-trace", _) => self
+                .live_svg(id)
+                .ok_or_else(|| format!("No panel {id:?} to export.")),
+            ("loss-chart", _) => crate::draw::plotters_svg(w, h, |root| {
+                crate::draw::loss_chart_on(root, 1.0, &self.losses, &self.metrics)
+            }),
+            (_, None) => Err("No network yet: nothing to export.".into()),
+            ("spectrum", Some(s)) => crate::draw::plotters_svg(w, h, |root| {
+                crate::draw::spectrum_on(root, 1.0, s, self.fixed.jacobian_spectrum())
+            }),
+            ("matrix", Some(s)) => {
+                let mut svg = crate::paint::Svg::new(w as f64, h as f64);
+                crate::draw::paint_matrix(&mut svg, w as f64, h as f64, 1.0, s)
+                    .map(|_| svg.finish())
+            }
+            ("traces", Some(s)) => {
+                let mut svg = crate::paint::Svg::new(w as f64, h as f64);
+                crate::draw::paint_traces(&mut svg, w as f64, h as f64, 1.0, s);
+                Ok(svg.finish())
+            }
+            _ => Err(format!("No panel {id:?} to export.")),
+        };
+        let name = format!("flipflop-{id}-step{}.svg", self.step);
+        let result = made.and_then(|text| {
+            bytes_blob(text.as_bytes(), "image/svg+xml")
+                .and_then(|b| download(&self.window, &self.doc, &b, &name))
+                .map_err(|e| format!("The browser refused the download: {e:?}"))
+        });
+        if let Err(e) = result {
+            self.show_error(&format!("Could not export the picture: {e}"));
         }
     }
 
