@@ -11,8 +11,9 @@ try {
   const { page, context } = await openPage(browser, server.url);
   await page.waitForSelector('[data-testid=status][data-pretrained=true]', { state: 'attached', timeout: 30_000 });
   await page.waitForFunction(() => document.getElementById('cube').dataset.step !== undefined);
+  const pretrained = Number(await page.getByTestId('step-count').textContent());
   await page.getByTestId('train').click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-count]').textContent) > 2300 + 20);
+  await page.waitForFunction((s) => Number(document.querySelector('[data-testid=step-count]').textContent) > s + 20, pretrained);
   const stepBefore = Number(await page.getByTestId('step-count').textContent());
   const cubeBefore = await page.evaluate(() => document.getElementById('cube').dataset.step);
   const frames = await page.evaluate(
