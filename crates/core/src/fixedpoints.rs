@@ -104,6 +104,8 @@ pub enum Phase {
     Descent,
     /// Newton polish of candidate i of n.
     Polish,
+    /// Jacobian eigenvalues of distinct point i of n.
+    Classify,
     /// Finished.
     Done,
 }
@@ -124,6 +126,9 @@ pub struct FixedPointSearch {
     scale: f64,
     candidates: Vec<Vec<f64>>,
     polished: Vec<(Vec<f64>, f64)>,
+    /// Distinct polished points worth keeping (q below `slow_q`), by increasing q.
+    kept: Vec<(Vec<f64>, f64)>,
+    classified: Vec<FixedPoint>,
     phase: Phase,
 }
 
@@ -160,6 +165,8 @@ impl FixedPointSearch {
             scale,
             candidates: Vec::new(),
             polished: Vec::new(),
+            kept: Vec::new(),
+            classified: Vec::new(),
             phase: if s == 0 { Phase::Done } else { Phase::Descent },
             opts,
         }
@@ -169,9 +176,12 @@ impl FixedPointSearch {
     pub fn progress(&self) -> f32 {
         let d = self.opts.descent_iters.max(1) as f32;
         match self.phase {
-            Phase::Descent => 0.7 * self.iter as f32 / d,
+            Phase::Descent => 0.5 * self.iter as f32 / d,
             Phase::Polish => {
-                0.7 + 0.3 * self.polished.len() as f32 / self.candidates.len().max(1) as f32
+                0.5 + 0.3 * self.polished.len() as f32 / self.candidates.len().max(1) as f32
+            }
+            Phase::Classify => {
+                0.8 + 0.2 * self.classified.len() as f32 / self.kept.len().max(1) as f32
             }
             Phase::Done => 1.0,
         }
@@ -182,7 +192,8 @@ impl FixedPointSearch {
         self.phase
     }
 
-    /// Does one bounded piece of work (one descent iteration, or one candidate's polish).
+    /// Does one bounded piece of work (one descent iteration, one candidate's polish, or one
+    /// point's eigenvalues).
     pub fn advance(&mut self) -> Phase {
         match self.phase {
             Phase::Descent => {
@@ -208,6 +219,19 @@ impl FixedPointSearch {
                 );
                 self.polished.push(p);
                 if self.polished.len() == self.candidates.len() {
+                    self.kept = self.distinct();
+                    self.phase = if self.kept.is_empty() {
+                        Phase::Done
+                    } else {
+                        Phase::Classify
+                    };
+                }
+            }
+            Phase::Classify => {
+                let (h, q) = &self.kept[self.classified.len()];
+                let p = classify(&self.net, h, *q, self.opts.tol_q);
+                self.classified.push(p);
+                if self.classified.len() == self.kept.len() {
                     self.phase = Phase::Done;
                 }
             }
@@ -222,8 +246,20 @@ impl FixedPointSearch {
         self.results()
     }
 
-    /// The distinct fixed and slow points found (fixed first, then by q).
+    /// The distinct fixed and slow points found (fixed first, then by q); before the search
+    /// is done, those of the candidates polished so far.
     pub fn results(&self) -> Vec<FixedPoint> {
+        if self.phase == Phase::Done {
+            return self.classified.clone();
+        }
+        self.distinct()
+            .into_iter()
+            .map(|(h, q)| classify(&self.net, &h, q, self.opts.tol_q))
+            .collect()
+    }
+
+    /// Polished points with q below `slow_q`, one per `dedup` neighbourhood, by increasing q.
+    fn distinct(&self) -> Vec<(Vec<f64>, f64)> {
         let mut kept: Vec<(Vec<f64>, f64)> = Vec::new();
         let mut sorted: Vec<&(Vec<f64>, f64)> = self
             .polished
@@ -239,9 +275,7 @@ impl FixedPointSearch {
                 kept.push((h.clone(), *q));
             }
         }
-        kept.into_iter()
-            .map(|(h, q)| classify(&self.net, &h, q, self.opts.tol_q))
-            .collect()
+        kept
     }
 
     fn descent_iteration(&mut self) {
@@ -613,6 +647,45 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn search_advances_in_bounded_pieces_through_every_phase() {
+        let net = net_with(&[2.0, 0.0, 0.0, 2.0], 2, 1.0);
+        let starts: Vec<f32> = (0..40).map(|i| (i as f32 * 0.37).sin()).collect();
+        let opts = FixedPointOptions {
+            descent_iters: 50,
+            ..Default::default()
+        };
+        let mut search = FixedPointSearch::new(
+            &net,
+            &starts,
+            opts.clone(),
+            &mut SeedRng::new(4, Purpose::Other),
+        );
+        let mut seen = vec![search.phase()];
+        let mut last = 0.0;
+        let mut calls = 0;
+        while search.phase() != Phase::Done {
+            let phase = search.advance();
+            calls += 1;
+            assert!(search.progress() >= last, "progress never goes back");
+            last = search.progress();
+            if seen.last() != Some(&phase) {
+                seen.push(phase);
+            }
+        }
+        assert_eq!(
+            seen,
+            [Phase::Descent, Phase::Polish, Phase::Classify, Phase::Done]
+        );
+        let points = search.results();
+        // One call per descent iteration (+1 to collect), per candidate, per distinct point.
+        assert!(calls <= 51 + 20 + points.len(), "{calls} calls");
+        let again =
+            FixedPointSearch::new(&net, &starts, opts, &mut SeedRng::new(4, Purpose::Other)).run();
+        assert_eq!(points, again);
+        assert_eq!(search.progress(), 1.0);
     }
 
     #[test]
