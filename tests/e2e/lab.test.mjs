@@ -279,7 +279,15 @@ test('a first visit transfers under 1 MB of wasm and JavaScript (page and worker
   context.on('response', (r) => responses.push(r));
   const page = await context.newPage();
   await page.goto(server.url);
-  await page.waitForSelector('[data-testid=status][data-pretrained=true]', { state: 'attached', timeout: 20_000 });
+  // Until the worker has drawn the pre-trained network's cube: both wasm modules are in.
+  await page.waitForFunction(
+    () => {
+      const step = document.querySelector('[data-testid=step-count]').textContent;
+      return step !== '0' && document.getElementById('cube').dataset.step === step;
+    },
+    null,
+    { timeout: 20_000 },
+  );
   let bytes = 0;
   const files = [];
   for (const r of responses) {

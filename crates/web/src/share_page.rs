@@ -387,6 +387,9 @@ impl App {
         }
     }
 
+    /// A panel as PNG, encoded synchronously (`toDataURL`) so that the download starts
+    /// inside the click that asked for it (an asynchronous `toBlob` callback runs outside the
+    /// user's gesture, and Chromium may hold such a download back).
     fn export_png(&mut self, id: &str) {
         let Some(canvas) = self
             .doc
@@ -395,22 +398,15 @@ impl App {
         else {
             return self.show_error(&format!("No panel {id:?} to export."));
         };
-        let (window, doc, error) = (
-            self.window.clone(),
-            self.doc.clone(),
-            self.els.error.clone(),
-        );
         let name = format!("flipflop-{id}-step{}.png", self.step);
-        let cb = Closure::once_into_js(move |blob: JsValue| {
-            let done = blob
-                .dyn_into::<Blob>()
-                .map_err(|_| JsValue::from_str("the canvas is empty"))
-                .and_then(|b| download(&window, &doc, &b, &name));
-            if let Err(e) = done {
-                error.set_text_content(Some(&format!("Could not export the picture: {e:?}")));
-            }
+        let done = canvas.to_data_url_with_type("image/png").and_then(|url| {
+            let a: HtmlAnchorElement = self.doc.create_element("a")?.dyn_into()?;
+            a.set_href(&url);
+            a.set_download(&name);
+            a.click();
+            Ok(())
         });
-        if let Err(e) = canvas.to_blob(cb.unchecked_ref()) {
+        if let Err(e) = done {
             self.show_error(&format!("Could not export the picture: {e:?}"));
         }
     }
