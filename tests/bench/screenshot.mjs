@@ -1,6 +1,7 @@
 // Makes the README screenshot (web/screenshot.png): the pre-trained network at first load,
-// a few seconds of further training (so the loss chart has a curve), then bit 0 set in live
-// play, captured with the cube and live-play panels in view. `make screenshot`.
+// a few seconds of further training (so the loss chart has a curve), its fixed points found
+// (a saddle selected, its Jacobian spectrum shown), then bit 0 set in live play, captured with
+// the cube and live-play panels in view. `make screenshot`.
 import path from 'node:path';
 import { serve, launch, openPage, DIST } from '../e2e/harness.mjs';
 
@@ -13,6 +14,10 @@ try {
   await page.getByTestId('train').click();
   await page.waitForTimeout(6000);
   await page.getByTestId('train').click();
+  await page.getByTestId('fp-find').click();
+  await page.waitForSelector('[data-testid=fp-summary][data-counts]', { state: 'attached', timeout: 60_000 });
+  await page.locator('[data-testid=fp-list] button[data-kind=saddle]').nth(1).click();
+  await page.getByTestId('jacobian-toggle').check();
   await page.getByTestId('bit-0-set').click();
   await page.waitForTimeout(2500);
   await page.screenshot({ path: out });
