@@ -8,6 +8,7 @@ pub mod error;
 pub mod export;
 pub mod fixedpoints;
 pub mod import;
+mod kernels;
 pub mod link;
 pub mod math;
 pub mod model;

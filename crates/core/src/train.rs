@@ -18,12 +18,20 @@
 //! ∂W_out = dZᵀ H,  ∂b_out = 1ᵀ dZ
 //! ```
 //!
-//! The sums over t are single large GEMMs over the stacked blocks; only the recurrence runs
-//! step by step. No allocation happens in a step once the workspace has its size.
+//! The products come from `crate::kernels`, one tier per instruction set. The portable tier
+//! (WebAssembly) runs each step's recurrent product as one GEMM over the batch, sums the
+//! input and readout gradients row by row, and ∂W_rec as one GEMM over all stacked blocks.
+//! The x86-64 tiers pack W_rec (and W_recᵀ) once per call into panels, run each step a block
+//! of rows at a time (product, then that block's element-wise work, while it is in L1), and
+//! sum ∂W_rec, ∂W_in and ∂W_out at each step while its blocks are in cache, so BPTT keeps
+//! only two blocks of G. No allocation happens in a step once the workspace has its size.
 
 use crate::config::Config;
 use crate::error::{ConfigError, TrainError};
-use crate::math::{gemm, tanh_in_place, View};
+#[cfg(target_arch = "x86_64")]
+use crate::kernels::{Avx2, Avx512};
+use crate::kernels::{Portable, Tier};
+use crate::math::tanh_in_place;
 use crate::model::Network;
 use crate::rng::{Purpose, SeedRng};
 use crate::task::{Batch, TaskConfig};
@@ -114,7 +122,8 @@ pub struct Workspace {
     h: Vec<f32>,
     /// `T · B · N`: A_t, then R_t = tanh(A_t); empty when α = 1 (then R_t is H_t).
     r: Vec<f32>,
-    /// `T · B · N`: G_t, then D_t.
+    /// `T · B · N` (or `2 · B · N`, a ring, when the kernels sum the weight gradients at
+    /// each step): G_t, then D_t.
     g: Vec<f32>,
     /// `T · B · bits`: Z, then dZ.
     z: Vec<f32>,
@@ -122,6 +131,10 @@ pub struct Workspace {
     w_in_t: Vec<f32>,
     /// ∂W_inᵀ accumulator (`bits × N`).
     gw_in_t: Vec<f32>,
+    /// W_recᵀ packed for the forward products (empty for the portable tier).
+    w_fwd: Vec<f32>,
+    /// W_rec packed for the backward products (empty for the portable tier).
+    w_bwd: Vec<f32>,
 }
 
 impl Workspace {
@@ -146,7 +159,8 @@ impl Workspace {
         } else {
             Vec::new()
         };
-        self.g = vec![0.0; steps * bn];
+        // Sized by the backward pass (`g_blocks`).
+        self.g = Vec::new();
         self.z = vec![0.0; steps * batch * bits];
     }
 
@@ -181,35 +195,10 @@ mod rows {
         }
     }
 
-    /// `z[o] = b_out[o] + h · w_out[o]`, each dot product with eight partial sums.
-    #[inline(always)]
-    pub fn readout<const K: usize>(z: &mut [f32], h: &[f32], w_out: &[f32], b_out: &[f32]) {
-        let n = h.len();
-        let w: [&[f32]; K] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
-        let mut acc = [[0.0f32; 8]; K];
-        let chunks = n / 8;
-        for c in 0..chunks {
-            let hc = &h[c * 8..c * 8 + 8];
-            for o in 0..K {
-                let wc = &w[o][c * 8..c * 8 + 8];
-                for l in 0..8 {
-                    acc[o][l] += hc[l] * wc[l];
-                }
-            }
-        }
-        for o in 0..K {
-            let a = &acc[o];
-            let mut s = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
-            for i in chunks * 8..n {
-                s += h[i] * w[o][i];
-            }
-            z[o] = b_out[o] + s;
-        }
-    }
-
     /// One row of the backward step at time t:
     /// `g += dZ W_out` (readout), `∂W_out += dz ⊗ h`, optional carry `g_prev = (1-α) g`,
-    /// `d = α g (1 - r²)` stored in `g`, `∂W_inᵀ += x ⊗ d`, `∂b_rec += d`.
+    /// `d = α g (1 - r²)` stored in `g`, `∂W_inᵀ += x ⊗ d`, `∂b_rec += d`. Without
+    /// `row_grads` the two outer-product sums are left to `Tier::at_b` after the loop.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub fn backward<const K: usize>(
@@ -224,6 +213,7 @@ mod rows {
         gw_in_t: &mut [f32],
         gb: Option<&mut [f32]>,
         alpha: f32,
+        row_grads: bool,
     ) {
         let n = g.len();
         let (h, r) = (&h[..n], &r[..n]);
@@ -236,7 +226,9 @@ mod rows {
             let mut gi = g[i];
             for o in 0..K {
                 gi += dz[o] * w[o][i];
-                gwo[o][i] += dz[o] * h[i];
+                if row_grads {
+                    gwo[o][i] += dz[o] * h[i];
+                }
             }
             g[i] = gi;
         }
@@ -248,8 +240,10 @@ mod rows {
         for i in 0..n {
             let d = g[i] * (alpha * (1.0 - r[i] * r[i]));
             g[i] = d;
-            for j in 0..K {
-                gwi[j][i] += x[j] * d;
+            if row_grads {
+                for j in 0..K {
+                    gwi[j][i] += x[j] * d;
+                }
             }
         }
         if let Some(gb) = gb {
@@ -269,44 +263,46 @@ mod rows {
     }
 }
 
-/// Calls `$f::<K>` for the runtime number of bits `$k` (1..=8).
+/// Calls `$f::<K, S>` for the runtime number of bits `$k` (1..=8).
 macro_rules! by_bits {
-    ($k:expr, $f:ident ( $($arg:expr),* )) => {
+    ($k:expr, $f:ident :: <$s:ty> ( $($arg:expr),* )) => {
         match $k {
-            1 => $f::<1>($($arg),*),
-            2 => $f::<2>($($arg),*),
-            3 => $f::<3>($($arg),*),
-            4 => $f::<4>($($arg),*),
-            5 => $f::<5>($($arg),*),
-            6 => $f::<6>($($arg),*),
-            7 => $f::<7>($($arg),*),
-            8 => $f::<8>($($arg),*),
+            1 => $f::<1, $s>($($arg),*),
+            2 => $f::<2, $s>($($arg),*),
+            3 => $f::<3, $s>($($arg),*),
+            4 => $f::<4, $s>($($arg),*),
+            5 => $f::<5, $s>($($arg),*),
+            6 => $f::<6, $s>($($arg),*),
+            7 => $f::<7, $s>($($arg),*),
+            8 => $f::<8, $s>($($arg),*),
             _ => panic!("bits must be 1..=8 (validated by ModelConfig)"),
         }
     };
 }
 
-/// Calls `$body` (an `#[inline(always)]` function) compiled for the best instruction set this
-/// CPU has. The code is the same for every tier and Rust never fuses `a * b + c`, so all
-/// tiers give the same bits; only the vector width changes.
+/// Calls `$body` (an `#[inline(always)]` function generic over the kernel `Tier`, which it
+/// takes first) compiled for the best instruction set this CPU has, with that set's tier.
+/// The element-wise code is the same for every tier and Rust never fuses `a * b + c`, so it
+/// gives the same bits everywhere; the matrix products round differently per tier (FMA).
 macro_rules! dispatch {
     ($body:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty) => {{
         #[cfg(target_arch = "x86_64")]
         {
             #[target_feature(enable = "avx512f,avx2,fma")]
-            unsafe fn avx512($($arg: $ty),*) -> $ret { $body($($arg),*) }
+            unsafe fn avx512(tier: Avx512, $($arg: $ty),*) -> $ret { $body(tier, $($arg),*) }
             #[target_feature(enable = "avx2,fma")]
-            unsafe fn avx2($($arg: $ty),*) -> $ret { $body($($arg),*) }
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the CPU supports the features the function was compiled for.
-                return unsafe { avx512($($arg),*) };
+            unsafe fn avx2(tier: Avx2, $($arg: $ty),*) -> $ret { $body(tier, $($arg),*) }
+            if let Some(tier) = Avx512::detect() {
+                // SAFETY: the token proves the CPU supports the features the function was
+                // compiled for.
+                return unsafe { avx512(tier, $($arg),*) };
             }
-            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+            if let Some(tier) = Avx2::detect() {
                 // SAFETY: as above.
-                return unsafe { avx2($($arg),*) };
+                return unsafe { avx2(tier, $($arg),*) };
             }
         }
-        $body($($arg),*)
+        $body(Portable, $($arg),*)
     }};
 }
 
@@ -316,16 +312,23 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
 }
 
 #[inline(always)]
-fn forward_impl(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
+fn forward_impl<S: Tier>(
+    tier: S,
+    net: &Network,
+    batch: &Batch,
+    mask: Option<&[f32]>,
+    ws: &mut Workspace,
+) -> f32 {
     assert_eq!(
         batch.bits, net.config.bits,
         "batch bits differ from the network's"
     );
-    by_bits!(net.config.bits, forward_k(net, batch, mask, ws))
+    by_bits!(net.config.bits, forward_k::<S>(tier, net, batch, mask, ws))
 }
 
 #[inline(always)]
-fn forward_k<const K: usize>(
+fn forward_k<const K: usize, S: Tier>(
+    tier: S,
     net: &Network,
     batch: &Batch,
     mask: Option<&[f32]>,
@@ -338,48 +341,64 @@ fn forward_k<const K: usize>(
     ws.shape(steps, b, n, K, leaky);
     let bn = b * n;
     transpose_into(&mut ws.w_in_t, &net.w_in, n, K);
+    tier.pack(&mut ws.w_fwd, &net.w_rec, n, true);
+    let block = S::BLOCK.min(b);
 
     ws.h[..bn].fill(0.0);
     for t in 0..steps {
         let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
         let h_prev = &h_prev_all[t * bn..];
-        let h_t = &mut h_next_all[..bn];
-        // Without leak A_t and R_t live in H_t's block; with leak in R's.
-        let r_t: &mut [f32] = if leaky {
-            &mut ws.r[t * bn..(t + 1) * bn]
-        } else {
-            h_t
-        };
         let x_t = &batch.x[t * b * K..(t + 1) * b * K];
-        // A_t = b_rec + X_t W_inᵀ + H_{t-1} W_recᵀ
-        for (a, x) in r_t.chunks_exact_mut(n).zip(x_t.chunks_exact(K)) {
-            rows::project::<K>(a, x, &ws.w_in_t, &net.b_rec);
-        }
-        if t > 0 {
-            gemm(
-                1.0,
-                View::rm(h_prev, b, n),
-                View::rm_t(&net.w_rec, n, n),
-                1.0,
-                r_t,
-            );
-        }
-        tanh_in_place(r_t);
-        if leaky {
-            let h_t = &mut h_next_all[..bn];
-            for ((h, hp), r) in h_t
-                .iter_mut()
-                .zip(h_prev)
-                .zip(ws.r[t * bn..(t + 1) * bn].iter())
-            {
-                *h = (1.0 - alpha) * hp + alpha * r;
-            }
-        }
-        // Z_t = H_t W_outᵀ + b_out
-        let h_t = &h_next_all[..bn];
         let z_t = &mut ws.z[t * b * K..(t + 1) * b * K];
-        for (zr, hr) in z_t.chunks_exact_mut(K).zip(h_t.chunks_exact(n)) {
-            rows::readout::<K>(zr, hr, &net.w_out, &net.b_out);
+        // A block of rows at a time: its product and element-wise work back to back.
+        for r0 in (0..b).step_by(block) {
+            let rows = block.min(b - r0);
+            let span = r0 * n..(r0 + rows) * n;
+            // Without leak A_t and R_t live in H_t's block; with leak in R's. `ahead`: the
+            // next block of the same buffer, written next (fetched during the product).
+            let (r_t, ahead) = if leaky {
+                block_and_ahead(&mut ws.r[t * bn..], r0 * n, rows * n, block * n)
+            } else {
+                block_and_ahead(h_next_all, r0 * n, rows * n, block * n)
+            };
+            // A_t = b_rec + X_t W_inᵀ + H_{t-1} W_recᵀ
+            for (a, x) in r_t
+                .chunks_exact_mut(n)
+                .zip(x_t[r0 * K..(r0 + rows) * K].chunks_exact(K))
+            {
+                rows::project::<K>(a, x, &ws.w_in_t, &net.b_rec);
+            }
+            if t > 0 {
+                tier.a_b(
+                    &h_prev[span.clone()],
+                    rows,
+                    n,
+                    &ws.w_fwd,
+                    &net.w_rec,
+                    true,
+                    true,
+                    r_t,
+                    ahead,
+                );
+            }
+            tanh_in_place(r_t);
+            if leaky {
+                for ((h, hp), r) in h_next_all[span.clone()]
+                    .iter_mut()
+                    .zip(&h_prev[span.clone()])
+                    .zip(ws.r[t * bn..(t + 1) * bn][span.clone()].iter())
+                {
+                    *h = (1.0 - alpha) * hp + alpha * r;
+                }
+            }
+            // Z_t = H_t W_outᵀ + b_out
+            tier.readout::<K>(
+                &mut z_t[r0 * K..(r0 + rows) * K],
+                &h_next_all[span],
+                n,
+                &net.w_out,
+                &net.b_out,
+            );
         }
     }
     // Loss.
@@ -429,7 +448,8 @@ pub fn loss_and_grad(
 }
 
 #[inline(always)]
-fn loss_and_grad_impl(
+fn loss_and_grad_impl<S: Tier>(
+    tier: S,
     net: &Network,
     batch: &Batch,
     mask: Option<&[f32]>,
@@ -442,19 +462,20 @@ fn loss_and_grad_impl(
     );
     by_bits!(
         net.config.bits,
-        loss_and_grad_k(net, batch, mask, ws, grads)
+        loss_and_grad_k::<S>(tier, net, batch, mask, ws, grads)
     )
 }
 
 #[inline(always)]
-fn loss_and_grad_k<const K: usize>(
+fn loss_and_grad_k<const K: usize, S: Tier>(
+    tier: S,
     net: &Network,
     batch: &Batch,
     mask: Option<&[f32]>,
     ws: &mut Workspace,
     grads: &mut Network,
 ) -> f32 {
-    let loss = forward_k::<K>(net, batch, mask, ws);
+    let loss = forward_k::<K, S>(tier, net, batch, mask, ws);
     let n = net.config.hidden;
     let (steps, b) = (batch.steps, batch.batch);
     let (bn, tb) = (b * n, steps * b);
@@ -481,6 +502,7 @@ fn loss_and_grad_k<const K: usize>(
         }
     }
     grads.w_out.fill(0.0);
+    grads.w_rec.fill(0.0);
     ws.gw_in_t.clear();
     ws.gw_in_t.resize(K * n, 0.0);
     grads.b_rec.fill(0.0);
@@ -491,11 +513,25 @@ fn loss_and_grad_k<const K: usize>(
             *g += d;
         }
     }
+    tier.pack(&mut ws.w_bwd, &net.w_rec, n, false);
+    let block = S::BLOCK.min(b);
+    // G_t (then D_t) lives in block `t` of G, or `t % 2` with the ring.
+    let ring = !S::ROW_GRADS;
+    let g_block = |t: usize| if ring { t % 2 } else { t };
+    let g_len = if ring { 2.min(steps) } else { steps } * bn;
+    if ws.g.len() != g_len {
+        ws.g.clear();
+        ws.g.resize(g_len, 0.0);
+    }
     // Backward through time. On entry to step t, G_t holds the carry from step t+1.
-    ws.g[(steps - 1) * bn..].fill(0.0);
+    ws.g[g_block(steps - 1) * bn..][..bn].fill(0.0);
     for t in (0..steps).rev() {
-        let (g_before, g_rest) = ws.g.split_at_mut(t * bn);
-        let g_t = &mut g_rest[..bn];
+        let (g_t, mut g_prev) = if t > 0 {
+            let (g_t, g_prev) = block_pair(&mut ws.g, g_block(t), g_block(t - 1), bn);
+            (g_t, Some(g_prev))
+        } else {
+            (&mut ws.g[g_block(t) * bn..][..bn], None)
+        };
         let h_t = &ws.h[(t + 1) * bn..(t + 2) * bn];
         let r_t = if leaky {
             &ws.r[t * bn..(t + 1) * bn]
@@ -504,55 +540,107 @@ fn loss_and_grad_k<const K: usize>(
         };
         let dz_t = &ws.z[t * b * K..(t + 1) * b * K];
         let x_t = &batch.x[t * b * K..(t + 1) * b * K];
-        let mut g_prev = if t > 0 && leaky {
-            Some(&mut g_before[(t - 1) * bn..])
-        } else {
-            None
-        };
-        for (row, (g_row, h_row)) in g_t.chunks_exact_mut(n).zip(h_t.chunks_exact(n)).enumerate() {
-            rows::backward::<K>(
-                g_row,
-                g_prev
-                    .as_deref_mut()
-                    .map(|gp| &mut gp[row * n..(row + 1) * n]),
-                h_row,
-                &r_t[row * n..(row + 1) * n],
-                &dz_t[row * K..(row + 1) * K],
-                &x_t[row * K..(row + 1) * K],
-                &net.w_out,
-                &mut grads.w_out,
-                &mut ws.gw_in_t,
-                if net.config.rec_bias {
-                    Some(&mut grads.b_rec)
+        // A block of rows at a time: D_t of the block, then its share of G_{t-1}.
+        for r0 in (0..b).step_by(block) {
+            let rows = block.min(b - r0);
+            for row in r0..r0 + rows {
+                rows::backward::<K>(
+                    &mut g_t[row * n..(row + 1) * n],
+                    if leaky {
+                        g_prev
+                            .as_deref_mut()
+                            .map(|gp| &mut gp[row * n..(row + 1) * n])
+                    } else {
+                        None
+                    },
+                    &h_t[row * n..(row + 1) * n],
+                    &r_t[row * n..(row + 1) * n],
+                    &dz_t[row * K..(row + 1) * K],
+                    &x_t[row * K..(row + 1) * K],
+                    &net.w_out,
+                    &mut grads.w_out,
+                    &mut ws.gw_in_t,
+                    if net.config.rec_bias {
+                        Some(&mut grads.b_rec)
+                    } else {
+                        None
+                    },
+                    alpha,
+                    S::ROW_GRADS,
+                );
+            }
+            // G_{t-1} = (1 - α) G_t + D_t W_rec
+            if let Some(gp) = g_prev.as_deref_mut() {
+                let span = r0 * n..(r0 + rows) * n;
+                // H_{t-1} of the block, first read by ∂W_rec after this step's blocks.
+                let ahead = if S::ROW_GRADS {
+                    &[][..]
                 } else {
-                    None
-                },
-                alpha,
-            );
+                    &ws.h[t * bn + r0 * n..t * bn + (r0 + rows) * n]
+                };
+                tier.a_b(
+                    &g_t[span.clone()],
+                    rows,
+                    n,
+                    &ws.w_bwd,
+                    &net.w_rec,
+                    false,
+                    leaky,
+                    &mut gp[span],
+                    ahead,
+                );
+            }
         }
-        // G_{t-1} = (1 - α) G_t + D_t W_rec
-        if t > 0 {
-            let g_prev = &mut g_before[(t - 1) * bn..];
-            let beta = if leaky { 1.0 } else { 0.0 };
-            gemm(
-                1.0,
-                View::rm(g_t, b, n),
-                View::rm(&net.w_rec, n, n),
-                beta,
-                g_prev,
-            );
+        if !S::ROW_GRADS {
+            // While this step's blocks are in cache: ∂W_out += dZ_tᵀ H_t,
+            // ∂W_inᵀ += X_tᵀ D_t, ∂W_rec += D_tᵀ H_{t-1} (H_{-1} = 0).
+            tier.at_b(b, dz_t, K, K, h_t, n, n, true, &mut grads.w_out);
+            tier.at_b(b, x_t, K, K, g_t, n, n, true, &mut ws.gw_in_t);
+            if t > 0 {
+                let h_prev = &ws.h[t * bn..(t + 1) * bn];
+                tier.at_b(b, g_t, n, n, h_prev, n, n, true, &mut grads.w_rec);
+            }
         }
     }
-    // ∂W_rec = Σ_t D_tᵀ H_{t-1}: one GEMM over all steps (H_{-1} = 0).
-    gemm(
-        1.0,
-        View::rm_t(&ws.g, tb, n),
-        View::rm(&ws.h[..tb * n], tb, n),
-        0.0,
-        &mut grads.w_rec,
-    );
+    if S::ROW_GRADS {
+        // ∂W_rec = Σ_t D_tᵀ H_{t-1}: one GEMM over all steps (H_{-1} = 0).
+        tier.at_b(
+            tb,
+            &ws.g,
+            n,
+            n,
+            &ws.h[..tb * n],
+            n,
+            n,
+            false,
+            &mut grads.w_rec,
+        );
+    }
     transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, K, n);
     loss
+}
+
+/// `buf[start..start + len]`, and up to `ahead` floats of `buf` after it.
+fn block_and_ahead(
+    buf: &mut [f32],
+    start: usize,
+    len: usize,
+    ahead: usize,
+) -> (&mut [f32], &[f32]) {
+    let (cur, rest) = buf[start..].split_at_mut(len);
+    let ahead = ahead.min(rest.len());
+    (cur, &rest[..ahead])
+}
+
+/// Blocks `i` and `j` (`i != j`) of `bn` floats of `g`, both mutable.
+fn block_pair(g: &mut [f32], i: usize, j: usize, bn: usize) -> (&mut [f32], &mut [f32]) {
+    if i > j {
+        let (lo, hi) = g.split_at_mut(i * bn);
+        (&mut hi[..bn], &mut lo[j * bn..(j + 1) * bn])
+    } else {
+        let (lo, hi) = g.split_at_mut(j * bn);
+        (&mut lo[i * bn..(i + 1) * bn], &mut hi[..bn])
+    }
 }
 
 fn transpose_into_slice(dst: &mut [f32], src: &[f32], rows: usize, cols: usize) {
@@ -830,4 +918,112 @@ impl Trainer {
 /// The held-out set for a seed: `trials` full-length trials from the `Validation` stream.
 pub fn validation_set(task: &TaskConfig, seed: u64, trials: usize) -> Batch {
     Batch::generate(task, trials, &mut SeedRng::new(seed, Purpose::Validation))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ModelConfig;
+
+    /// Loss and gradient of `net` on `batch` with the kernels of `tier`.
+    fn grads<S: Tier>(
+        tier: S,
+        net: &Network,
+        batch: &Batch,
+        mask: Option<&[f32]>,
+    ) -> (f32, Network) {
+        let mut ws = Workspace::default();
+        let mut g = Network::zeros(&net.config);
+        // Twice: the second run reuses the workspace (packed weights, G ring).
+        loss_and_grad_impl(tier, net, batch, mask, &mut ws, &mut g);
+        let loss = loss_and_grad_impl(tier, net, batch, mask, &mut ws, &mut g);
+        (loss, g)
+    }
+
+    fn assert_close(want: &(f32, Network), got: &(f32, Network), what: &str) {
+        assert!(
+            (want.0 - got.0).abs() <= 1e-5 * want.0.abs(),
+            "{what}: loss {} vs {}",
+            want.0,
+            got.0
+        );
+        for (i, (w, g)) in want.1.params().iter().zip(got.1.params()).enumerate() {
+            let scale = w.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            for (a, b) in w.iter().zip(g) {
+                assert!(
+                    (a - b).abs() <= 1e-4 * scale + 1e-9,
+                    "{what}: tensor {i}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
+    /// Every kernel tier gives the portable tier's loss and gradient up to f32 rounding, for
+    /// shapes that exercise partial and thin last vectors, several panels, leak, bias and mask.
+    #[test]
+    fn kernel_tiers_agree() {
+        let cases = [
+            (100usize, 1.0f32, false, 3usize, 30usize, false),
+            (37, 0.4, true, 2, 7, true),
+            (130, 1.0, true, 1, 5, false),
+            (260, 0.7, false, 4, 4, true),
+            (16, 1.0, false, 8, 3, false),
+        ];
+        for (hidden, alpha, rec_bias, bits, trials, masked) in cases {
+            let cfg = ModelConfig {
+                hidden,
+                bits,
+                alpha,
+                rec_bias,
+                rec_gain: 1.1,
+                ..ModelConfig::default()
+            };
+            let mut net = Network::init(&cfg, 5);
+            let mut r = SeedRng::new(5, Purpose::Other);
+            for v in net.b_rec.iter_mut().chain(net.b_out.iter_mut()) {
+                *v = r.uniform(-0.3, 0.3) as f32;
+            }
+            let task = TaskConfig {
+                bits,
+                steps: 45,
+                pulse_width: 3,
+                delay: 2,
+                first_onset_min: 1,
+                first_onset_max: 5,
+                second_gap: 6,
+                third_gap: 7,
+                jitter: 3,
+                ..TaskConfig::default()
+            };
+            let batch = Batch::generate(&task, trials, &mut SeedRng::new(5, Purpose::Train));
+            let mask: Vec<f32> = (0..batch.y.len()).map(|i| (i % 3) as f32 * 0.5).collect();
+            let mask = masked.then_some(&mask[..]);
+            let what = format!("N {hidden}, alpha {alpha}, bits {bits}, batch {trials}");
+            let want = grads(Portable, &net, &batch, mask);
+            #[cfg(target_arch = "x86_64")]
+            {
+                if let Some(t) = Avx2::detect() {
+                    assert_close(
+                        &want,
+                        &grads(t, &net, &batch, mask),
+                        &format!("AVX2, {what}"),
+                    );
+                }
+                if let Some(t) = Avx512::detect() {
+                    assert_close(
+                        &want,
+                        &grads(t, &net, &batch, mask),
+                        &format!("AVX-512, {what}"),
+                    );
+                }
+            }
+            // The forward pass alone leaves the same outputs as the one inside the gradient.
+            let mut ws = Workspace::default();
+            let loss = forward(&net, &batch, mask, &mut ws);
+            assert!(
+                (loss - want.0).abs() <= 1e-5 * want.0.abs(),
+                "{what}: forward loss"
+            );
+        }
+    }
 }
