@@ -327,13 +327,31 @@ test('every panel exports as PNG and as SVG (fixed points included); live play a
   await page.waitForSelector('[data-testid=fp-summary][data-counts]', { state: 'attached', timeout: 30_000 });
   await page.locator('[data-testid=fp-list] button[data-kind=saddle]').first().click();
   await page.getByTestId('jacobian-toggle').check();
+  // The files are taken where the page hands them to the browser (the download anchor's
+  // click): a dozen downloads in a row are at the mercy of Chromium's download manager under
+  // load; the real download path is covered by the export test above.
+  await page.evaluate(() => {
+    window.__downloads = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function () {
+      if (this.download) window.__downloads.push({ name: this.download, href: this.href });
+      else click.call(this);
+    };
+  });
   const get = async (what) => {
-    const wait = page.waitForEvent('download');
+    const before = await page.evaluate(() => window.__downloads.length);
     await page.locator(`[data-export="${what}"]`).click();
-    const dl = await wait.catch(async (e) => {
-      throw new Error(`${what}: no download (${e.message}); error region: ${await page.getByTestId('error').innerText()}`);
+    await page.waitForFunction((n) => window.__downloads.length > n, before).catch(async (e) => {
+      throw new Error(`${what}: no file (${e.message}); error region: ${await page.getByTestId('error').innerText()}`);
     });
-    return { name: dl.suggestedFilename(), bytes: fs.readFileSync(await dl.path()) };
+    const { name, b64 } = await page.evaluate(async () => {
+      const d = window.__downloads.at(-1);
+      const bytes = new Uint8Array(await (await fetch(d.href)).arrayBuffer());
+      let s = '';
+      for (const x of bytes) s += String.fromCharCode(x);
+      return { name: d.name, b64: btoa(s) };
+    });
+    return { name, bytes: Buffer.from(b64, 'base64') };
   };
   const panels = ['loss-chart', 'matrix', 'spectrum', 'traces', 'cube', 'play-trace'];
   for (const id of panels) {

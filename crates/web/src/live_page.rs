@@ -240,6 +240,12 @@ impl App {
         self.live.dirty = true;
     }
 
+    /// Another network is being adopted (reset, link, file, pre-trained): live play restarts
+    /// from a settled state with its first snapshot instead of carrying the old state over.
+    pub(super) fn live_forget(&mut self) {
+        self.live.play.forget();
+    }
+
     /// Asks the next frame to redraw the cube (e.g. the fixed points changed).
     pub(super) fn live_redraw(&mut self) {
         self.live.dirty = true;

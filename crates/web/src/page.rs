@@ -255,6 +255,7 @@ impl App {
     /// Forgets the current run's data (losses, metrics, snapshot) before an `Init`.
     fn clear_run(&mut self) {
         self.fixed_clear();
+        self.live_forget();
         self.losses.clear();
         self.metrics.clear();
         self.snapshot = None;

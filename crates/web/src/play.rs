@@ -116,6 +116,13 @@ impl Play {
         true
     }
 
+    /// Forgets the network: the next [`Play::set_network`] restarts from a settled state even
+    /// when the shape is the same (used when another network is adopted, not for training
+    /// updates of the same one).
+    pub fn forget(&mut self) {
+        self.net = None;
+    }
+
     /// Puts the network in a definite memory state: a Reset pulse on every bit, then enough
     /// steps (width + delay + 20) for the outputs to latch.
     pub fn settle(&mut self, delay: usize) {
@@ -317,8 +324,12 @@ mod tests {
         assert_eq!(p.state_name(), "-1 -1 +1");
         assert_eq!(p.history.len(), HISTORY.min(p.step as usize));
         // New weights of the same shape keep the state.
-        assert!(!p.set_network(net, &task));
+        assert!(!p.set_network(net.clone(), &task));
         assert_eq!(p.state_name(), "-1 -1 +1");
+        // Another network adopted: play restarts, settled into the all-reset state.
+        p.forget();
+        assert!(p.set_network(net, &task));
+        assert_eq!(p.state_name(), "-1 -1 -1");
     }
 
     #[test]
