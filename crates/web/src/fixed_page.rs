@@ -37,7 +37,13 @@ pub(super) struct FixedState {
     selected: Option<usize>,
     /// Where the markers were drawn last (CSS px), for hit tests.
     pub(super) positions: Vec<(usize, f64, f64)>,
+    /// Bumped whenever `data` changes (keys the marker cache).
+    generation: u64,
+    /// The markers of the last key (result, cube step, PCA or SVD, frame scale) asked for.
+    cache: std::cell::RefCell<(MarkerKey, Vec<Marker>)>,
 }
+
+type MarkerKey = Option<(u64, u64, bool, u32)>;
 
 impl FixedState {
     pub(super) fn find(doc: &Document) -> Result<Self, JsValue> {
@@ -54,18 +60,36 @@ impl FixedState {
             searching: false,
             selected: None,
             positions: Vec::new(),
+            generation: 0,
+            cache: std::cell::RefCell::new((None, Vec::new())),
         })
     }
 
     /// The markers to draw on `scene`: none when hidden, when there is no result, or when
     /// the cube shows another step than the one searched (the network has moved on).
-    pub(super) fn markers(&self, scene: Option<&Scene>) -> Vec<Marker> {
-        match (scene, &self.data) {
+    /// Projected once per result, projection and visibility, not on every frame.
+    pub(super) fn markers(&self, scene: Option<&Scene>) -> std::cell::Ref<'_, Vec<Marker>> {
+        let key = match (scene, &self.data) {
             (Some(scene), Some(data)) if self.show.checked() && scene.data.step == data.step => {
-                fixed::markers(data, scene.projection(), scene.frame.scale)
+                Some((
+                    self.generation,
+                    scene.data.step,
+                    scene.pca,
+                    scene.frame.scale.to_bits(),
+                ))
             }
-            _ => Vec::new(),
+            _ => None,
+        };
+        if self.cache.borrow().0 != key {
+            let markers = match (scene, &self.data, key) {
+                (Some(scene), Some(data), Some(_)) => {
+                    fixed::markers(data, scene.projection(), scene.frame.scale)
+                }
+                _ => Vec::new(),
+            };
+            *self.cache.borrow_mut() = (key, markers);
         }
+        std::cell::Ref::map(self.cache.borrow(), |c| &c.1)
     }
 
     /// The selected point, if any.
@@ -158,6 +182,7 @@ impl App {
     pub(super) fn fixed_clear(&mut self) {
         let f = &mut self.fixed;
         f.data = None;
+        f.generation += 1;
         f.selected = None;
         f.positions.clear();
         f.set_searching(false);
@@ -195,6 +220,7 @@ impl App {
                     .summary
                     .set_attribute("data-counts", &format!("{stable},{unstable},{slow}"));
                 f.data = Some(*data);
+                f.generation += 1;
                 f.selected = None;
                 f.build_list(&self.doc, bits);
                 f.show_selection(bits);

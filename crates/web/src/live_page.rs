@@ -121,6 +121,22 @@ impl LiveState {
         })
     }
 
+    /// The live state's recent path in the shown projection's coordinates, oldest first.
+    fn projected_trail(&self) -> VecDeque<[f32; 3]> {
+        let Some(scene) = &self.scene else {
+            return VecDeque::new();
+        };
+        let p = scene.projection();
+        self.trail
+            .iter()
+            .map(|h| {
+                let mut c = [0.0f32; 3];
+                p.project(h, &mut c);
+                c
+            })
+            .collect()
+    }
+
     /// Rebuilds the per-bit Set/Reset buttons and output lamps for `bits` bits.
     fn build_bits(&mut self, doc: &Document, bits: usize) {
         let mut html = String::new();
@@ -267,18 +283,6 @@ impl App {
         let mut svg = crate::paint::Svg::new(w, h);
         match id {
             "cube" => {
-                let trail: VecDeque<[f32; 3]> = match &l.scene {
-                    Some(scene) => l
-                        .trail
-                        .iter()
-                        .map(|h| {
-                            let mut c = [0.0f32; 3];
-                            scene.projection().project(h, &mut c);
-                            c
-                        })
-                        .collect(),
-                    None => VecDeque::new(),
-                };
                 let markers = self.fixed.markers(l.scene.as_ref());
                 cube::paint(
                     &mut svg,
@@ -287,7 +291,7 @@ impl App {
                     1.0,
                     l.scene.as_ref(),
                     &l.view,
-                    &trail,
+                    &l.projected_trail(),
                     &markers,
                     self.fixed.selected(),
                 );
@@ -327,7 +331,6 @@ impl App {
     /// come too (play running or the cube spinning).
     pub(super) fn live_frame(&mut self) -> bool {
         let now = self.now();
-        let markers = self.fixed.markers(self.live.scene.as_ref());
         let selected = self.fixed.selected();
         let l = &mut self.live;
         let dt = l
@@ -354,22 +357,10 @@ impl App {
             l.view.yaw = (l.view.yaw + cube::SPIN * dt / 1000.0) % std::f64::consts::TAU;
         }
         if stepped || spinning || l.dirty {
-            let trail: VecDeque<[f32; 3]> = match &l.scene {
-                Some(scene) => {
-                    let p = scene.projection();
-                    l.trail
-                        .iter()
-                        .map(|h| {
-                            let mut c = [0.0f32; 3];
-                            p.project(h, &mut c);
-                            c
-                        })
-                        .collect()
-                }
-                None => VecDeque::new(),
-            };
+            let trail = l.projected_trail();
             if let Some(ctx) = &l.cube_ctx {
-                self.fixed.positions = cube::draw(
+                let markers = self.fixed.markers(l.scene.as_ref());
+                let positions = cube::draw(
                     &l.cube_canvas,
                     ctx,
                     l.scene.as_ref(),
@@ -381,6 +372,8 @@ impl App {
                 let _ = l
                     .cube_canvas
                     .set_attribute("data-fp-drawn", &markers.len().to_string());
+                drop(markers);
+                self.fixed.positions = positions;
                 if let Some(scene) = &l.scene {
                     let _ = l
                         .cube_canvas
