@@ -57,6 +57,46 @@ test('first load shows the pre-trained network, its cube and settled live play',
   await context.close();
 });
 
+test('a seeded network overtaken by the pre-trained one does not leak into live play', async () => {
+  // The race behind a flaky start: the worker gets the seeded network's Init and, before
+  // answering it, the pre-trained one's. Force it: the pre-trained file is served only once
+  // the seeded Init has been posted, and that Init is held until the next one, so both reach
+  // the worker back to back. The page must act only on the answer to the latest.
+  const { page, errors, context } = await pretrainedPage({
+    prepare: async (context, page) => {
+      await context.addInitScript(() => {
+        const post = Worker.prototype.postMessage;
+        let held = null;
+        window.__inits = 0;
+        Worker.prototype.postMessage = function (msg, ...rest) {
+          if (typeof msg === 'string' && msg.includes('"type":"Init"')) {
+            window.__inits++;
+            if (window.__inits === 1) {
+              held = () => post.call(this, msg, ...rest);
+              return;
+            }
+            held?.();
+            held = null;
+          }
+          return post.call(this, msg, ...rest);
+        };
+      });
+      await context.route('**/assets/pretrained.net', async (route) => {
+        await page.waitForFunction(() => window.__inits >= 1, null, { timeout: 15_000 });
+        await route.continue();
+      });
+    },
+  });
+  assert.equal(await page.evaluate(() => window.__inits), 2, 'the seeded and the pre-trained Init');
+  await page.waitForFunction(() => document.querySelector('[data-testid=memory-state]').textContent === '-1 -1 -1', null, {
+    timeout: 10_000,
+  });
+  for (const b of [0, 1, 2]) assert.ok((await output(page, b)) < -0.5, `output-bit-${b} settled`);
+  assert.ok((await readInt(page, 'step-count')) > 0, 'the pre-trained network is shown');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('Set and Reset flip one bit within pulse width + delay, the others hold', async () => {
   const { page, errors, context } = await pretrainedPage();
   await page.waitForFunction(() => document.querySelector('[data-testid=memory-state]').textContent === '-1 -1 -1');

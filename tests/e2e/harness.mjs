@@ -35,10 +35,12 @@ export function launch() {
   });
 }
 
-/** Opens a page that records console errors and uncaught exceptions into `errors`. */
-export async function openPage(browser, url, { width = 1280, height = 900 } = {}) {
+/** Opens a page that records console errors and uncaught exceptions into `errors`;
+ * `prepare(context, page)` runs before navigation (init scripts, routes). */
+export async function openPage(browser, url, { width = 1280, height = 900, prepare } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
   const page = await context.newPage();
+  if (prepare) await prepare(context, page);
   const errors = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);

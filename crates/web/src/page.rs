@@ -144,8 +144,8 @@ struct App {
     worker: Option<Worker>,
     ready: bool,
     queue: Vec<Command>,
-    /// Events from before the last `Init` are stale until `Initialized` arrives.
-    awaiting_init: bool,
+    /// Events from before the last `Init` are stale until its `Initialized` arrives.
+    init_gate: protocol::InitGate,
     config: Config,
     preset: Preset,
     running: bool,
@@ -221,11 +221,7 @@ impl App {
     /// Discards the data of the current run and asks the worker for a fresh network.
     fn reinit(&mut self) {
         self.clear_run();
-        self.send(Command::Init {
-            config: self.config.clone(),
-            network: None,
-            base_step: 0,
-        });
+        self.send_init(None, 0);
     }
 
     /// Adopts a network made elsewhere (a share link, an imported file, the autosave, a
@@ -245,10 +241,18 @@ impl App {
         self.adopted = true;
         self.clear_run();
         self.step = steps;
+        self.send_init(network, steps);
+    }
+
+    /// Asks the worker for a trainer of the current config (from `network`, or seeded weights)
+    /// under a new generation; events are stale until its `Initialized`.
+    fn send_init(&mut self, network: Option<WireNetwork>, base_step: u64) {
+        let generation = self.init_gate.next();
         self.send(Command::Init {
             config: self.config.clone(),
             network,
-            base_step: steps,
+            base_step,
+            generation,
         });
     }
 
@@ -264,7 +268,6 @@ impl App {
         self.speed = 0.0;
         self.elapsed_ms = 0.0;
         self.running = false;
-        self.awaiting_init = true;
         self.lr_now = self.config.train.lr;
         self.set_status("");
         let _ = self.els.status.remove_attribute("data-solved-step");
@@ -275,17 +278,7 @@ impl App {
     }
 
     fn on_event(&mut self, ev: Event) {
-        if self.awaiting_init
-            && !matches!(
-                ev,
-                Event::Initialized { .. }
-                    | Event::Error { .. }
-                    | Event::Ready
-                    | Event::Link { .. }
-                    | Event::Loaded { .. }
-                    | Event::LoadFailed { .. }
-            )
-        {
+        if !self.init_gate.admit(&ev) {
             return;
         }
         match ev {
@@ -295,8 +288,7 @@ impl App {
                     self.send(cmd);
                 }
             }
-            Event::Initialized { n_params, step } => {
-                self.awaiting_init = false;
+            Event::Initialized { n_params, step, .. } => {
                 self.n_params = n_params;
                 self.step = step;
                 self.running = false;
@@ -404,9 +396,6 @@ impl App {
             | Event::FixedPointsCancelled { .. }) => self.on_fixed_event(ev),
             Event::Error { message } => {
                 self.share.share.set_disabled(false);
-                if self.awaiting_init {
-                    self.awaiting_init = false;
-                }
                 self.show_error(&message);
             }
         }
@@ -667,12 +656,13 @@ fn on_crash(app: &Shared, what: &str) {
         };
         a.show_error(&msg);
         a.queue.clear();
-        a.awaiting_init = true;
+        let generation = a.init_gate.next();
         let config = a.config.clone();
         a.queue.push(Command::Init {
             config,
             network,
             base_step,
+            generation,
         });
         true
     };
@@ -746,7 +736,7 @@ pub fn start() -> Result<(), JsValue> {
         worker: None,
         ready: false,
         queue: Vec::new(),
-        awaiting_init: false,
+        init_gate: protocol::InitGate::default(),
         lr_now: config.train.lr,
         config,
         preset: Preset::Default,

@@ -16,7 +16,7 @@ use flipflop_core::{Config, Network};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Bumped whenever a variant or a field changes meaning.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,10 @@ pub enum Command {
         network: Option<WireNetwork>,
         /// Steps already taken by `network`.
         base_step: u64,
+        /// The page's count of `Init`s sent, echoed in [`Event::Initialized`] so the page
+        /// can tell the answer to its latest `Init` from that to an earlier one still in
+        /// flight.
+        generation: u32,
     },
     /// Train continuously until `Pause`, the step budget, or an error.
     Start,
@@ -103,6 +107,8 @@ pub enum Event {
         n_params: usize,
         /// Step number of the network (0 for fresh weights).
         step: u64,
+        /// The `generation` of the `Init` this answers.
+        generation: u32,
     },
     /// Training started (`true`) or stopped (`false`).
     Running {
@@ -433,6 +439,54 @@ struct Envelope<T> {
     msg: T,
 }
 
+/// The page's side of the `Init` handshake: which worker events still belong to a network
+/// the page has replaced. Every `Init` gets a new generation that the worker echoes in
+/// [`Event::Initialized`]; until the latest one's answer arrives, events about training,
+/// snapshots, cubes and fixed points are stale — including those of an earlier `Init` still
+/// in flight (the seeded network, when the pre-trained file arrives right after `Ready`).
+#[derive(Debug, Default)]
+pub struct InitGate {
+    generation: u32,
+    awaiting: bool,
+}
+
+impl InitGate {
+    /// An `Init` is about to be sent: its generation. Events are stale until its answer.
+    pub fn next(&mut self) -> u32 {
+        self.generation = self.generation.wrapping_add(1);
+        self.awaiting = true;
+        self.generation
+    }
+
+    /// Whether an `Init` is still unanswered.
+    pub fn awaiting(&self) -> bool {
+        self.awaiting
+    }
+
+    /// Whether the page should act on `ev` (an answer to the latest `Init` ends the wait).
+    pub fn admit(&mut self, ev: &Event) -> bool {
+        match ev {
+            Event::Initialized { generation, .. } => {
+                if *generation == self.generation {
+                    self.awaiting = false;
+                    true
+                } else {
+                    false
+                }
+            }
+            // A failed `Init` answers with an error (and the old network stays).
+            Event::Error { .. } => {
+                self.awaiting = false;
+                true
+            }
+            Event::Ready | Event::Link { .. } | Event::Loaded { .. } | Event::LoadFailed { .. } => {
+                true
+            }
+            _ => !self.awaiting,
+        }
+    }
+}
+
 /// Serialises a command or an event with the protocol version.
 pub fn encode<T: Serialize>(msg: &T) -> String {
     // Serialising these types cannot fail: every map key is a string and no custom
@@ -539,11 +593,13 @@ mod tests {
                 config: cfg.clone(),
                 network: None,
                 base_step: 0,
+                generation: 1,
             },
             Command::Init {
                 config: cfg.clone(),
                 network: Some(net),
                 base_step: 1200,
+                generation: 2,
             },
             Command::Start,
             Command::Pause,
@@ -577,12 +633,44 @@ mod tests {
     }
 
     #[test]
+    fn init_gate_waits_for_the_answer_to_the_latest_init() {
+        let init = |generation| Event::Initialized {
+            n_params: 100,
+            step: 0,
+            generation,
+        };
+        let snap = Event::Snapshot(Box::new(snapshot()));
+        let mut gate = InitGate::default();
+        assert!(gate.admit(&snap), "nothing pending: events pass");
+        // The seeded network's Init, then (before its answer) the pre-trained one's.
+        let seeded = gate.next();
+        let pretrained = gate.next();
+        assert_ne!(seeded, pretrained);
+        assert!(gate.admit(&Event::Ready));
+        assert!(!gate.admit(&init(seeded)), "an earlier Init's answer");
+        assert!(!gate.admit(&snap), "the seeded network's snapshot is stale");
+        assert!(!gate.admit(&Event::Cube(Box::new(cube_data()))));
+        assert!(gate.awaiting());
+        assert!(gate.admit(&init(pretrained)));
+        assert!(!gate.awaiting());
+        assert!(gate.admit(&snap), "the pre-trained network's snapshot");
+        // A failed Init answers with an error, which ends the wait.
+        gate.next();
+        assert!(!gate.admit(&snap));
+        assert!(gate.admit(&Event::Error {
+            message: "bad".into()
+        }));
+        assert!(gate.admit(&snap));
+    }
+
+    #[test]
     fn every_event_round_trips() {
         let events = vec![
             Event::Ready,
             Event::Initialized {
                 n_params: 16_900,
                 step: 0,
+                generation: 3,
             },
             Event::Running {
                 running: true,
@@ -694,24 +782,29 @@ mod tests {
 
     #[test]
     fn bad_messages_are_errors_not_panics() {
+        let v = PROTOCOL_VERSION;
         let cases = [
-            ("", "unreadable"),
-            ("{\"v\":1}", "unreadable"),
+            (String::new(), "unreadable"),
+            (format!("{{\"v\":{v}}}"), "unreadable"),
             (
-                "{\"v\":99,\"msg\":{\"type\":\"Start\"}}",
+                "{\"v\":99,\"msg\":{\"type\":\"Start\"}}".to_string(),
                 "protocol version 99",
             ),
-            ("{\"v\":1,\"msg\":{\"type\":\"Launch\"}}", "unreadable"),
             (
-                "{\"v\":1,\"msg\":{\"type\":\"SetLr\",\"lr\":\"fast\"}}",
+                format!("{{\"v\":{v},\"msg\":{{\"type\":\"Launch\"}}}}"),
                 "unreadable",
             ),
             (
-                "{\"v\":1,\"msg\":{\"type\":\"Snapshot\",\"step\":1}}",
+                format!("{{\"v\":{v},\"msg\":{{\"type\":\"SetLr\",\"lr\":\"fast\"}}}}"),
+                "unreadable",
+            ),
+            (
+                format!("{{\"v\":{v},\"msg\":{{\"type\":\"Snapshot\",\"step\":1}}}}"),
                 "unreadable",
             ),
         ];
         for (text, want) in cases {
+            let text = text.as_str();
             let err = decode_command(text).err().unwrap_or_default();
             let err_ev = decode_event(text).err().unwrap_or_default();
             assert!(

@@ -121,7 +121,8 @@ impl State {
                 config,
                 network,
                 base_step,
-            } => self.init(config, network, base_step),
+                generation,
+            } => self.init(config, network, base_step, generation),
             Command::Start => {
                 if self.trainer.is_none() {
                     return self.error("No network yet: the worker has not been initialised.");
@@ -253,7 +254,13 @@ impl State {
         })));
     }
 
-    fn init(&mut self, config: Config, network: Option<WireNetwork>, base_step: u64) {
+    fn init(
+        &mut self,
+        config: Config,
+        network: Option<WireNetwork>,
+        base_step: u64,
+        generation: u32,
+    ) {
         let trainer = match network {
             None => Trainer::new(config).map_err(|e| format!("{e}")),
             Some(w) => match (config.validate(), w.to_network()) {
@@ -284,6 +291,7 @@ impl State {
                 self.post(&Event::Initialized {
                     n_params,
                     step: base_step,
+                    generation,
                 });
                 self.metrics();
                 self.snapshot();
