@@ -247,7 +247,7 @@ impl App {
     /// Asks the worker for a trainer of the current config (from `network`, or seeded weights)
     /// under a new generation; events are stale until its `Initialized`.
     fn send_init(&mut self, network: Option<WireNetwork>, base_step: u64) {
-        let generation = self.init_gate.next();
+        let generation = self.init_gate.begin();
         self.send(Command::Init {
             config: self.config.clone(),
             network,
@@ -656,7 +656,7 @@ fn on_crash(app: &Shared, what: &str) {
         };
         a.show_error(&msg);
         a.queue.clear();
-        let generation = a.init_gate.next();
+        let generation = a.init_gate.begin();
         let config = a.config.clone();
         a.queue.push(Command::Init {
             config,

@@ -452,7 +452,7 @@ pub struct InitGate {
 
 impl InitGate {
     /// An `Init` is about to be sent: its generation. Events are stale until its answer.
-    pub fn next(&mut self) -> u32 {
+    pub fn begin(&mut self) -> u32 {
         self.generation = self.generation.wrapping_add(1);
         self.awaiting = true;
         self.generation
@@ -643,8 +643,8 @@ mod tests {
         let mut gate = InitGate::default();
         assert!(gate.admit(&snap), "nothing pending: events pass");
         // The seeded network's Init, then (before its answer) the pre-trained one's.
-        let seeded = gate.next();
-        let pretrained = gate.next();
+        let seeded = gate.begin();
+        let pretrained = gate.begin();
         assert_ne!(seeded, pretrained);
         assert!(gate.admit(&Event::Ready));
         assert!(!gate.admit(&init(seeded)), "an earlier Init's answer");
@@ -655,7 +655,7 @@ mod tests {
         assert!(!gate.awaiting());
         assert!(gate.admit(&snap), "the pre-trained network's snapshot");
         // A failed Init answers with an error, which ends the wait.
-        gate.next();
+        gate.begin();
         assert!(!gate.admit(&snap));
         assert!(gate.admit(&Event::Error {
             message: "bad".into()
