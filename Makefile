@@ -30,10 +30,13 @@ test: setup
 	node scripts/static.mjs compress dist
 	node --test tests/e2e/
 
-# The core's determinism tests, compiled to wasm and run in headless Chromium
-# (wasm-bindgen-test-runner + Debian chromedriver): same golden hashes as natively.
+# The core's determinism tests (same golden hashes as natively) and its kernel tests,
+# compiled to wasm and run in headless Chromium (wasm-bindgen-test-runner + Debian
+# chromedriver); the kernel tests a second time as the relaxed-SIMD worker build compiles them.
 test-wasm:
-	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p flipflop-core --test determinism
+	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p flipflop-core --test determinism --lib
+	CHROMEDRIVER=/usr/bin/chromedriver RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
+	  CARGO_TARGET_DIR=target/relaxed-simd cargo test --target wasm32-unknown-unknown -p flipflop-core --lib
 
 test-native:
 	cargo test --workspace

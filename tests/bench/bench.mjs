@@ -1,7 +1,8 @@
 // Browser benchmarks of Flip-Flop Lab (not a test): `make bench-web`.
 // Needs dist/ from `trunk build --release`. Prints one JSON object.
 //  - step: one training step of the reference workload (128 trials x 350 steps, N 100,
-//    3 bits, full-length BPTT), timed inside the worker (bench mode of the page).
+//    3 bits, full-length BPTT), timed inside the worker (bench mode of the page), with the
+//    worker build the browser picks and with the plain simd128 build.
 //  - solve: time from pressing Train (default preset) until the held-out metrics first
 //    count as solved (accuracy >= 99 %, MSE <= 0.05), for several seeds.
 //  - load: page load until the first network is drawn, and bytes transferred.
@@ -55,16 +56,20 @@ try {
     );
     await context.close();
   }
-  // Step time at the reference workload.
-  {
-    const { page, context } = await openPage(browser, `${server.url}?bench&warmup=2&repeats=${repeats}`);
+  // Step time at the reference workload, with each worker build: the one the browser picks
+  // (relaxed SIMD in Chromium) and the plain simd128 one other browsers get.
+  result.step = {};
+  for (const [name, query] of [['picked', ''], ['simd128', '&kernels=simd128']]) {
+    const { page, context } = await openPage(browser, `${server.url}?bench&warmup=2&repeats=${repeats}${query}`);
     await page.waitForSelector('[data-testid=bench-output][data-done]', { timeout: 600_000, state: 'attached' });
     const out = JSON.parse(await page.getByTestId('bench-output').textContent());
-    result.step = {
+    result.step[name] = {
       workload: '128 trials x 350 steps, N 100, 3 bits, full BPTT + Adam, in the worker',
+      kernels: await page.getByTestId('status').getAttribute('data-kernels'),
       median_s: out.median_ms / 1000,
       step_ms: out.step_ms.map((x) => Math.round(x * 10) / 10),
     };
+    process.stderr.write(`step ${name} ${JSON.stringify(result.step[name])}\n`);
     await context.close();
   }
   // Time to solved, default preset.

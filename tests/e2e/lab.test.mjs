@@ -2,7 +2,10 @@
 // Needs `dist/` from `trunk build --release`; `make test` does all of it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat } from './harness.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sharedServerAndBrowser, openPage, screenshot, readInt, readFloat, serve, DIST } from './harness.mjs';
 
 let server;
 let browser;
@@ -104,6 +107,55 @@ test('Train streams falling losses while the page stays responsive; Pause stops'
   assert.equal(p2, p1, 'Pause stops the step counter');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('both worker builds train: relaxed SIMD where the browser has it, simd128 otherwise', async () => {
+  // One fresh page per build: which kernels the worker reports, the first step's loss
+  // (a forward pass: the same up to rounding for every build) and a loss after training.
+  const run = async (base, query) => {
+    const { page, errors, context } = await openPage(browser, `${base}?fresh${query}`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=radius]')?.textContent !== '–', null, {
+      timeout: 20_000,
+    });
+    const kernels = await page.getByTestId('status').getAttribute('data-kernels');
+    await page.getByTestId('step').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
+    const first = await readFloat(page, 'loss-value');
+    await page.getByTestId('train').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-count]').textContent) > 150, null, {
+      timeout: 30_000,
+    });
+    await page.getByTestId('train').click();
+    await page.waitForSelector('[data-testid=train][data-worker-running=false]', { state: 'attached' });
+    const later = await readFloat(page, 'loss-value');
+    await context.close();
+    return { kernels, first, later, errors };
+  };
+  const relaxed = await run(server.url, '');
+  assert.equal(relaxed.kernels, 'simd128 + relaxed FMA', 'Chromium has relaxed SIMD: the faster build');
+  const plain = await run(server.url, '&kernels=simd128');
+  assert.equal(plain.kernels, 'simd128', '?kernels=simd128 forces the plain build');
+  // A server without the relaxed build (or a request for it that fails): the plain one.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffl-dist-'));
+  fs.cpSync(DIST, dir, { recursive: true, filter: (src) => !path.basename(src).startsWith('worker_relaxed') });
+  const bare = await serve(dir);
+  let fallback;
+  try {
+    fallback = await run(bare.url, '');
+  } finally {
+    await bare.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(fallback.kernels, 'simd128', 'the plain build when the relaxed one cannot load');
+  console.log(`# first / later loss: relaxed ${relaxed.first} / ${relaxed.later}, simd128 ${plain.first} / ${plain.later}, fallback ${fallback.first} / ${fallback.later}`);
+  for (const [name, r] of Object.entries({ relaxed, plain, fallback })) {
+    assert.ok(Math.abs(r.first - relaxed.first) <= 2e-4, `${name}: first loss ${r.first} vs ${relaxed.first}`);
+    assert.ok(r.later < 0.8 * r.first, `${name}: training lowers the loss (${r.first} -> ${r.later})`);
+  }
+  assert.deepEqual(relaxed.errors, []);
+  assert.deepEqual(plain.errors, []);
+  // The missing file is the only complaint.
+  assert.deepEqual(fallback.errors.filter((e) => !/worker_relaxed|404/.test(e)), []);
 });
 
 test('Reset with the same seed replays the same first loss', async () => {
@@ -297,8 +349,9 @@ test('a first visit transfers under 1 MB of wasm and JavaScript (page and worker
     files.push(new URL(r.url()).pathname);
   }
   console.log(`# wasm + JS transferred: ${bytes} bytes (${files.join(', ')})`);
-  assert.ok(files.some((f) => f.endsWith('worker_bg.wasm')), 'the worker wasm is counted');
-  assert.ok(files.filter((f) => f.endsWith('.wasm')).length === 2, 'both wasm modules are counted');
+  // Chromium has relaxed SIMD: the worker build with it is the one fetched, and only that one.
+  assert.ok(files.some((f) => f.endsWith('/worker_relaxed_bg.wasm')), 'the worker wasm is counted');
+  assert.ok(files.filter((f) => f.endsWith('.wasm')).length === 2, 'both wasm modules are counted, no third');
   assert.ok(bytes < 1_000_000, `${bytes} bytes of wasm + JS transferred`);
   await context.close();
 });

@@ -87,6 +87,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let step_flops = train_step_flops(&cfg.model, b, t);
     let fwd_flops = forward_flops(&cfg.model, b, t);
     crate::print_json(&json!({
+        "kernels": flipflop_core::train::kernels(),
         "workload": {
             "trials": b,
             "steps": t,

@@ -15,10 +15,14 @@
 //! vectors and 4 columns) would waste 12–15 of its 16 lanes in every FMA; `a_b` stores those
 //! columns for 4 rows of B in one vector instead, and `at_b` computes them transposed.
 //!
-//! [`Portable`] (WebAssembly, and x86-64 CPUs without AVX2) calls [`crate::math::gemm`] as
-//! the code always did. [`Avx512`] and [`Avx2`] are tokens that exist only once the CPU is
-//! known to have the features; their kernels use FMA, so their sums round differently from
-//! the portable ones (as the GEMM libraries' kernels already did), never less exactly.
+//! The same packed kernels are written once over a vector type and instantiated for
+//! AVX-512 and AVX2 (x86-64) and for WebAssembly's simd128 (the browser). [`Avx512`] and
+//! [`Avx2`] are tokens that exist only once the CPU is known to have the features; their
+//! kernels use FMA. The simd128 tier multiplies and adds (two roundings, the same on every
+//! host), or, in the worker build with relaxed SIMD, uses `f32x4.relaxed_madd` (fused where
+//! the CPU has FMA, which is every x86-64 since 2013 and every 64-bit ARM). [`Portable`]
+//! (x86-64 CPUs without AVX2, other targets, and the tests' reference) calls
+//! [`crate::math::gemm`]. Sums round differently per tier, never less exactly.
 
 use crate::math::{gemm, View};
 
@@ -89,6 +93,10 @@ pub(crate) trait Tier: Copy {
 
 /// The tier for every target: [`crate::math::gemm`] on unpacked matrices.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
 pub(crate) struct Portable;
 
 impl Tier for Portable {
@@ -168,6 +176,10 @@ impl Tier for Portable {
 
 /// `z[o] = b_out[o] + h · w_out[o]`, each dot product with eight partial sums.
 #[inline(always)]
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(dead_code)
+)]
 fn readout_row<const K: usize>(z: &mut [f32], h: &[f32], w_out: &[f32], b_out: &[f32]) {
     let n = h.len();
     let w: [&[f32]; K] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
@@ -192,13 +204,19 @@ fn readout_row<const K: usize>(z: &mut [f32], h: &[f32], w_out: &[f32], b_out: &
     }
 }
 
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) use simd::wasm::Simd128;
 #[cfg(target_arch = "x86_64")]
-pub(crate) use x86::{Avx2, Avx512};
+pub(crate) use simd::x86::{Avx2, Avx512};
 
-#[cfg(target_arch = "x86_64")]
-mod x86 {
+/// The packed-panel kernels, written once over a SIMD vector type ([`Vector`](simd::Vector)):
+/// AVX-512 and AVX2 on x86-64 (`x86`), simd128 in the browser (`wasm`).
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+mod simd {
     use super::Tier;
-    use core::arch::x86_64::*;
 
     /// One SIMD register of f32 lanes: the few operations the kernels need.
     ///
@@ -232,158 +250,6 @@ mod x86 {
         unsafe fn bcast_quad(p: *const f32) -> Self;
         /// The sums of the 4 groups of 4 lanes (`THIN` only).
         unsafe fn quad_sums(self) -> [f32; 4];
-    }
-
-    #[derive(Clone, Copy)]
-    struct Zmm(__m512);
-
-    impl Vector for Zmm {
-        const LANES: usize = 16;
-        type Mask = __mmask16;
-        #[inline(always)]
-        unsafe fn mask(lanes: usize) -> __mmask16 {
-            ((1u32 << lanes) - 1) as __mmask16
-        }
-        #[inline(always)]
-        unsafe fn zero() -> Self {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe { Zmm(_mm512_setzero_ps()) }
-        }
-        #[inline(always)]
-        unsafe fn splat(p: *const f32) -> Self {
-            // SAFETY: the caller guarantees the features and that `*p` is valid.
-            unsafe { Zmm(_mm512_set1_ps(*p)) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Zmm(_mm512_loadu_ps(p)) }
-        }
-        #[inline(always)]
-        unsafe fn load_masked(p: *const f32, m: __mmask16) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Zmm(_mm512_maskz_loadu_ps(m, p)) }
-        }
-        #[inline(always)]
-        unsafe fn store(self, p: *mut f32) {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { _mm512_storeu_ps(p, self.0) }
-        }
-        #[inline(always)]
-        unsafe fn store_masked(self, p: *mut f32, m: __mmask16) {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { _mm512_mask_storeu_ps(p, m, self.0) }
-        }
-        #[inline(always)]
-        unsafe fn fma(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe { Zmm(_mm512_fmadd_ps(self.0, b.0, c.0)) }
-        }
-        #[inline(always)]
-        unsafe fn hsum(self) -> f32 {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe {
-                let x = _mm256_add_ps(
-                    _mm512_castps512_ps256(self.0),
-                    _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(self.0), 1)),
-                );
-                Ymm(x).hsum()
-            }
-        }
-        const REGS: usize = 32;
-        const THIN: bool = true;
-        #[inline(always)]
-        unsafe fn bcast_quad(p: *const f32) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Zmm(_mm512_broadcast_f32x4(_mm_loadu_ps(p))) }
-        }
-        #[inline(always)]
-        unsafe fn quad_sums(self) -> [f32; 4] {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe {
-                let x = self.0;
-                // Within each group: add the neighbour, then the other pair.
-                let x = _mm512_add_ps(x, _mm512_permute_ps::<0b10_11_00_01>(x));
-                let x = _mm512_add_ps(x, _mm512_permute_ps::<0b01_00_11_10>(x));
-                let mut out = [0.0f32; 16];
-                _mm512_storeu_ps(out.as_mut_ptr(), x);
-                [out[0], out[4], out[8], out[12]]
-            }
-        }
-    }
-
-    #[derive(Clone, Copy)]
-    struct Ymm(__m256);
-
-    impl Vector for Ymm {
-        const LANES: usize = 8;
-        type Mask = __m256i;
-        #[inline(always)]
-        unsafe fn mask(lanes: usize) -> __m256i {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe {
-                _mm256_cmpgt_epi32(
-                    _mm256_set1_epi32(lanes as i32),
-                    _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
-                )
-            }
-        }
-        #[inline(always)]
-        unsafe fn zero() -> Self {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe { Ymm(_mm256_setzero_ps()) }
-        }
-        #[inline(always)]
-        unsafe fn splat(p: *const f32) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Ymm(_mm256_broadcast_ss(&*p)) }
-        }
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Ymm(_mm256_loadu_ps(p)) }
-        }
-        #[inline(always)]
-        unsafe fn load_masked(p: *const f32, m: __m256i) -> Self {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { Ymm(_mm256_maskload_ps(p, m)) }
-        }
-        #[inline(always)]
-        unsafe fn store(self, p: *mut f32) {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { _mm256_storeu_ps(p, self.0) }
-        }
-        #[inline(always)]
-        unsafe fn store_masked(self, p: *mut f32, m: __m256i) {
-            // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
-            unsafe { _mm256_maskstore_ps(p, m, self.0) }
-        }
-        #[inline(always)]
-        unsafe fn fma(self, b: Self, c: Self) -> Self {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe { Ymm(_mm256_fmadd_ps(self.0, b.0, c.0)) }
-        }
-        #[inline(always)]
-        unsafe fn hsum(self) -> f32 {
-            // SAFETY: the caller guarantees the features (registers only).
-            unsafe {
-                let s = _mm_add_ps(
-                    _mm256_castps256_ps128(self.0),
-                    _mm256_extractf128_ps(self.0, 1),
-                );
-                let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-                let s = _mm_add_ss(s, _mm_movehdup_ps(s));
-                _mm_cvtss_f32(s)
-            }
-        }
-        const REGS: usize = 16;
-        const THIN: bool = false;
-        unsafe fn bcast_quad(_p: *const f32) -> Self {
-            unreachable!("AVX2 panels have no thin tail")
-        }
-        unsafe fn quad_sums(self) -> [f32; 4] {
-            unreachable!("AVX2 panels have no thin tail")
-        }
     }
 
     /// Offset (in floats) of the first 64-byte aligned element of `v` (0 if `v` is empty).
@@ -972,7 +838,14 @@ mod x86 {
                 if let Some(x) = self.data.get(idx) {
                     // SAFETY: a prefetch never faults and changes nothing the program can
                     // observe; the address is that of a valid reference.
-                    unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const f32).cast()) }
+                    #[cfg(target_arch = "x86_64")]
+                    unsafe {
+                        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                        _mm_prefetch::<_MM_HINT_T0>((x as *const f32).cast())
+                    }
+                    // WebAssembly has no prefetch.
+                    #[cfg(not(target_arch = "x86_64"))]
+                    let _ = x;
                 }
             }
         }
@@ -1141,99 +1014,195 @@ mod x86 {
         }
     }
 
-    /// The AVX-512 tier: 16 lanes, 3 × 7-vector tiles (21 accumulators of 32 registers).
-    /// Exists only on a CPU with AVX-512F, AVX2 and FMA.
-    #[derive(Clone, Copy, Debug)]
-    pub(crate) struct Avx512(());
+    #[cfg(target_arch = "x86_64")]
+    pub(super) mod x86 {
+        use super::*;
+        use core::arch::x86_64::*;
 
-    impl Avx512 {
-        /// The token, if this CPU has the features.
-        pub(crate) fn detect() -> Option<Self> {
-            (is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma"))
-            .then_some(Avx512(()))
+        #[derive(Clone, Copy)]
+        struct Zmm(__m512);
+
+        impl Vector for Zmm {
+            const LANES: usize = 16;
+            type Mask = __mmask16;
+            #[inline(always)]
+            unsafe fn mask(lanes: usize) -> __mmask16 {
+                ((1u32 << lanes) - 1) as __mmask16
+            }
+            #[inline(always)]
+            unsafe fn zero() -> Self {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe { Zmm(_mm512_setzero_ps()) }
+            }
+            #[inline(always)]
+            unsafe fn splat(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees the features and that `*p` is valid.
+                unsafe { Zmm(_mm512_set1_ps(*p)) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Zmm(_mm512_loadu_ps(p)) }
+            }
+            #[inline(always)]
+            unsafe fn load_masked(p: *const f32, m: __mmask16) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Zmm(_mm512_maskz_loadu_ps(m, p)) }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { _mm512_storeu_ps(p, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn store_masked(self, p: *mut f32, m: __mmask16) {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { _mm512_mask_storeu_ps(p, m, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn fma(self, b: Self, c: Self) -> Self {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe { Zmm(_mm512_fmadd_ps(self.0, b.0, c.0)) }
+            }
+            #[inline(always)]
+            unsafe fn hsum(self) -> f32 {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe {
+                    let x = _mm256_add_ps(
+                        _mm512_castps512_ps256(self.0),
+                        _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(self.0), 1)),
+                    );
+                    Ymm(x).hsum()
+                }
+            }
+            const REGS: usize = 32;
+            const THIN: bool = true;
+            #[inline(always)]
+            unsafe fn bcast_quad(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Zmm(_mm512_broadcast_f32x4(_mm_loadu_ps(p))) }
+            }
+            #[inline(always)]
+            unsafe fn quad_sums(self) -> [f32; 4] {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe {
+                    let x = self.0;
+                    // Within each group: add the neighbour, then the other pair.
+                    let x = _mm512_add_ps(x, _mm512_permute_ps::<0b10_11_00_01>(x));
+                    let x = _mm512_add_ps(x, _mm512_permute_ps::<0b01_00_11_10>(x));
+                    let mut out = [0.0f32; 16];
+                    _mm512_storeu_ps(out.as_mut_ptr(), x);
+                    [out[0], out[4], out[8], out[12]]
+                }
+            }
         }
-    }
 
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    fn a_b_avx512(
-        a: &[f32],
-        rows: usize,
-        n: usize,
-        packed: &[f32],
-        acc: bool,
-        c: &mut [f32],
-        ahead: &[f32],
-    ) {
-        // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-        unsafe { a_b::<Zmm, 3, 7>(a, rows, n, packed, acc, c, ahead) }
-    }
+        #[derive(Clone, Copy)]
+        struct Ymm(__m256);
 
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    fn at_b_avx512(
-        rows: usize,
-        d: &[f32],
-        ldd: usize,
-        m: usize,
-        h: &[f32],
-        ldh: usize,
-        n: usize,
-        acc: bool,
-        c: &mut [f32],
-    ) {
-        // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-        unsafe { at_b::<Zmm, 3, 7>(rows, d, ldd, m, h, ldh, n, acc, c) }
-    }
-
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    fn readout_avx512<const K: usize>(z: &mut [f32], h: &[f32], n: usize, w: &[f32], b: &[f32]) {
-        // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-        unsafe { readout::<Zmm, K>(z, h, n, w, b) }
-    }
-
-    impl Tier for Avx512 {
-        const BLOCK: usize = 24;
-        const ROW_GRADS: bool = false;
-
-        #[inline(always)]
-        fn readout<const K: usize>(
-            self,
-            z: &mut [f32],
-            h: &[f32],
-            n: usize,
-            w_out: &[f32],
-            b_out: &[f32],
-        ) {
-            // SAFETY: an `Avx512` token exists only on a CPU with these features.
-            unsafe { readout_avx512::<K>(z, h, n, w_out, b_out) }
+        impl Vector for Ymm {
+            const LANES: usize = 8;
+            type Mask = __m256i;
+            #[inline(always)]
+            unsafe fn mask(lanes: usize) -> __m256i {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe {
+                    _mm256_cmpgt_epi32(
+                        _mm256_set1_epi32(lanes as i32),
+                        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                    )
+                }
+            }
+            #[inline(always)]
+            unsafe fn zero() -> Self {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe { Ymm(_mm256_setzero_ps()) }
+            }
+            #[inline(always)]
+            unsafe fn splat(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Ymm(_mm256_broadcast_ss(&*p)) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Ymm(_mm256_loadu_ps(p)) }
+            }
+            #[inline(always)]
+            unsafe fn load_masked(p: *const f32, m: __m256i) -> Self {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { Ymm(_mm256_maskload_ps(p, m)) }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { _mm256_storeu_ps(p, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn store_masked(self, p: *mut f32, m: __m256i) {
+                // SAFETY: the caller guarantees the features and that these lanes at `p` are valid.
+                unsafe { _mm256_maskstore_ps(p, m, self.0) }
+            }
+            #[inline(always)]
+            unsafe fn fma(self, b: Self, c: Self) -> Self {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe { Ymm(_mm256_fmadd_ps(self.0, b.0, c.0)) }
+            }
+            #[inline(always)]
+            unsafe fn hsum(self) -> f32 {
+                // SAFETY: the caller guarantees the features (registers only).
+                unsafe {
+                    let s = _mm_add_ps(
+                        _mm256_castps256_ps128(self.0),
+                        _mm256_extractf128_ps(self.0, 1),
+                    );
+                    let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+                    let s = _mm_add_ss(s, _mm_movehdup_ps(s));
+                    _mm_cvtss_f32(s)
+                }
+            }
+            const REGS: usize = 16;
+            const THIN: bool = false;
+            unsafe fn bcast_quad(_p: *const f32) -> Self {
+                unreachable!("AVX2 panels have no thin tail")
+            }
+            unsafe fn quad_sums(self) -> [f32; 4] {
+                unreachable!("AVX2 panels have no thin tail")
+            }
         }
 
-        fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
-            pack(dst, w, n, transpose, Zmm::LANES, 7, Zmm::THIN);
+        /// The AVX-512 tier: 16 lanes, 3 × 7-vector tiles (21 accumulators of 32 registers).
+        /// Exists only on a CPU with AVX-512F, AVX2 and FMA.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) struct Avx512(());
+
+        impl Avx512 {
+            /// The token, if this CPU has the features.
+            pub(crate) fn detect() -> Option<Self> {
+                (is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma"))
+                .then_some(Avx512(()))
+            }
         }
 
-        #[inline(always)]
-        fn a_b(
-            self,
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn a_b_avx512(
             a: &[f32],
             rows: usize,
             n: usize,
             packed: &[f32],
-            _w: &[f32],
-            _transpose: bool,
-            accumulate: bool,
+            acc: bool,
             c: &mut [f32],
             ahead: &[f32],
         ) {
-            // SAFETY: an `Avx512` token exists only on a CPU with these features.
-            unsafe { a_b_avx512(a, rows, n, packed, accumulate, c, ahead) }
+            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
+            unsafe { a_b::<Zmm, 3, 7>(a, rows, n, packed, acc, c, ahead) }
         }
 
-        #[inline(always)]
-        fn at_b(
-            self,
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn at_b_avx512(
             rows: usize,
             d: &[f32],
             ldd: usize,
@@ -1241,105 +1210,111 @@ mod x86 {
             h: &[f32],
             ldh: usize,
             n: usize,
-            accumulate: bool,
+            acc: bool,
             c: &mut [f32],
         ) {
-            // SAFETY: as above.
-            unsafe { at_b_avx512(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
+            unsafe { at_b::<Zmm, 3, 7>(rows, d, ldd, m, h, ldh, n, acc, c) }
         }
-    }
 
-    /// The AVX2 tier: 8 lanes, 3 × 3-vector tiles (9 accumulators of 16 registers).
-    /// Exists only on a CPU with AVX2 and FMA.
-    #[derive(Clone, Copy, Debug)]
-    pub(crate) struct Avx2(());
-
-    impl Avx2 {
-        /// The token, if this CPU has the features.
-        pub(crate) fn detect() -> Option<Self> {
-            (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-                .then_some(Avx2(()))
-        }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    fn a_b_avx2(
-        a: &[f32],
-        rows: usize,
-        n: usize,
-        packed: &[f32],
-        acc: bool,
-        c: &mut [f32],
-        ahead: &[f32],
-    ) {
-        // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-        unsafe { a_b::<Ymm, 3, 3>(a, rows, n, packed, acc, c, ahead) }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    fn at_b_avx2(
-        rows: usize,
-        d: &[f32],
-        ldd: usize,
-        m: usize,
-        h: &[f32],
-        ldh: usize,
-        n: usize,
-        acc: bool,
-        c: &mut [f32],
-    ) {
-        // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-        unsafe { at_b::<Ymm, 3, 3>(rows, d, ldd, m, h, ldh, n, acc, c) }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    fn readout_avx2<const K: usize>(z: &mut [f32], h: &[f32], n: usize, w: &[f32], b: &[f32]) {
-        // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-        unsafe { readout::<Ymm, K>(z, h, n, w, b) }
-    }
-
-    impl Tier for Avx2 {
-        const BLOCK: usize = 24;
-        const ROW_GRADS: bool = false;
-
-        #[inline(always)]
-        fn readout<const K: usize>(
-            self,
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        fn readout_avx512<const K: usize>(
             z: &mut [f32],
             h: &[f32],
             n: usize,
-            w_out: &[f32],
-            b_out: &[f32],
+            w: &[f32],
+            b: &[f32],
         ) {
-            // SAFETY: an `Avx2` token exists only on a CPU with these features.
-            unsafe { readout_avx2::<K>(z, h, n, w_out, b_out) }
+            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
+            unsafe { readout::<Zmm, K>(z, h, n, w, b) }
         }
 
-        fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
-            pack(dst, w, n, transpose, Ymm::LANES, 3, Ymm::THIN);
+        impl Tier for Avx512 {
+            const BLOCK: usize = 24;
+            const ROW_GRADS: bool = false;
+
+            #[inline(always)]
+            fn readout<const K: usize>(
+                self,
+                z: &mut [f32],
+                h: &[f32],
+                n: usize,
+                w_out: &[f32],
+                b_out: &[f32],
+            ) {
+                // SAFETY: an `Avx512` token exists only on a CPU with these features.
+                unsafe { readout_avx512::<K>(z, h, n, w_out, b_out) }
+            }
+
+            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
+                pack(dst, w, n, transpose, Zmm::LANES, 7, Zmm::THIN);
+            }
+
+            #[inline(always)]
+            fn a_b(
+                self,
+                a: &[f32],
+                rows: usize,
+                n: usize,
+                packed: &[f32],
+                _w: &[f32],
+                _transpose: bool,
+                accumulate: bool,
+                c: &mut [f32],
+                ahead: &[f32],
+            ) {
+                // SAFETY: an `Avx512` token exists only on a CPU with these features.
+                unsafe { a_b_avx512(a, rows, n, packed, accumulate, c, ahead) }
+            }
+
+            #[inline(always)]
+            fn at_b(
+                self,
+                rows: usize,
+                d: &[f32],
+                ldd: usize,
+                m: usize,
+                h: &[f32],
+                ldh: usize,
+                n: usize,
+                accumulate: bool,
+                c: &mut [f32],
+            ) {
+                // SAFETY: as above.
+                unsafe { at_b_avx512(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+            }
         }
 
-        #[inline(always)]
-        fn a_b(
-            self,
+        /// The AVX2 tier: 8 lanes, 3 × 3-vector tiles (9 accumulators of 16 registers).
+        /// Exists only on a CPU with AVX2 and FMA.
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) struct Avx2(());
+
+        impl Avx2 {
+            /// The token, if this CPU has the features.
+            pub(crate) fn detect() -> Option<Self> {
+                (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+                    .then_some(Avx2(()))
+            }
+        }
+
+        #[target_feature(enable = "avx2,fma")]
+        fn a_b_avx2(
             a: &[f32],
             rows: usize,
             n: usize,
             packed: &[f32],
-            _w: &[f32],
-            _transpose: bool,
-            accumulate: bool,
+            acc: bool,
             c: &mut [f32],
             ahead: &[f32],
         ) {
-            // SAFETY: an `Avx2` token exists only on a CPU with these features.
-            unsafe { a_b_avx2(a, rows, n, packed, accumulate, c, ahead) }
+            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
+            unsafe { a_b::<Ymm, 3, 3>(a, rows, n, packed, acc, c, ahead) }
         }
 
-        #[inline(always)]
-        fn at_b(
-            self,
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        fn at_b_avx2(
             rows: usize,
             d: &[f32],
             ldd: usize,
@@ -1347,11 +1322,275 @@ mod x86 {
             h: &[f32],
             ldh: usize,
             n: usize,
-            accumulate: bool,
+            acc: bool,
+            c: &mut [f32],
+        ) {
+            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
+            unsafe { at_b::<Ymm, 3, 3>(rows, d, ldd, m, h, ldh, n, acc, c) }
+        }
+
+        #[target_feature(enable = "avx2,fma")]
+        fn readout_avx2<const K: usize>(z: &mut [f32], h: &[f32], n: usize, w: &[f32], b: &[f32]) {
+            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
+            unsafe { readout::<Ymm, K>(z, h, n, w, b) }
+        }
+
+        impl Tier for Avx2 {
+            const BLOCK: usize = 24;
+            const ROW_GRADS: bool = false;
+
+            #[inline(always)]
+            fn readout<const K: usize>(
+                self,
+                z: &mut [f32],
+                h: &[f32],
+                n: usize,
+                w_out: &[f32],
+                b_out: &[f32],
+            ) {
+                // SAFETY: an `Avx2` token exists only on a CPU with these features.
+                unsafe { readout_avx2::<K>(z, h, n, w_out, b_out) }
+            }
+
+            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
+                pack(dst, w, n, transpose, Ymm::LANES, 3, Ymm::THIN);
+            }
+
+            #[inline(always)]
+            fn a_b(
+                self,
+                a: &[f32],
+                rows: usize,
+                n: usize,
+                packed: &[f32],
+                _w: &[f32],
+                _transpose: bool,
+                accumulate: bool,
+                c: &mut [f32],
+                ahead: &[f32],
+            ) {
+                // SAFETY: an `Avx2` token exists only on a CPU with these features.
+                unsafe { a_b_avx2(a, rows, n, packed, accumulate, c, ahead) }
+            }
+
+            #[inline(always)]
+            fn at_b(
+                self,
+                rows: usize,
+                d: &[f32],
+                ldd: usize,
+                m: usize,
+                h: &[f32],
+                ldh: usize,
+                n: usize,
+                accumulate: bool,
+                c: &mut [f32],
+            ) {
+                // SAFETY: as above.
+                unsafe { at_b_avx2(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+            }
+        }
+    }
+
+    /// WebAssembly SIMD (simd128, which every build for the browser enables): 4 lanes,
+    /// 3 × 3-vector tiles (16 registers, as V8 gives x86-64 code). Without relaxed SIMD there
+    /// is no fused multiply-add: `fma` multiplies and adds, rounding twice, the same on
+    /// every host.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    pub(super) mod wasm {
+        use super::*;
+        use core::arch::wasm32::*;
+
+        #[derive(Clone, Copy)]
+        struct F32x4(v128);
+
+        impl Vector for F32x4 {
+            const LANES: usize = 4;
+            /// The number of valid lanes.
+            type Mask = usize;
+            #[inline(always)]
+            unsafe fn mask(lanes: usize) -> usize {
+                lanes
+            }
+            #[inline(always)]
+            unsafe fn zero() -> Self {
+                F32x4(f32x4_splat(0.0))
+            }
+            #[inline(always)]
+            unsafe fn splat(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees that `*p` is valid.
+                unsafe { F32x4(v128_load32_splat(p.cast())) }
+            }
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> Self {
+                // SAFETY: the caller guarantees that these lanes at `p` are valid (wasm
+                // loads need no alignment).
+                unsafe { F32x4(v128_load(p.cast())) }
+            }
+            #[inline(always)]
+            unsafe fn load_masked(p: *const f32, m: usize) -> Self {
+                if m >= 4 {
+                    // SAFETY: all four lanes are valid (caller).
+                    return unsafe { Self::load(p) };
+                }
+                let mut buf = [0.0f32; 4];
+                for (i, x) in buf.iter_mut().take(m).enumerate() {
+                    // SAFETY: the first `m` lanes at `p` are valid (caller).
+                    *x = unsafe { *p.add(i) };
+                }
+                // SAFETY: `buf` holds four floats.
+                unsafe { Self::load(buf.as_ptr()) }
+            }
+            #[inline(always)]
+            unsafe fn store(self, p: *mut f32) {
+                // SAFETY: the caller guarantees that these lanes at `p` are valid.
+                unsafe { v128_store(p.cast(), self.0) }
+            }
+            #[inline(always)]
+            unsafe fn store_masked(self, p: *mut f32, m: usize) {
+                if m >= 4 {
+                    // SAFETY: all four lanes are valid (caller).
+                    return unsafe { self.store(p) };
+                }
+                let mut buf = [0.0f32; 4];
+                // SAFETY: `buf` holds four floats.
+                unsafe { self.store(buf.as_mut_ptr()) };
+                for (i, x) in buf.iter().take(m).enumerate() {
+                    // SAFETY: the first `m` lanes at `p` are valid (caller).
+                    unsafe { *p.add(i) = *x };
+                }
+            }
+            #[inline(always)]
+            unsafe fn fma(self, b: Self, c: Self) -> Self {
+                #[cfg(target_feature = "relaxed-simd")]
+                return F32x4(f32x4_relaxed_madd(self.0, b.0, c.0));
+                #[cfg(not(target_feature = "relaxed-simd"))]
+                F32x4(f32x4_add(f32x4_mul(self.0, b.0), c.0))
+            }
+            #[inline(always)]
+            unsafe fn hsum(self) -> f32 {
+                let x = self.0;
+                (f32x4_extract_lane::<0>(x) + f32x4_extract_lane::<2>(x))
+                    + (f32x4_extract_lane::<1>(x) + f32x4_extract_lane::<3>(x))
+            }
+            const REGS: usize = 16;
+            const THIN: bool = false;
+            unsafe fn bcast_quad(_p: *const f32) -> Self {
+                unreachable!("simd128 panels have no thin tail")
+            }
+            unsafe fn quad_sums(self) -> [f32; 4] {
+                unreachable!("simd128 panels have no thin tail")
+            }
+        }
+
+        /// Vectors per panel of [`a_b`] and [`at_b`].
+        const NV: usize = 3;
+        /// Rows per tile.
+        const MR: usize = 3;
+
+        // The kernels stay functions of their own (never inlined into the step): V8 compiles
+        // a small hot function with its optimising tier soon and keeps the tile's vectors
+        // in registers; inlined into the step, the wasm was 5x larger and 1.3-1.6x slower.
+
+        #[inline(never)]
+        fn a_b_simd128(
+            a: &[f32],
+            rows: usize,
+            n: usize,
+            packed: &[f32],
+            acc: bool,
+            c: &mut [f32],
+            ahead: &[f32],
+        ) {
+            // SAFETY: simd128 is enabled for the whole build (the module would not load
+            // without it).
+            unsafe { a_b::<F32x4, MR, NV>(a, rows, n, packed, acc, c, ahead) }
+        }
+
+        #[inline(never)]
+        #[allow(clippy::too_many_arguments)]
+        fn at_b_simd128(
+            rows: usize,
+            d: &[f32],
+            ldd: usize,
+            m: usize,
+            h: &[f32],
+            ldh: usize,
+            n: usize,
+            acc: bool,
             c: &mut [f32],
         ) {
             // SAFETY: as above.
-            unsafe { at_b_avx2(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+            unsafe { at_b::<F32x4, MR, NV>(rows, d, ldd, m, h, ldh, n, acc, c) }
+        }
+
+        #[inline(never)]
+        fn readout_simd128<const K: usize>(
+            z: &mut [f32],
+            h: &[f32],
+            n: usize,
+            w: &[f32],
+            b: &[f32],
+        ) {
+            // SAFETY: as above.
+            unsafe { readout::<F32x4, K>(z, h, n, w, b) }
+        }
+
+        /// The WebAssembly SIMD tier (a build for wasm32 with simd128 always has it).
+        #[derive(Clone, Copy, Debug)]
+        pub(crate) struct Simd128;
+
+        impl Tier for Simd128 {
+            const BLOCK: usize = 24;
+            const ROW_GRADS: bool = false;
+
+            #[inline(always)]
+            fn readout<const K: usize>(
+                self,
+                z: &mut [f32],
+                h: &[f32],
+                n: usize,
+                w_out: &[f32],
+                b_out: &[f32],
+            ) {
+                readout_simd128::<K>(z, h, n, w_out, b_out)
+            }
+
+            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
+                pack(dst, w, n, transpose, F32x4::LANES, NV, F32x4::THIN);
+            }
+
+            #[inline(always)]
+            fn a_b(
+                self,
+                a: &[f32],
+                rows: usize,
+                n: usize,
+                packed: &[f32],
+                _w: &[f32],
+                _transpose: bool,
+                accumulate: bool,
+                c: &mut [f32],
+                ahead: &[f32],
+            ) {
+                a_b_simd128(a, rows, n, packed, accumulate, c, ahead)
+            }
+
+            #[inline(always)]
+            fn at_b(
+                self,
+                rows: usize,
+                d: &[f32],
+                ldd: usize,
+                m: usize,
+                h: &[f32],
+                ldh: usize,
+                n: usize,
+                accumulate: bool,
+                c: &mut [f32],
+            ) {
+                at_b_simd128(rows, d, ldd, m, h, ldh, n, accumulate, c)
+            }
         }
     }
 }
@@ -1493,7 +1732,16 @@ mod tests {
         }
     }
 
-    #[test]
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[wasm_bindgen_test::wasm_bindgen_test]
+    fn simd128_kernels_match_naive() {
+        check_ab(Simd128);
+        check_atb(Simd128);
+        check_readout(Simd128);
+    }
+
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn portable_kernels_match_naive() {
         check_ab(Portable);
         check_atb(Portable);

@@ -2,6 +2,11 @@
 //! BPTT and Adam, and the analyses the lab shows. Pure computation: no web, no I/O.
 #![warn(missing_docs)]
 
+// Unit tests built for wasm32 (kernels, tiers) run in headless Chromium like the
+// integration tests.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 pub mod analysis;
 pub mod config;
 pub mod error;

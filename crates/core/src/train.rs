@@ -28,9 +28,17 @@
 
 use crate::config::Config;
 use crate::error::{ConfigError, TrainError};
+/// The tier when no better one is detected at run time: simd128 in the browser (always
+/// there: the build enables it), `math::gemm` elsewhere.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+use crate::kernels::Portable as Baseline;
+#[cfg(test)]
+use crate::kernels::Portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+use crate::kernels::Simd128 as Baseline;
+use crate::kernels::Tier;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2, Avx512};
-use crate::kernels::{Portable, Tier};
 use crate::math::tanh_in_place;
 use crate::model::Network;
 use crate::rng::{Purpose, SeedRng};
@@ -302,8 +310,30 @@ macro_rules! dispatch {
                 return unsafe { avx2(tier, $($arg),*) };
             }
         }
-        $body(Portable, $($arg),*)
+        $body(Baseline, $($arg),*)
     }};
+}
+
+/// The matrix kernels the training step uses on this machine: `AVX-512`, `AVX2` or
+/// `portable` natively; `simd128` or `simd128 + relaxed FMA` in the browser (the worker
+/// build the browser could load).
+pub fn kernels() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if Avx512::detect().is_some() {
+            return "AVX-512";
+        }
+        if Avx2::detect().is_some() {
+            return "AVX2";
+        }
+    }
+    if cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd")) {
+        "simd128 + relaxed FMA"
+    } else if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+        "simd128"
+    } else {
+        "portable"
+    }
 }
 
 /// Runs the batch forward, leaving H, R and Z in the workspace; returns the loss.
@@ -960,7 +990,8 @@ mod tests {
 
     /// Every kernel tier gives the portable tier's loss and gradient up to f32 rounding, for
     /// shapes that exercise partial and thin last vectors, several panels, leak, bias and mask.
-    #[test]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     fn kernel_tiers_agree() {
         let cases = [
             (100usize, 1.0f32, false, 3usize, 30usize, false),
@@ -1017,6 +1048,12 @@ mod tests {
                     );
                 }
             }
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            assert_close(
+                &want,
+                &grads(crate::kernels::Simd128, &net, &batch, mask),
+                &format!("simd128, {what}"),
+            );
             // The forward pass alone leaves the same outputs as the one inside the gradient.
             let mut ws = Workspace::default();
             let loss = forward(&net, &batch, mask, &mut ws);

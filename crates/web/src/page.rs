@@ -282,8 +282,10 @@ impl App {
             return;
         }
         match ev {
-            Event::Ready => {
+            Event::Ready { kernels } => {
                 self.ready = true;
+                // Which worker build runs (tests and benchmarks read it).
+                let _ = self.els.status.set_attribute("data-kernels", &kernels);
                 for cmd in std::mem::take(&mut self.queue) {
                     self.send(cmd);
                 }
@@ -591,7 +593,17 @@ fn fmt_loss(v: f32) -> String {
 fn spawn_worker(app: &Shared) -> Result<(), JsValue> {
     let opts = WorkerOptions::new();
     opts.set_type(WorkerType::Module);
-    let worker = Worker::new_with_options("./worker_loader.js", &opts)?;
+    // `?kernels=simd128` on the page forces the worker build without relaxed SIMD (for
+    // comparing the two; web/worker_loader.js reads it).
+    let plain = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|s| s.contains("kernels=simd128"));
+    let url = if plain {
+        "./worker_loader.js?kernels=simd128"
+    } else {
+        "./worker_loader.js"
+    };
+    let worker = Worker::new_with_options(url, &opts)?;
     let a = app.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let parsed = e.data().as_string().map(|t| protocol::decode_event(&t));

@@ -100,7 +100,11 @@ pub enum Command {
 #[serde(tag = "type")]
 pub enum Event {
     /// The worker's wasm has loaded; commands sent before this are lost.
-    Ready,
+    Ready {
+        /// The training kernels of the build the browser loaded (`simd128`, or
+        /// `simd128 + relaxed FMA` where the browser has relaxed SIMD).
+        kernels: String,
+    },
     /// A trainer was built (after `Init`).
     Initialized {
         /// Trainable parameters.
@@ -479,9 +483,10 @@ impl InitGate {
                 self.awaiting = false;
                 true
             }
-            Event::Ready | Event::Link { .. } | Event::Loaded { .. } | Event::LoadFailed { .. } => {
-                true
-            }
+            Event::Ready { .. }
+            | Event::Link { .. }
+            | Event::Loaded { .. }
+            | Event::LoadFailed { .. } => true,
             _ => !self.awaiting,
         }
     }
@@ -646,7 +651,9 @@ mod tests {
         let seeded = gate.begin();
         let pretrained = gate.begin();
         assert_ne!(seeded, pretrained);
-        assert!(gate.admit(&Event::Ready));
+        assert!(gate.admit(&Event::Ready {
+            kernels: "simd128".into()
+        }));
         assert!(!gate.admit(&init(seeded)), "an earlier Init's answer");
         assert!(!gate.admit(&snap), "the seeded network's snapshot is stale");
         assert!(!gate.admit(&Event::Cube(Box::new(cube_data()))));
@@ -666,7 +673,9 @@ mod tests {
     #[test]
     fn every_event_round_trips() {
         let events = vec![
-            Event::Ready,
+            Event::Ready {
+                kernels: "simd128 + relaxed FMA".into(),
+            },
             Event::Initialized {
                 n_params: 16_900,
                 step: 0,

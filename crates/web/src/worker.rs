@@ -584,6 +584,8 @@ pub fn start() -> Result<(), JsValue> {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
 
-    state.borrow().post(&Event::Ready);
+    state.borrow().post(&Event::Ready {
+        kernels: flipflop_core::train::kernels().to_string(),
+    });
     Ok(())
 }
