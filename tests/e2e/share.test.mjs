@@ -319,17 +319,11 @@ test('full browser storage gives a message, not a crash', async () => {
   await context.close();
 });
 
-test('every panel exports as PNG and as SVG (fixed points included); live play as CSV', async () => {
-  const { page, errors, context } = await openPretrained(browser, server.url);
-  await page.getByTestId('step').click(); // a loss history to draw
-  await page.waitForFunction(() => document.querySelector('[data-testid=loss-value]').textContent !== '–');
-  await page.getByTestId('fp-find').click();
-  await page.waitForSelector('[data-testid=fp-summary][data-counts]', { state: 'attached', timeout: 30_000 });
-  await page.locator('[data-testid=fp-list] button[data-kind=saddle]').first().click();
-  await page.getByTestId('jacobian-toggle').check();
-  // The files are taken where the page hands them to the browser (the download anchor's
-  // click): a dozen downloads in a row are at the mercy of Chromium's download manager under
-  // load; the real download path is covered by the export test above.
+/** The files the page hands to the browser, taken at the download anchor's click: a dozen
+ * downloads in a row are at the mercy of Chromium's download manager under load (the real
+ * download path is covered by the export test). Returns `get(what)`, which presses the
+ * `data-export=what` button and resolves to the file's { name, bytes }. */
+async function downloadsAtAnchor(page) {
   await page.evaluate(() => {
     window.__downloads = [];
     const click = HTMLAnchorElement.prototype.click;
@@ -338,7 +332,7 @@ test('every panel exports as PNG and as SVG (fixed points included); live play a
       else click.call(this);
     };
   });
-  const get = async (what) => {
+  return async (what) => {
     const before = await page.evaluate(() => window.__downloads.length);
     await page.locator(`[data-export="${what}"]`).click();
     await page.waitForFunction((n) => window.__downloads.length > n, before).catch(async (e) => {
@@ -353,6 +347,34 @@ test('every panel exports as PNG and as SVG (fixed points included); live play a
     });
     return { name, bytes: Buffer.from(b64, 'base64') };
   };
+}
+
+test('a pre-trained network\'s loss chart says it has no history and shows its held-out check', async () => {
+  const { page, errors, context } = await openPretrained(browser, server.url);
+  const get = await downloadsAtAnchor(page);
+  const svg = (await get('svg:loss-chart')).bytes.toString('utf8');
+  const steps = await page.getByTestId('step-count').innerText();
+  assert.ok(svg.includes(`Trained for ${steps} steps before it came here:`), 'the chart explains the missing history');
+  assert.ok(!svg.includes('Press Train or Step'));
+  // The one held-out check (loss and accuracy) as dots.
+  assert.ok((svg.match(/<circle/g) ?? []).length >= 2, 'held-out loss and accuracy drawn as dots');
+  await page.getByTestId('step').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=loss-value]').textContent !== '–');
+  const after = (await get('svg:loss-chart')).bytes.toString('utf8');
+  assert.ok(!after.includes('before it came here'), 'with a loss to draw, the note goes');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('every panel exports as PNG and as SVG (fixed points included); live play as CSV', async () => {
+  const { page, errors, context } = await openPretrained(browser, server.url);
+  await page.getByTestId('step').click(); // a loss history to draw
+  await page.waitForFunction(() => document.querySelector('[data-testid=loss-value]').textContent !== '–');
+  await page.getByTestId('fp-find').click();
+  await page.waitForSelector('[data-testid=fp-summary][data-counts]', { state: 'attached', timeout: 30_000 });
+  await page.locator('[data-testid=fp-list] button[data-kind=saddle]').first().click();
+  await page.getByTestId('jacobian-toggle').check();
+  const get = await downloadsAtAnchor(page);
   const panels = ['loss-chart', 'matrix', 'spectrum', 'traces', 'cube', 'play-trace'];
   for (const id of panels) {
     const png = await get(`png:${id}`);

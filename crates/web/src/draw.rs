@@ -142,13 +142,46 @@ pub fn loss_chart_on<DB: DrawingBackend>(
             ACCURACY.stroke_width(stroke.max(2)),
         ))
         .map_err(err)?;
+    // A line needs two points: the first held-out check (or the only one, of a network
+    // trained elsewhere) is drawn as dots.
+    if metrics.len() < 3 {
+        let r = (3.5 * dpr) as u32;
+        chart
+            .draw_series(
+                metrics
+                    .iter()
+                    .map(|m| Circle::new((m.0, lg(m.1)), r, HELD_OUT.filled())),
+            )
+            .map_err(err)?;
+        chart
+            .draw_secondary_series(
+                metrics
+                    .iter()
+                    .map(|m| Circle::new((m.0, m.2), r, ACCURACY.filled())),
+            )
+            .map_err(err)?;
+    }
     if losses.is_empty() {
-        root.draw(&Text::new(
-            "Press Train or Step",
-            (70 * dpr as i32, 40 * dpr as i32),
-            (FONT, 16.0 * dpr),
-        ))
-        .map_err(err)?;
+        let (lines, size) = if last_step > 0 {
+            (
+                vec![
+                    format!("Trained for {last_step} steps before it came here:"),
+                    "no loss history. Train continues it.".to_string(),
+                ],
+                13.0,
+            )
+        } else {
+            (vec!["Press Train or Step".to_string()], 16.0)
+        };
+        for (i, line) in lines.into_iter().enumerate() {
+            let y = (40.0 + 18.0 * i as f64) * dpr;
+            root.draw(&Text::new(
+                line,
+                (70 * dpr as i32, y as i32),
+                (FONT, size * dpr),
+            ))
+            .map_err(err)?;
+        }
     }
     root.present().map_err(err)
 }
