@@ -1014,6 +1014,116 @@ mod simd {
         }
     }
 
+    /// The entry points of one tier's kernels and its [`Tier`] impl: vector type `$v`,
+    /// tiles of `$mr` rows and panels of `$nv` vectors, each kernel compiled as its own
+    /// function with `$attr` (x86-64: the tier's `target_feature`; wasm: out of line).
+    ///
+    /// Sound because a value of the tier type exists only where its instruction set runs:
+    /// x86-64 tokens come from run-time detection, and a wasm build with simd128 does not
+    /// load in a browser without it.
+    macro_rules! tier_kernels {
+        ($tier:ident, $v:ty, $mr:literal, $nv:literal, #[$attr:meta]) => {
+            impl Tier for $tier {
+                const BLOCK: usize = 24;
+                const ROW_GRADS: bool = false;
+
+                #[inline(always)]
+                #[allow(unused_unsafe)]
+                fn readout<const K: usize>(
+                    self,
+                    z: &mut [f32],
+                    h: &[f32],
+                    n: usize,
+                    w_out: &[f32],
+                    b_out: &[f32],
+                ) {
+                    #[$attr]
+                    fn kernel<const K: usize>(
+                        z: &mut [f32],
+                        h: &[f32],
+                        n: usize,
+                        w: &[f32],
+                        b: &[f32],
+                    ) {
+                        // SAFETY: see the macro (the tier's instruction set runs here).
+                        unsafe { readout::<$v, K>(z, h, n, w, b) }
+                    }
+                    // SAFETY: as above (`self` is the token).
+                    unsafe { kernel::<K>(z, h, n, w_out, b_out) }
+                }
+
+                fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
+                    pack(dst, w, n, transpose, <$v>::LANES, $nv, <$v>::THIN);
+                }
+
+                #[inline(always)]
+                #[allow(unused_unsafe)]
+                fn a_b(
+                    self,
+                    a: &[f32],
+                    rows: usize,
+                    n: usize,
+                    packed: &[f32],
+                    _w: &[f32],
+                    _transpose: bool,
+                    accumulate: bool,
+                    c: &mut [f32],
+                    ahead: &[f32],
+                ) {
+                    #[$attr]
+                    fn kernel(
+                        a: &[f32],
+                        rows: usize,
+                        n: usize,
+                        packed: &[f32],
+                        acc: bool,
+                        c: &mut [f32],
+                        ahead: &[f32],
+                    ) {
+                        // SAFETY: see the macro.
+                        unsafe { a_b::<$v, $mr, $nv>(a, rows, n, packed, acc, c, ahead) }
+                    }
+                    // SAFETY: as above.
+                    unsafe { kernel(a, rows, n, packed, accumulate, c, ahead) }
+                }
+
+                #[inline(always)]
+                #[allow(unused_unsafe)]
+                fn at_b(
+                    self,
+                    rows: usize,
+                    d: &[f32],
+                    ldd: usize,
+                    m: usize,
+                    h: &[f32],
+                    ldh: usize,
+                    n: usize,
+                    accumulate: bool,
+                    c: &mut [f32],
+                ) {
+                    #[$attr]
+                    #[allow(clippy::too_many_arguments)]
+                    fn kernel(
+                        rows: usize,
+                        d: &[f32],
+                        ldd: usize,
+                        m: usize,
+                        h: &[f32],
+                        ldh: usize,
+                        n: usize,
+                        acc: bool,
+                        c: &mut [f32],
+                    ) {
+                        // SAFETY: see the macro.
+                        unsafe { at_b::<$v, $mr, $nv>(rows, d, ldd, m, h, ldh, n, acc, c) }
+                    }
+                    // SAFETY: as above.
+                    unsafe { kernel(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+                }
+            }
+        };
+    }
+
     #[cfg(target_arch = "x86_64")]
     pub(super) mod x86 {
         use super::*;
@@ -1186,104 +1296,7 @@ mod simd {
             }
         }
 
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        fn a_b_avx512(
-            a: &[f32],
-            rows: usize,
-            n: usize,
-            packed: &[f32],
-            acc: bool,
-            c: &mut [f32],
-            ahead: &[f32],
-        ) {
-            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-            unsafe { a_b::<Zmm, 3, 7>(a, rows, n, packed, acc, c, ahead) }
-        }
-
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        #[allow(clippy::too_many_arguments)]
-        fn at_b_avx512(
-            rows: usize,
-            d: &[f32],
-            ldd: usize,
-            m: usize,
-            h: &[f32],
-            ldh: usize,
-            n: usize,
-            acc: bool,
-            c: &mut [f32],
-        ) {
-            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-            unsafe { at_b::<Zmm, 3, 7>(rows, d, ldd, m, h, ldh, n, acc, c) }
-        }
-
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        fn readout_avx512<const K: usize>(
-            z: &mut [f32],
-            h: &[f32],
-            n: usize,
-            w: &[f32],
-            b: &[f32],
-        ) {
-            // SAFETY: this function only runs with AVX-512F (its callers hold an `Avx512`).
-            unsafe { readout::<Zmm, K>(z, h, n, w, b) }
-        }
-
-        impl Tier for Avx512 {
-            const BLOCK: usize = 24;
-            const ROW_GRADS: bool = false;
-
-            #[inline(always)]
-            fn readout<const K: usize>(
-                self,
-                z: &mut [f32],
-                h: &[f32],
-                n: usize,
-                w_out: &[f32],
-                b_out: &[f32],
-            ) {
-                // SAFETY: an `Avx512` token exists only on a CPU with these features.
-                unsafe { readout_avx512::<K>(z, h, n, w_out, b_out) }
-            }
-
-            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
-                pack(dst, w, n, transpose, Zmm::LANES, 7, Zmm::THIN);
-            }
-
-            #[inline(always)]
-            fn a_b(
-                self,
-                a: &[f32],
-                rows: usize,
-                n: usize,
-                packed: &[f32],
-                _w: &[f32],
-                _transpose: bool,
-                accumulate: bool,
-                c: &mut [f32],
-                ahead: &[f32],
-            ) {
-                // SAFETY: an `Avx512` token exists only on a CPU with these features.
-                unsafe { a_b_avx512(a, rows, n, packed, accumulate, c, ahead) }
-            }
-
-            #[inline(always)]
-            fn at_b(
-                self,
-                rows: usize,
-                d: &[f32],
-                ldd: usize,
-                m: usize,
-                h: &[f32],
-                ldh: usize,
-                n: usize,
-                accumulate: bool,
-                c: &mut [f32],
-            ) {
-                // SAFETY: as above.
-                unsafe { at_b_avx512(rows, d, ldd, m, h, ldh, n, accumulate, c) }
-            }
-        }
+        tier_kernels!(Avx512, Zmm, 3, 7, #[target_feature(enable = "avx512f,avx2,fma")]);
 
         /// The AVX2 tier: 8 lanes, 3 × 3-vector tiles (9 accumulators of 16 registers).
         /// Exists only on a CPU with AVX2 and FMA.
@@ -1298,98 +1311,7 @@ mod simd {
             }
         }
 
-        #[target_feature(enable = "avx2,fma")]
-        fn a_b_avx2(
-            a: &[f32],
-            rows: usize,
-            n: usize,
-            packed: &[f32],
-            acc: bool,
-            c: &mut [f32],
-            ahead: &[f32],
-        ) {
-            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-            unsafe { a_b::<Ymm, 3, 3>(a, rows, n, packed, acc, c, ahead) }
-        }
-
-        #[target_feature(enable = "avx2,fma")]
-        #[allow(clippy::too_many_arguments)]
-        fn at_b_avx2(
-            rows: usize,
-            d: &[f32],
-            ldd: usize,
-            m: usize,
-            h: &[f32],
-            ldh: usize,
-            n: usize,
-            acc: bool,
-            c: &mut [f32],
-        ) {
-            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-            unsafe { at_b::<Ymm, 3, 3>(rows, d, ldd, m, h, ldh, n, acc, c) }
-        }
-
-        #[target_feature(enable = "avx2,fma")]
-        fn readout_avx2<const K: usize>(z: &mut [f32], h: &[f32], n: usize, w: &[f32], b: &[f32]) {
-            // SAFETY: this function only runs with AVX2 + FMA (its callers hold an `Avx2`).
-            unsafe { readout::<Ymm, K>(z, h, n, w, b) }
-        }
-
-        impl Tier for Avx2 {
-            const BLOCK: usize = 24;
-            const ROW_GRADS: bool = false;
-
-            #[inline(always)]
-            fn readout<const K: usize>(
-                self,
-                z: &mut [f32],
-                h: &[f32],
-                n: usize,
-                w_out: &[f32],
-                b_out: &[f32],
-            ) {
-                // SAFETY: an `Avx2` token exists only on a CPU with these features.
-                unsafe { readout_avx2::<K>(z, h, n, w_out, b_out) }
-            }
-
-            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
-                pack(dst, w, n, transpose, Ymm::LANES, 3, Ymm::THIN);
-            }
-
-            #[inline(always)]
-            fn a_b(
-                self,
-                a: &[f32],
-                rows: usize,
-                n: usize,
-                packed: &[f32],
-                _w: &[f32],
-                _transpose: bool,
-                accumulate: bool,
-                c: &mut [f32],
-                ahead: &[f32],
-            ) {
-                // SAFETY: an `Avx2` token exists only on a CPU with these features.
-                unsafe { a_b_avx2(a, rows, n, packed, accumulate, c, ahead) }
-            }
-
-            #[inline(always)]
-            fn at_b(
-                self,
-                rows: usize,
-                d: &[f32],
-                ldd: usize,
-                m: usize,
-                h: &[f32],
-                ldh: usize,
-                n: usize,
-                accumulate: bool,
-                c: &mut [f32],
-            ) {
-                // SAFETY: as above.
-                unsafe { at_b_avx2(rows, d, ldd, m, h, ldh, n, accumulate, c) }
-            }
-        }
+        tier_kernels!(Avx2, Ymm, 3, 3, #[target_feature(enable = "avx2,fma")]);
     }
 
     /// WebAssembly SIMD (simd128, which every build for the browser enables): 4 lanes,
@@ -1483,115 +1405,14 @@ mod simd {
             }
         }
 
-        /// Vectors per panel of [`a_b`] and [`at_b`].
-        const NV: usize = 3;
-        /// Rows per tile.
-        const MR: usize = 3;
-
-        // The kernels stay functions of their own (never inlined into the step): V8 compiles
-        // a small hot function with its optimising tier soon and keeps the tile's vectors
-        // in registers; inlined into the step, the wasm was 5x larger and 1.3-1.6x slower.
-
-        #[inline(never)]
-        fn a_b_simd128(
-            a: &[f32],
-            rows: usize,
-            n: usize,
-            packed: &[f32],
-            acc: bool,
-            c: &mut [f32],
-            ahead: &[f32],
-        ) {
-            // SAFETY: simd128 is enabled for the whole build (the module would not load
-            // without it).
-            unsafe { a_b::<F32x4, MR, NV>(a, rows, n, packed, acc, c, ahead) }
-        }
-
-        #[inline(never)]
-        #[allow(clippy::too_many_arguments)]
-        fn at_b_simd128(
-            rows: usize,
-            d: &[f32],
-            ldd: usize,
-            m: usize,
-            h: &[f32],
-            ldh: usize,
-            n: usize,
-            acc: bool,
-            c: &mut [f32],
-        ) {
-            // SAFETY: as above.
-            unsafe { at_b::<F32x4, MR, NV>(rows, d, ldd, m, h, ldh, n, acc, c) }
-        }
-
-        #[inline(never)]
-        fn readout_simd128<const K: usize>(
-            z: &mut [f32],
-            h: &[f32],
-            n: usize,
-            w: &[f32],
-            b: &[f32],
-        ) {
-            // SAFETY: as above.
-            unsafe { readout::<F32x4, K>(z, h, n, w, b) }
-        }
-
         /// The WebAssembly SIMD tier (a build for wasm32 with simd128 always has it).
         #[derive(Clone, Copy, Debug)]
         pub(crate) struct Simd128;
 
-        impl Tier for Simd128 {
-            const BLOCK: usize = 24;
-            const ROW_GRADS: bool = false;
-
-            #[inline(always)]
-            fn readout<const K: usize>(
-                self,
-                z: &mut [f32],
-                h: &[f32],
-                n: usize,
-                w_out: &[f32],
-                b_out: &[f32],
-            ) {
-                readout_simd128::<K>(z, h, n, w_out, b_out)
-            }
-
-            fn pack(self, dst: &mut Vec<f32>, w: &[f32], n: usize, transpose: bool) {
-                pack(dst, w, n, transpose, F32x4::LANES, NV, F32x4::THIN);
-            }
-
-            #[inline(always)]
-            fn a_b(
-                self,
-                a: &[f32],
-                rows: usize,
-                n: usize,
-                packed: &[f32],
-                _w: &[f32],
-                _transpose: bool,
-                accumulate: bool,
-                c: &mut [f32],
-                ahead: &[f32],
-            ) {
-                a_b_simd128(a, rows, n, packed, accumulate, c, ahead)
-            }
-
-            #[inline(always)]
-            fn at_b(
-                self,
-                rows: usize,
-                d: &[f32],
-                ldd: usize,
-                m: usize,
-                h: &[f32],
-                ldh: usize,
-                n: usize,
-                accumulate: bool,
-                c: &mut [f32],
-            ) {
-                at_b_simd128(rows, d, ldd, m, h, ldh, n, accumulate, c)
-            }
-        }
+        // The kernels stay functions of their own (never inlined into the step): V8 compiles
+        // a small hot function with its optimising tier soon and keeps the tile's vectors
+        // in registers; inlined into the step, the wasm was 5x larger and 1.3-1.6x slower.
+        tier_kernels!(Simd128, F32x4, 3, 3, #[inline(never)]);
     }
 }
 
