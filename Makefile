@@ -60,7 +60,7 @@ bench-fps: build
 # on other tiers, and a different run may hold a memory in a slow point instead).
 pretrained:
 	mkdir -p web/assets
-	cargo run --release -p flipflop-cli -- train --preset default --seed 1 --steps 5000 --train-steps 0 --out web/assets/pretrained.net
+	cargo run --release -p flipflop-cli -- train --preset default --seed 1 --steps 5000 --trial-len 0 --out web/assets/pretrained.net
 
 screenshot: build
 	node tests/bench/screenshot.mjs

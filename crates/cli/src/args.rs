@@ -95,7 +95,7 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "lr" => "--lr",
         "batch" => "--batch",
         "clip" => "--clip",
-        "train_steps" => "--train-steps",
+        "train_trial_len" => "--trial-len",
         "starts" => "--starts",
         "slow_q" => "--slow-q",
         _ => return None,

@@ -51,13 +51,13 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     ConfigError::check_int("warmup", warmup, 0, 100_000).map_err(|e| config_error(&e))?;
 
     let mut cfg = Config::default();
-    cfg.task.steps = 350;
+    cfg.task.trial_len = 350;
     cfg.model.hidden = 100;
     cfg.set_bits(3);
     cfg.train.batch = 128;
-    cfg.train.train_steps = 0;
+    cfg.train.train_trial_len = 0;
     cfg.validate().map_err(|e| config_error(&e))?;
-    let (b, t) = (cfg.train.batch, cfg.task.steps);
+    let (b, t) = (cfg.train.batch, cfg.task.trial_len);
 
     let mut rng = SeedRng::new(cfg.seed, Purpose::Train);
     let mut batch = Batch::generate(&cfg.task, b, &mut rng);
@@ -90,7 +90,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "kernels": flipflop_core::train::kernels(),
         "workload": {
             "trials": b,
-            "steps": t,
+            "trial_len": t,
             "hidden": cfg.model.hidden,
             "bits": cfg.model.bits,
             "dtype": "f32",

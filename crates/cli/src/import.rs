@@ -1,9 +1,9 @@
 //! `flipflop import FILE --out NET`: Keras 2.x HDF5, npz or JSON (recognised by content) to a
-//! network file, with the same core code as the page (`flipflop_core::import`).
+//! network file, with the same core code as the page (`flipflop_formats::import`).
 
 use crate::args::{self, usage, CliError};
-use flipflop_core::import::{import, MAX_IMPORT_BYTES};
-use flipflop_core::netfile;
+use flipflop_formats::import::{import, MAX_IMPORT_BYTES};
+use flipflop_formats::netfile;
 use serde_json::json;
 use std::path::PathBuf;
 

@@ -2,7 +2,7 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
-use flipflop_core::export;
+use flipflop_formats::export;
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::train::{evaluate, validation_set, Workspace};
 use flipflop_core::{ConfigError, Network};
@@ -63,14 +63,14 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "bit_accuracy": m.bit_accuracy,
         "mse": m.mse,
         "trials": m.trials,
-        "steps_per_trial": f.config.task.steps,
+        "trial_len": f.config.task.trial_len,
         "seed": seed,
         "solved": m.solved(),
         "steps_trained": f.steps,
     }))
 }
 
-/// Writes the weights as float32 `.npz` (see [`flipflop_core::export::npz_bytes`]).
+/// Writes the weights as float32 `.npz` (see [`flipflop_formats::export::npz_bytes`]).
 pub fn write_npz(net: &Network, path: &Path) -> Result<(), CliError> {
     let bytes = export::npz_bytes(net).map_err(|e| CliError::Failed(e.to_string()))?;
     crate::write_atomic(path, &bytes)
@@ -149,7 +149,7 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "spectral_radius": spectral_radius(&eigs),
         "max_real_part": max_real,
         "eigenvalues": eigs,
-        "cube_steps": cube.steps,
+        "cube_steps": cube.trial_len,
         "svd": projection_json(&cube.svd),
         "pca": projection_json(&cube.pca),
     });

@@ -1,8 +1,8 @@
 //! `flipflop link` and `flipflop open`: share links from and to network files, with the same
-//! core code as the page (`flipflop_core::link`).
+//! core code as the page (`flipflop_formats::link`).
 
 use crate::args::{self, usage, CliError};
-use flipflop_core::link::{decode_link, encode_link, share_url, LinkKind, MAX_LINK_CHARS};
+use flipflop_formats::link::{decode_link, encode_link, share_url, LinkKind, MAX_LINK_CHARS};
 use flipflop_core::{netfile, Trainer};
 use serde_json::json;
 use std::path::PathBuf;

@@ -12,7 +12,7 @@ mod link;
 mod train;
 
 use args::{usage, CliError};
-use flipflop_core::netfile::{self, NetFile};
+use flipflop_formats::netfile::{self, NetFile};
 use std::path::Path;
 
 const HELP: &str = "\
@@ -20,7 +20,7 @@ flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 
 USAGE:
   flipflop train [--preset default|paper] [--seed S] [--hidden N] [--bits B] [--lr LR]
-                 [--batch B] [--clip C] [--train-steps T]
+                 [--batch B] [--clip C] [--trial-len T]
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
@@ -38,8 +38,9 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --until-solved  stop as soon as a held-out check is solved (bit accuracy >= 99 %,
                          MSE <= 0.05); checks run every E steps (--eval-every, default 25)
          --max-seconds T stop after T seconds of training (0.001..=10000000)
-         --hidden, --bits, --lr, --batch, --clip (0 = off), --train-steps (training trial
-         length, 0 = full) override the preset; ranges are checked like the lab's controls
+         --hidden, --bits, --lr, --batch, --clip (0 = off), --trial-len (time steps of
+         each training trial, 0 = full) override the preset; ranges are checked like the
+         lab's controls. (--train-steps is the old name of --trial-len, still accepted.)
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
          (default: the network's own seed, i.e. the set used during training).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or

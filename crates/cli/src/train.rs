@@ -34,7 +34,7 @@ struct Options {
     lr: Option<f64>,
     batch: Option<usize>,
     clip: Option<f64>,
-    train_steps: Option<usize>,
+    trial_len: Option<usize>,
     steps: Option<u64>,
     until_solved: bool,
     max_seconds: Option<f64>,
@@ -52,7 +52,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         lr: None,
         batch: None,
         clip: None,
-        train_steps: None,
+        trial_len: None,
         steps: None,
         until_solved: false,
         max_seconds: None,
@@ -79,8 +79,9 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("lr") => o.lr = Some(args::real("--lr", p.value()?, 1e-7, 1.0)?),
             Long("batch") => o.batch = Some(args::int("--batch", p.value()?, "1..=1024")?),
             Long("clip") => o.clip = Some(args::real("--clip", p.value()?, 0.0, 1e6)?),
-            Long("train-steps") => {
-                o.train_steps = Some(args::int("--train-steps", p.value()?, "0..=20000")?)
+            // `--train-steps` is the old name of `--trial-len`, accepted for one release.
+            Long("trial-len") | Long("train-steps") => {
+                o.trial_len = Some(args::int("--trial-len", p.value()?, "0..=20000")?)
             }
             Long("steps") => o.steps = Some(args::int("--steps", p.value()?, "1..=10000000")?),
             Long("until-solved") => o.until_solved = true,
@@ -207,8 +208,8 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     if let Some(c) = o.clip {
         cfg.train.clip = c as f32;
     }
-    if let Some(t) = o.train_steps {
-        cfg.train.train_steps = t;
+    if let Some(t) = o.trial_len {
+        cfg.train.train_trial_len = t;
     }
     if let Some(k) = o.steps {
         // Range-check in u64 before the core's usize check (which cannot see values > usize::MAX).
@@ -225,12 +226,12 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let budget = cfg.train.max_steps;
 
     let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
-    let train_len = match cfg.train.train_steps {
-        0 => cfg.task.steps,
-        s => s.min(cfg.task.steps),
+    let train_len = match cfg.train.train_trial_len {
+        0 => cfg.task.trial_len,
+        s => s.min(cfg.task.trial_len),
     };
     let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
-    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, cfg.task.steps);
+    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, cfg.task.trial_len);
     let mut progress = Progress {
         tty: std::io::stderr().is_terminal(),
         last_draw: None,

@@ -1,6 +1,6 @@
 //! End-to-end tests of the `flipflop` binary on tiny configurations.
 
-use flipflop_core::netfile;
+use flipflop_formats::netfile;
 use ndarray::{Array0, Array1, Array2};
 use ndarray_npy::NpzReader;
 use serde_json::Value;
@@ -71,7 +71,7 @@ fn train_overrides_reach_the_saved_config() {
         "3",
         "--clip",
         "0",
-        "--train-steps",
+        "--trial-len",
         "50",
         "--steps",
         "2",
@@ -81,7 +81,7 @@ fn train_overrides_reach_the_saved_config() {
     let c = load(&out).config;
     assert_eq!((c.model.hidden, c.model.bits, c.task.bits), (8, 2, 2));
     assert_eq!(
-        (c.train.lr, c.train.batch, c.train.clip, c.train.train_steps),
+        (c.train.lr, c.train.batch, c.train.clip, c.train.train_trial_len),
         (0.01, 3, 0.0, 50)
     );
 }
@@ -463,7 +463,7 @@ fn damaged_files_are_rejected_with_a_message() {
 fn bench_reports_the_reference_workload() {
     let j = run_json(&["bench", "--reps", "10", "--warmup", "1"]);
     assert_eq!(j["workload"]["trials"], 128);
-    assert_eq!(j["workload"]["steps"], 350);
+    assert_eq!(j["workload"]["trial_len"], 350);
     assert_eq!(j["workload"]["hidden"], 100);
     assert_eq!(j["workload"]["bits"], 3);
     assert_eq!(j["reps"], 10);

@@ -1,7 +1,7 @@
 //! `flipflop link`, `open` and `import` end to end: round trips through the binary, and bad
 //! input gives a message and a non-zero exit, never a panic.
 
-use flipflop_core::netfile;
+use flipflop_formats::netfile;
 
 mod common;
 use common::{run, run_json as ok_json, Scratch};

@@ -239,7 +239,7 @@ fn fix_sign(v: &mut [f64]) {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CubeActivity {
     /// Time steps of the cube set.
-    pub steps: usize,
+    pub trial_len: usize,
     /// Memory state of each step from the targets (`None` before the first response); bit `j`
     /// set iff channel `j` holds +1 (see [`crate::task::CubeSet`]).
     pub state: Vec<Option<u32>>,
@@ -255,14 +255,14 @@ pub struct CubeActivity {
 /// 4 s at N 1024 (3 bits).
 pub fn cube_activity(net: &Network, task: &TaskConfig) -> Result<CubeActivity, AnalysisError> {
     let cube = cube_set(task);
-    let steps = cube.trial.steps;
-    let (h, _) = net.run(&cube.trial.x, steps);
+    let trial_len = cube.trial.trial_len;
+    let (h, _) = net.run(&cube.trial.x, trial_len);
     let n = net.config.hidden;
     Ok(CubeActivity {
-        steps,
+        trial_len,
         state: cube.state,
-        svd: top_components(&h, steps, n, 3, Decomposition::Svd)?,
-        pca: top_components(&h, steps, n, 3, Decomposition::Pca)?,
+        svd: top_components(&h, trial_len, n, 3, Decomposition::Svd)?,
+        pca: top_components(&h, trial_len, n, 3, Decomposition::Pca)?,
     })
 }
 
@@ -502,11 +502,11 @@ mod tests {
         let net = crate::Network::init(&cfg, 5);
         let a = cube_activity(&net, &task).unwrap();
         let cube = crate::task::cube_set(&task);
-        assert_eq!(a.steps, cube.trial.steps);
+        assert_eq!(a.trial_len, cube.trial.trial_len);
         assert_eq!(a.state, cube.state);
         for p in [&a.svd, &a.pca] {
-            assert_eq!((p.rows, p.dim, p.k), (a.steps, 24, 3));
-            assert_eq!(p.coords.len(), a.steps * 3);
+            assert_eq!((p.rows, p.dim, p.k), (a.trial_len, 24, 3));
+            assert_eq!(p.coords.len(), a.trial_len * 3);
             assert_orthonormal(&p.axes, 3, 24);
             assert!(p.fractions.windows(2).all(|w| w[0] >= w[1]));
             let s: f64 = p.fractions.iter().sum();

@@ -522,7 +522,7 @@ pub fn search_from_cube_set(
     seed: u64,
 ) -> FixedPointSearch {
     let cube = crate::task::cube_set(task);
-    let (hs, _) = net.run(&cube.trial.x, cube.trial.steps);
+    let (hs, _) = net.run(&cube.trial.x, cube.trial.trial_len);
     let mut rng = SeedRng::new(seed, crate::rng::Purpose::Other);
     let starts = sample_starts(&hs, net.config.hidden, opts.starts, &mut rng);
     FixedPointSearch::new(net, &starts, opts, &mut rng)

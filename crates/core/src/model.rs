@@ -201,13 +201,13 @@ impl Network {
 
     /// Runs one trial (inputs row-major `steps × bits`) from h = 0; returns the hidden states
     /// (`steps × N`) and outputs (`steps × bits`).
-    pub fn run(&self, x: &[f32], steps: usize) -> (Vec<f32>, Vec<f32>) {
+    pub fn run(&self, x: &[f32], trial_len: usize) -> (Vec<f32>, Vec<f32>) {
         let (n, k) = (self.config.hidden, self.config.bits);
         let mut h = vec![0.0f32; n];
         let mut scratch = vec![0.0f32; n];
-        let mut hs = Vec::with_capacity(steps * n);
-        let mut zs = vec![0.0f32; steps * k];
-        for t in 0..steps {
+        let mut hs = Vec::with_capacity(trial_len * n);
+        let mut zs = vec![0.0f32; trial_len * k];
+        for t in 0..trial_len {
             self.step(&mut h, &x[t * k..(t + 1) * k], &mut scratch);
             self.readout(&h, &mut zs[t * k..(t + 1) * k]);
             hs.extend_from_slice(&h);

@@ -20,8 +20,10 @@ pub const MAX_BITS: usize = 8;
 pub struct TaskConfig {
     /// Number of independent bits (channels), 1..=8.
     pub bits: usize,
-    /// Trial length in steps (paper code: 320 + delay = 340).
-    pub steps: usize,
+    /// Trial length in time steps (Keras: timesteps; paper code: 320 + delay = 340). Older
+    /// files and links call it `steps`.
+    #[serde(alias = "trial_len")]
+    pub trial_len: usize,
     /// Pulse width in steps (20).
     pub pulse_width: usize,
     /// Steps between a pulse's falling edge and the target switching (20).
@@ -46,7 +48,7 @@ impl Default for TaskConfig {
     fn default() -> Self {
         Self {
             bits: 3,
-            steps: 340,
+            trial_len: 340,
             pulse_width: 20,
             delay: 20,
             noise_sd: 0.1,
@@ -64,7 +66,7 @@ impl TaskConfig {
     /// Checks every field against its allowed range.
     pub fn validate(&self) -> Result<(), ConfigError> {
         ConfigError::check_int("bits", self.bits, 1, MAX_BITS)?;
-        ConfigError::check_int("steps", self.steps, 10, 20_000)?;
+        ConfigError::check_int("trial_len", self.trial_len, 10, 20_000)?;
         ConfigError::check_int("pulse_width", self.pulse_width, 1, 1_000)?;
         ConfigError::check_int("delay", self.delay, 0, 1_000)?;
         ConfigError::check_f64("noise_sd", self.noise_sd as f64, 0.0, 2.0)?;
@@ -95,8 +97,8 @@ pub struct Pulse {
 /// One trial: inputs and targets, row-major `[t * bits + bit]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trial {
-    /// Number of steps.
-    pub steps: usize,
+    /// Time steps.
+    pub trial_len: usize,
     /// Number of bits.
     pub bits: usize,
     /// Inputs (pulses plus noise), `steps * bits`.
@@ -108,12 +110,12 @@ pub struct Trial {
 }
 
 impl Trial {
-    fn empty(steps: usize, bits: usize) -> Self {
+    fn empty(trial_len: usize, bits: usize) -> Self {
         Self {
-            steps,
+            trial_len,
             bits,
-            x: vec![0.0; steps * bits],
-            y: vec![0.0; steps * bits],
+            x: vec![0.0; trial_len * bits],
+            y: vec![0.0; trial_len * bits],
             pulses: vec![Vec::new(); bits],
         }
     }
@@ -121,11 +123,11 @@ impl Trial {
     /// Writes `pulse` into channel `bit`: the input for `width` steps and the target from
     /// `onset + width + delay` to the end (later pulses overwrite the tail again).
     fn add_pulse(&mut self, bit: usize, pulse: Pulse, width: usize, delay: usize) {
-        let (steps, bits) = (self.steps, self.bits);
-        for t in pulse.onset..(pulse.onset + width).min(steps) {
+        let (trial_len, bits) = (self.trial_len, self.bits);
+        for t in pulse.onset..(pulse.onset + width).min(trial_len) {
             self.x[t * bits + bit] = pulse.sign;
         }
-        for t in (pulse.onset + width + delay).min(steps)..steps {
+        for t in (pulse.onset + width + delay).min(trial_len)..trial_len {
             self.y[t * bits + bit] = pulse.sign;
         }
         self.pulses[bit].push(pulse);
@@ -175,8 +177,8 @@ fn render(
     rs: usize,
     base: usize,
 ) {
-    let (steps, bits) = (cfg.steps, cfg.bits);
-    for t in 0..steps {
+    let (trial_len, bits) = (cfg.trial_len, cfg.bits);
+    for t in 0..trial_len {
         for bit in 0..bits {
             x[t * rs + base + bit] = 0.0;
             y[t * rs + base + bit] = 0.0;
@@ -184,16 +186,16 @@ fn render(
     }
     for (bit, ch) in pulses.iter().enumerate().take(bits) {
         for p in ch.iter().flatten() {
-            for t in p.onset.min(steps)..(p.onset + cfg.pulse_width).min(steps) {
+            for t in p.onset.min(trial_len)..(p.onset + cfg.pulse_width).min(trial_len) {
                 x[t * rs + base + bit] = p.sign;
             }
-            for t in (p.onset + cfg.pulse_width + cfg.delay).min(steps)..steps {
+            for t in (p.onset + cfg.pulse_width + cfg.delay).min(trial_len)..trial_len {
                 y[t * rs + base + bit] = p.sign;
             }
         }
     }
     if cfg.noise_sd > 0.0 {
-        for t in 0..steps {
+        for t in 0..trial_len {
             for bit in 0..bits {
                 x[t * rs + base + bit] += cfg.noise_sd * rng.normal() as f32;
             }
@@ -203,7 +205,7 @@ fn render(
 
 /// Draws one training trial. Channels are drawn in order 0..bits, then the noise, step-major.
 pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
-    let mut tr = Trial::empty(cfg.steps, cfg.bits);
+    let mut tr = Trial::empty(cfg.trial_len, cfg.bits);
     let pulses = draw_pulses(cfg, rng);
     render(cfg, &pulses, rng, &mut tr.x, &mut tr.y, cfg.bits, 0);
     for (bit, ch) in pulses.iter().enumerate().take(cfg.bits) {
@@ -224,8 +226,8 @@ fn sign(rng: &mut SeedRng) -> f32 {
 /// `x[(t * batch + b) * bits + bit]`, likewise `y`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Batch {
-    /// Steps per trial.
-    pub steps: usize,
+    /// Time steps per trial.
+    pub trial_len: usize,
     /// Trials.
     pub batch: usize,
     /// Bits.
@@ -240,12 +242,12 @@ impl Batch {
     /// Fills `self` (reusing its buffers, so no allocation once they have the size) with
     /// `batch` fresh trials from `rng`; the same draws as [`trial`] called `batch` times.
     pub fn fill(&mut self, cfg: &TaskConfig, batch: usize, rng: &mut SeedRng) {
-        let (steps, bits) = (cfg.steps, cfg.bits);
-        self.steps = steps;
+        let (trial_len, bits) = (cfg.trial_len, cfg.bits);
+        self.trial_len = trial_len;
         self.batch = batch;
         self.bits = bits;
-        self.x.resize(steps * batch * bits, 0.0);
-        self.y.resize(steps * batch * bits, 0.0);
+        self.x.resize(trial_len * batch * bits, 0.0);
+        self.y.resize(trial_len * batch * bits, 0.0);
         for b in 0..batch {
             let pulses = draw_pulses(cfg, rng);
             render(
@@ -269,15 +271,15 @@ impl Batch {
 
     /// Lays out given trials (all of the same shape) time-major.
     pub fn fill_from(&mut self, trials: &[Trial]) {
-        let (steps, bits) = trials.first().map_or((0, 0), |t| (t.steps, t.bits));
+        let (trial_len, bits) = trials.first().map_or((0, 0), |t| (t.trial_len, t.bits));
         let batch = trials.len();
-        self.steps = steps;
+        self.trial_len = trial_len;
         self.batch = batch;
         self.bits = bits;
-        self.x.resize(steps * batch * bits, 0.0);
-        self.y.resize(steps * batch * bits, 0.0);
+        self.x.resize(trial_len * batch * bits, 0.0);
+        self.y.resize(trial_len * batch * bits, 0.0);
         for (b, tr) in trials.iter().enumerate() {
-            for t in 0..steps {
+            for t in 0..trial_len {
                 let dst = (t * batch + b) * bits;
                 self.x[dst..dst + bits].copy_from_slice(&tr.x[t * bits..(t + 1) * bits]);
                 self.y[dst..dst + bits].copy_from_slice(&tr.y[t * bits..(t + 1) * bits]);
@@ -287,8 +289,8 @@ impl Batch {
 
     /// Trial `b` back out of the batch as a [`Trial`] (pulses not recorded).
     pub fn trial(&self, b: usize) -> Trial {
-        let mut tr = Trial::empty(self.steps, self.bits);
-        for t in 0..self.steps {
+        let mut tr = Trial::empty(self.trial_len, self.bits);
+        for t in 0..self.trial_len {
             let src = (t * self.batch + b) * self.bits;
             tr.x[t * self.bits..(t + 1) * self.bits].copy_from_slice(&self.x[src..src + self.bits]);
             tr.y[t * self.bits..(t + 1) * self.bits].copy_from_slice(&self.y[src..src + self.bits]);
@@ -335,8 +337,8 @@ pub fn cube_set(cfg: &TaskConfig) -> CubeSet {
     let n_pulses = 2 * (1usize << cfg.bits);
     let period = CUBE_PERIOD.max(cfg.pulse_width + cfg.delay + 10);
     let last_switch = CUBE_FIRST_ONSET + (n_pulses - 1) * period + cfg.pulse_width + cfg.delay;
-    let steps = last_switch + 50;
-    let mut tr = Trial::empty(steps, cfg.bits);
+    let trial_len = last_switch + 50;
+    let mut tr = Trial::empty(trial_len, cfg.bits);
     for k in 0..n_pulses {
         let signs = state_signs((k % (1 << cfg.bits)) as u32, cfg.bits);
         for (bit, s) in signs.into_iter().enumerate() {
@@ -347,7 +349,7 @@ pub fn cube_set(cfg: &TaskConfig) -> CubeSet {
             tr.add_pulse(bit, p, cfg.pulse_width, cfg.delay);
         }
     }
-    let state = (0..steps)
+    let state = (0..trial_len)
         .map(|t| {
             let row = &tr.y[t * cfg.bits..(t + 1) * cfg.bits];
             if row.iter().all(|v| *v != 0.0) {
@@ -371,9 +373,9 @@ mod tests {
 
     /// Rebuilds the targets from the recorded pulses by the rule, independently of `add_pulse`.
     fn targets_by_rule(tr: &Trial, cfg: &TaskConfig) -> Vec<f32> {
-        let mut y = vec![0.0; tr.steps * tr.bits];
+        let mut y = vec![0.0; tr.trial_len * tr.bits];
         for bit in 0..tr.bits {
-            for t in 0..tr.steps {
+            for t in 0..tr.trial_len {
                 let latest = tr.pulses[bit]
                     .iter()
                     .filter(|p| p.onset + cfg.pulse_width + cfg.delay <= t)
@@ -479,7 +481,7 @@ mod tests {
     fn batch_layout_round_trips() {
         let cfg = TaskConfig {
             bits: 2,
-            steps: 50,
+            trial_len: 50,
             ..TaskConfig::default()
         };
         let mut rng = SeedRng::new(1, Purpose::Train);
@@ -519,7 +521,7 @@ mod tests {
             assert_eq!(cube.state[0], None);
         }
         let cube = cube_set(&TaskConfig::default());
-        assert_eq!(cube.trial.steps, 1170);
+        assert_eq!(cube.trial.trial_len, 1170);
         // channel 0 flips at every pulse, channel 1 every 2nd, channel 2 every 4th
         assert_eq!(state_name(5, 3), "+1 -1 +1");
     }

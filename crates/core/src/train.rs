@@ -63,9 +63,10 @@ pub struct TrainConfig {
     pub batch: usize,
     /// Global-norm gradient clipping threshold; 0 = off.
     pub clip: f32,
-    /// Steps of each training trial used (truncated trials are cheaper); 0 = the task's full
+    /// Time steps of each training trial used (truncated trials are cheaper); 0 = the task's full
     /// length. Validation always uses full-length trials.
-    pub train_steps: usize,
+    #[serde(alias = "train_steps")]
+    pub train_trial_len: usize,
     /// Step budget (`flipflop train` without `--steps`; the page's stop condition).
     pub max_steps: u64,
     /// Held-out trials for the metrics.
@@ -82,7 +83,7 @@ impl Default for TrainConfig {
             eps: 1e-8,
             batch: 16,
             clip: 1.0,
-            train_steps: 200,
+            train_trial_len: 200,
             max_steps: 5_000,
             val_trials: 128,
         }
@@ -97,7 +98,7 @@ impl TrainConfig {
             decay: 1e-4,
             batch: 128,
             clip: 0.0,
-            train_steps: 0,
+            train_trial_len: 0,
             max_steps: 4_700,
             ..Self::default()
         }
@@ -112,7 +113,7 @@ impl TrainConfig {
         ConfigError::check_f64("eps", self.eps as f64, 1e-12, 1.0)?;
         ConfigError::check_int("batch", self.batch, 1, 1024)?;
         ConfigError::check_f64("clip", self.clip as f64, 0.0, 1e6)?;
-        ConfigError::check_int("train_steps", self.train_steps, 0, 20_000)?;
+        ConfigError::check_int("train_trial_len", self.train_trial_len, 0, 20_000)?;
         ConfigError::check_int("max_steps", self.max_steps as usize, 1, 10_000_000)?;
         ConfigError::check_int("val_trials", self.val_trials, 1, 4096)?;
         Ok(())
@@ -122,7 +123,7 @@ impl TrainConfig {
 /// Buffers for one batch shape; reused across steps.
 #[derive(Clone, Debug, Default)]
 pub struct Workspace {
-    steps: usize,
+    trial_len: usize,
     batch: usize,
     hidden: usize,
     bits: usize,
@@ -146,30 +147,30 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    fn shape(&mut self, steps: usize, batch: usize, hidden: usize, bits: usize, leaky: bool) {
-        if (self.steps, self.batch, self.hidden, self.bits) == (steps, batch, hidden, bits)
+    fn shape(&mut self, trial_len: usize, batch: usize, hidden: usize, bits: usize, leaky: bool) {
+        if (self.trial_len, self.batch, self.hidden, self.bits) == (trial_len, batch, hidden, bits)
             && self.r.is_empty() != leaky
         {
             return;
         }
         *self = Self {
-            steps,
+            trial_len,
             batch,
             hidden,
             bits,
             ..Self::default()
         };
         let bn = batch * hidden;
-        self.h = vec![0.0; (steps + 1) * bn];
+        self.h = vec![0.0; (trial_len + 1) * bn];
         // Without leak R_t = H_t, so R is not stored separately.
         self.r = if leaky {
-            vec![0.0; steps * bn]
+            vec![0.0; trial_len * bn]
         } else {
             Vec::new()
         };
         // Sized by the backward pass (`g_blocks`).
         self.g = Vec::new();
-        self.z = vec![0.0; steps * batch * bits];
+        self.z = vec![0.0; trial_len * batch * bits];
     }
 
     /// Network outputs of the last forward pass, time-major `T · B · bits`
@@ -365,17 +366,17 @@ fn forward_k<const K: usize, S: Tier>(
     ws: &mut Workspace,
 ) -> f32 {
     let n = net.config.hidden;
-    let (steps, b) = (batch.steps, batch.batch);
+    let (trial_len, b) = (batch.trial_len, batch.batch);
     let alpha = net.config.alpha;
     let leaky = alpha != 1.0;
-    ws.shape(steps, b, n, K, leaky);
+    ws.shape(trial_len, b, n, K, leaky);
     let bn = b * n;
     transpose_into(&mut ws.w_in_t, &net.w_in, n, K);
     tier.pack(&mut ws.w_fwd, &net.w_rec, n, true);
     let block = S::BLOCK.min(b);
 
     ws.h[..bn].fill(0.0);
-    for t in 0..steps {
+    for t in 0..trial_len {
         let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
         let h_prev = &h_prev_all[t * bn..];
         let x_t = &batch.x[t * b * K..(t + 1) * b * K];
@@ -507,8 +508,8 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
 ) -> f32 {
     let loss = forward_k::<K, S>(tier, net, batch, mask, ws);
     let n = net.config.hidden;
-    let (steps, b) = (batch.steps, batch.batch);
-    let (bn, tb) = (b * n, steps * b);
+    let (trial_len, b) = (batch.trial_len, batch.batch);
+    let (bn, tb) = (b * n, trial_len * b);
     let alpha = net.config.alpha;
     let leaky = alpha != 1.0;
 
@@ -548,14 +549,14 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
     // G_t (then D_t) lives in block `t` of G, or `t % 2` with the ring.
     let ring = !S::ROW_GRADS;
     let g_block = |t: usize| if ring { t % 2 } else { t };
-    let g_len = if ring { 2.min(steps) } else { steps } * bn;
+    let g_len = if ring { 2.min(trial_len) } else { trial_len } * bn;
     if ws.g.len() != g_len {
         ws.g.clear();
         ws.g.resize(g_len, 0.0);
     }
     // Backward through time. On entry to step t, G_t holds the carry from step t+1.
-    ws.g[g_block(steps - 1) * bn..][..bn].fill(0.0);
-    for t in (0..steps).rev() {
+    ws.g[g_block(trial_len - 1) * bn..][..bn].fill(0.0);
+    for t in (0..trial_len).rev() {
         let (g_t, mut g_prev) = if t > 0 {
             let (g_t, g_prev) = block_pair(&mut ws.g, g_block(t), g_block(t - 1), bn);
             (g_t, Some(g_prev))
@@ -850,8 +851,8 @@ impl Trainer {
     /// Continues training `net` (its shapes must match `config.model`).
     pub fn with_network(config: Config, net: Network) -> Self {
         let mut train_task = config.task.clone();
-        if config.train.train_steps > 0 {
-            train_task.steps = config.train.train_steps.min(config.task.steps);
+        if config.train.train_trial_len > 0 {
+            train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
         }
         let val = validation_set(&config.task, config.seed, config.train.val_trials);
         Self {
@@ -1016,7 +1017,7 @@ mod tests {
             }
             let task = TaskConfig {
                 bits,
-                steps: 45,
+                trial_len: 45,
                 pulse_width: 3,
                 delay: 2,
                 first_onset_min: 1,

@@ -9,7 +9,7 @@
 
 use flipflop_core::analysis::{cube_activity, CubeActivity};
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
-use flipflop_core::netfile::{self, NetFile};
+use flipflop_formats::netfile::{self, NetFile};
 use flipflop_core::task::cube_set;
 use flipflop_core::Trainer;
 
@@ -36,7 +36,7 @@ fn settled_steps(act: &CubeActivity, task: &flipflop_core::TaskConfig) -> Vec<(u
     let mut settled = Vec::new();
     let mut since = 0;
     let mut pulsed = false;
-    for t in 0..act.steps {
+    for t in 0..act.trial_len {
         since = if t > 0 && act.state[t] == act.state[t - 1] {
             since + 1
         } else {
@@ -61,7 +61,7 @@ fn eight_states_form_eight_separated_clusters_in_the_svd_cube() {
     assert_eq!(file.config.task.bits, 3);
     let act = cube_activity(&file.network, &file.config.task).unwrap();
     let p = &act.svd;
-    assert_eq!((p.rows, p.k), (act.steps, 3));
+    assert_eq!((p.rows, p.k), (act.trial_len, 3));
     let settled = settled_steps(&act, &file.config.task);
     let mut sum = [[0.0f64; 3]; 8];
     let mut count = [0usize; 8];
@@ -123,7 +123,7 @@ fn every_memory_cluster_holds_a_stable_fixed_point_with_saddles_between() {
     let points = search_from_cube_set(net, task, opts.clone(), 1).run();
     // Cluster centroids in the full N-dimensional state space.
     let act = cube_activity(net, task).unwrap();
-    let (h, _) = net.run(&cube_set(task).trial.x, act.steps);
+    let (h, _) = net.run(&cube_set(task).trial.x, act.trial_len);
     let mut centroid = vec![vec![0.0f64; n]; 8];
     let mut count = [0usize; 8];
     for (t, s) in settled_steps(&act, task) {

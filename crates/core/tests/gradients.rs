@@ -14,7 +14,7 @@ fn loss_f64(net: &Network, p: &[Vec<f64>; 5], batch: &Batch, mask: Option<&[f32]
     let (mut sum, mut den) = (0.0, 0.0);
     for b in 0..batch.batch {
         let mut h = vec![0.0f64; n];
-        for t in 0..batch.steps {
+        for t in 0..batch.trial_len {
             let x = &batch.x[(t * batch.batch + b) * k..][..k];
             let mut hn = vec![0.0f64; n];
             for i in 0..n {
@@ -67,7 +67,7 @@ fn check(alpha: f32, rec_bias: bool, with_mask: bool, seed: u64) {
         .for_each(|v| *v = r.uniform(-0.3, 0.3) as f32);
     let task = TaskConfig {
         bits,
-        steps: 30,
+        trial_len: 30,
         pulse_width: 3,
         delay: 2,
         first_onset_min: 1,

@@ -47,7 +47,7 @@ fn training_steps_allocate_nothing_of_their_own() {
         c.model.rec_bias = rec_bias;
         c.set_bits(bits);
         c.train.batch = 4;
-        c.train.train_steps = 60;
+        c.train.train_trial_len = 60;
         let mut t = flipflop_core::Trainer::new(c).expect("valid");
         t.step().expect("finite"); // warm-up: buffers take their size
         t.step().expect("finite");

@@ -61,7 +61,7 @@ fn clipping_shrinks_the_first_update() {
     let mut c = Config::default();
     c.model.hidden = 8;
     c.train.batch = 2;
-    c.train.train_steps = 30;
+    c.train.train_trial_len = 30;
     c.train.clip = 0.0;
     let mut free = Trainer::new(c.clone()).unwrap();
     c.train.clip = 1e-12; // far below eps: Adam's step becomes tiny
@@ -93,7 +93,7 @@ fn same_seed_same_weights_and_reset_replays() {
     let mut c = Config::default();
     c.model.hidden = 12;
     c.train.batch = 4;
-    c.train.train_steps = 40;
+    c.train.train_trial_len = 40;
     let mut a = Trainer::new(c.clone()).unwrap();
     let mut b = Trainer::new(c.clone()).unwrap();
     for _ in 0..5 {
@@ -117,7 +117,7 @@ fn divergence_is_reported_and_weights_kept() {
     let mut c = Config::default();
     c.model.hidden = 8;
     c.train.batch = 2;
-    c.train.train_steps = 30;
+    c.train.train_trial_len = 30;
     let mut t = Trainer::new(c).unwrap();
     t.step().unwrap();
     let mut bad = t.network().clone();
@@ -177,7 +177,7 @@ fn small_network_solves_one_bit() {
             lr: 3e-3,
             batch: 16,
             clip: 1.0,
-            train_steps: 200,
+            train_trial_len: 200,
             val_trials: 64,
             ..TrainConfig::default()
         },

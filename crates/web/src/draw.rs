@@ -449,7 +449,7 @@ pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Sn
     let title_h = font + 3.0 * dpr;
     for col in 0..cols {
         let tr = &snap.traces[col];
-        if tr.steps < 2 || tr.x.0.len() < tr.steps * tr.bits || tr.y.0.len() < tr.steps * tr.bits {
+        if tr.trial_len < 2 || tr.x.0.len() < tr.trial_len * tr.bits || tr.y.0.len() < tr.trial_len * tr.bits {
             continue;
         }
         for bit in 0..bits {
@@ -470,23 +470,23 @@ pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Sn
             ctx.move_to(x0, py + ph / 2.0);
             ctx.line_to(x0 + cell_w, py + ph / 2.0);
             ctx.stroke();
-            let to_x = |t: usize| x0 + t as f64 / (tr.steps - 1) as f64 * cell_w;
+            let to_x = |t: usize| x0 + t as f64 / (tr.trial_len - 1) as f64 * cell_w;
             let to_y =
                 |v: f32| py + ph / 2.0 - (v.clamp(-1.6, 1.6) as f64 / 1.6) * (ph / 2.0 - dpr);
-            let stride = (tr.steps as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
+            let stride = (tr.trial_len as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
             let line = |ctx: &mut P, values: &[f32], colour: RGBColor, width: f64| {
                 ctx.stroke_style(&css(colour));
                 ctx.line_width(width);
                 ctx.begin_path();
                 ctx.move_to(to_x(0), to_y(values[bit]));
-                for t in (stride..tr.steps).step_by(stride) {
+                for t in (stride..tr.trial_len).step_by(stride) {
                     ctx.line_to(to_x(t), to_y(values[t * tr.bits + bit]));
                 }
                 ctx.stroke();
             };
             line(ctx, &tr.x.0, INPUT, 1.2 * dpr);
             line(ctx, &tr.y.0, TARGET, 1.2 * dpr);
-            if tr.z.0.len() >= tr.steps * tr.bits {
+            if tr.z.0.len() >= tr.trial_len * tr.bits {
                 line(ctx, &tr.z.0, HELD_OUT, 1.8 * dpr);
             }
         }

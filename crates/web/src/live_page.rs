@@ -411,7 +411,7 @@ fn pretrained_failed(app: &Shared, why: &str) {
 }
 
 fn adopt_pretrained(app: &Shared, bytes: &[u8]) {
-    let file = match flipflop_core::netfile::decode(bytes) {
+    let file = match flipflop_formats::netfile::decode(bytes) {
         Ok(f) => f,
         Err(e) => return pretrained_failed(app, &e.to_string()),
     };

@@ -832,10 +832,10 @@ pub fn start() -> Result<(), JsValue> {
     if a.bench {
         let mut cfg = Config::preset(Preset::Default);
         cfg.set_bits(3);
-        cfg.task.steps = 350;
+        cfg.task.trial_len = 350;
         cfg.model.hidden = 100;
         cfg.train.batch = 128;
-        cfg.train.train_steps = 0;
+        cfg.train.train_trial_len = 0;
         let param = |k: &str| -> Option<u32> {
             let search = a.window.location().search().ok()?;
             search

@@ -298,7 +298,7 @@ mod tests {
 
     fn trained() -> (Network, TaskConfig) {
         let bytes = include_bytes!("../../../web/assets/pretrained.net");
-        let file = flipflop_core::netfile::decode(bytes).unwrap();
+        let file = flipflop_formats::netfile::decode(bytes).unwrap();
         (file.network, file.config.task)
     }
 

@@ -312,11 +312,11 @@ impl WireProjection {
     }
 }
 
-/// One held-out trial: inputs, targets and outputs, each row-major `steps × bits`.
+/// One held-out trial: inputs, targets and outputs, each row-major `trial_len × bits`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
-    /// Steps.
-    pub steps: usize,
+    /// Time steps.
+    pub trial_len: usize,
     /// Bits.
     pub bits: usize,
     /// Inputs.
@@ -546,7 +546,7 @@ mod tests {
             eigenvalues: vec![[1.0, 0.5], [1.0, -0.5], [-0.25, 0.0]],
             spectral_radius: 1.118,
             traces: vec![Trace {
-                steps: 2,
+                trial_len: 2,
                 bits: 1,
                 x: F32s(vec![1.0, -0.0]),
                 y: F32s(vec![0.0, 1.0]),

@@ -7,8 +7,8 @@
 //! text; the page puts them into the DOM with `textContent` only.
 
 use crate::protocol::{Event, WireNetwork};
-use flipflop_core::import;
-use flipflop_core::link::{self, LinkKind};
+use flipflop_formats::import;
+use flipflop_formats::link::{self, LinkKind};
 use flipflop_core::{Config, Network, Preset};
 
 /// Where a [`Event::Loaded`] from a link came from.
@@ -186,7 +186,7 @@ mod tests {
     #[test]
     fn imports_name_the_file_and_keep_text_as_text() {
         let (cfg, net) = trained();
-        let json = flipflop_core::export::json_bytes(&cfg, &net, 1).unwrap();
+        let json = flipflop_formats::export::json_bytes(&cfg, &net, 1).unwrap();
         assert!(matches!(
             import_file("n.json".into(), &json),
             Event::Loaded { ref what, .. } if what == "json"

@@ -14,7 +14,7 @@
 use super::{on, App, Shared};
 use crate::protocol::{Bytes, Command, Event, WireNetwork};
 use crate::{share, storage};
-use flipflop_core::{export, import, link, netfile};
+use flipflop_formats::{export, import, link, netfile};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{

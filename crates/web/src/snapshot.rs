@@ -18,9 +18,9 @@ pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
     let traces = (0..TRACE_TRIALS.min(val.batch))
         .map(|i| {
             let tr = val.trial(i);
-            let (_, z) = net.run(&tr.x, tr.steps);
+            let (_, z) = net.run(&tr.x, tr.trial_len);
             Trace {
-                steps: tr.steps,
+                trial_len: tr.trial_len,
                 bits: tr.bits,
                 x: F32s(tr.x),
                 y: F32s(tr.y),
@@ -87,7 +87,7 @@ mod tests {
         assert_eq!(fingerprints(&a), fingerprints(&b));
         assert_eq!(a.eigenvalues.len(), 16);
         assert_eq!(a.traces.len(), TRACE_TRIALS);
-        assert_eq!(a.traces[0].z.0.len(), cfg.task.steps * cfg.task.bits);
+        assert_eq!(a.traces[0].z.0.len(), cfg.task.trial_len * cfg.task.bits);
         cfg.seed = 2;
         let c = build(&Trainer::new(cfg).unwrap(), 0);
         let (fa, fc) = (fingerprints(&a), fingerprints(&c));

@@ -1,7 +1,7 @@
 //! Keeping networks in the browser: the autosaved current network (with its loss history)
 //! and the user's list of saved networks, in `localStorage` as JSON text.
 //!
-//! A network is stored as the bytes of its network file (`flipflop_core::netfile`: config,
+//! A network is stored as the bytes of its network file (`flipflop_formats::netfile`: config,
 //! seed, steps, weights, CRC-32) in base64, i.e. exactly what an exact link holds, so a
 //! stored network reopens bit-identical and a damaged entry is detected, not half-loaded.
 //! The records and their (de)serialisation are plain Rust, tested natively; the
@@ -10,7 +10,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use flipflop_core::netfile::{self, NetFile};
+use flipflop_formats::netfile::{self, NetFile};
 use flipflop_core::{Config, Network};
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 //!   computes `h_t = tanh(x_t K + h_{t-1} R + b)`, `z_t = h_t D + c` with kernels stored
 //!   rows = source units, so in the lab's column convention
 //!   `W_in = Kᵀ`, `W_rec = Rᵀ`, `b_rec = b`, `W_out = Dᵀ`, `b_out = c`, `α = 1`.
-//!   The task is the paper's ([`TaskConfig::default`](crate::TaskConfig)) with the Dense output
+//!   The task is the paper's ([`TaskConfig::default`](flipflop_core::TaskConfig)) with the Dense output
 //!   count as the number of bits; training settings are the paper preset's.
 //! - **npz** (a zip of `.npy` arrays, as `flipflop export --npz` and `numpy.savez` or
 //!   `numpy.savez_compressed` write): float32 or float64 arrays `W_in (N, bits)`,
@@ -21,11 +21,11 @@
 //! bits ≤ 8) before reading, compressed npz members inflate with a hard limit, and NaN or
 //! infinite weights are refused.
 
-use crate::config::{Config, Preset};
-use crate::error::ConfigError;
-use crate::model::{Network, MAX_HIDDEN};
+use flipflop_core::config::{Config, Preset};
+use flipflop_core::error::ConfigError;
+use flipflop_core::model::{Network, MAX_HIDDEN};
 use crate::netfile::{self, FormatError, NetFile};
-use crate::task::MAX_BITS;
+use flipflop_core::task::MAX_BITS;
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;

@@ -26,7 +26,7 @@
 //! - **exact**: the network file of [`crate::netfile`] byte for byte (it carries its own
 //!   checksum); the reopened network is bit-identical.
 //! - **recipe**: `steps` (u64) then the root [`Config`] as JSON: the seed and everything
-//!   [`crate::Trainer`] needs to train the same network again for `steps` steps.
+//!   [`flipflop_core::Trainer`] needs to train the same network again for `steps` steps.
 //! - **compact**: every weight `w` stored as an integer `k` relative to a base `w₀`:
 //!
 //!   ```text
@@ -63,12 +63,12 @@
 //! length (a "zip bomb" that inflates further is refused); configs are validated (N ≤ 1024,
 //! bits ≤ 8) before any weight buffer is allocated; NaN and infinite weights are refused.
 
-use crate::analysis::{eigenvalues, spectral_radius};
-use crate::config::Config;
-use crate::error::ConfigError;
-use crate::model::Network;
+use flipflop_core::analysis::{eigenvalues, spectral_radius};
+use flipflop_core::config::Config;
+use flipflop_core::error::ConfigError;
+use flipflop_core::model::Network;
 use crate::netfile::{self, FormatError, NetFile};
-use crate::train::{evaluate, validation_set, Workspace};
+use flipflop_core::train::{evaluate, validation_set, Workspace};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use std::fmt;

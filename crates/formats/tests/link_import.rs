@@ -7,9 +7,9 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use flipflop_core::analysis::{eigenvalues, spectral_radius};
-use flipflop_core::import::{self, ImportError, ImportFormat};
-use flipflop_core::link::{decode_link, encode_link, LinkError, LinkKind};
-use flipflop_core::netfile;
+use flipflop_formats::import::{self, ImportError, ImportFormat};
+use flipflop_formats::link::{decode_link, encode_link, LinkError, LinkKind};
+use flipflop_formats::netfile;
 use flipflop_core::rng::{Purpose, SeedRng};
 use flipflop_core::task::cube_set;
 use flipflop_core::train::{evaluate, validation_set, Workspace};
@@ -361,7 +361,7 @@ fn every_bad_link_gets_its_own_error() {
             "too long",
             format!(
                 "net={}",
-                "A".repeat(flipflop_core::link::MAX_LINK_CHARS + 1)
+                "A".repeat(flipflop_formats::link::MAX_LINK_CHARS + 1)
             ),
             Box::new(|e| matches!(e, LinkError::TooLong { .. })),
             "too long",
@@ -504,7 +504,7 @@ fn paper_network_matches_a_keras_forward_pass_on_the_cube_set() {
     let n = 400;
     // h_t = tanh(x_t K + h_{t-1} R), z_t = h_t D + c, in f64.
     let cube = cube_set(&imp.config.task);
-    let steps = cube.trial.steps;
+    let steps = cube.trial.trial_len;
     let x = &cube.trial.x;
     let mut h = vec![0.0f64; n];
     let mut z_ref = Vec::with_capacity(steps * 3);

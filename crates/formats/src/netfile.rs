@@ -24,10 +24,10 @@
 //! length must match them exactly, the checksum must match, and the config must validate
 //! (N ≤ 1024, bits ≤ 8) and agree with W before any weight buffer is allocated.
 
-use crate::config::Config;
-use crate::error::ConfigError;
-use crate::model::{ModelConfig, Network, MAX_HIDDEN};
-use crate::task::MAX_BITS;
+use flipflop_core::config::Config;
+use flipflop_core::error::ConfigError;
+use flipflop_core::model::{ModelConfig, Network, MAX_HIDDEN};
+use flipflop_core::task::MAX_BITS;
 use std::fmt;
 
 /// The first eight bytes of every NET file.
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(f.network, net);
         assert_eq!(f.steps, 1234);
         // Presets round-trip too (paper: N 400, default).
-        for p in [crate::Preset::Default, crate::Preset::Paper] {
+        for p in [flipflop_core::Preset::Default, flipflop_core::Preset::Paper] {
             let c = Config::preset(p);
             let n = Network::init(&c.model, 3);
             let f = decode(&encode(&c, &n, 0)).unwrap();

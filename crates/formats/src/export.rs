@@ -7,8 +7,8 @@
 //! - **JSON** ([`json_bytes`]): `"format": "flipflop-network"`, the root config, seed, steps
 //!   trained and every weight as nested row lists.
 
-use crate::config::Config;
-use crate::model::Network;
+use flipflop_core::config::Config;
+use flipflop_core::model::Network;
 use ndarray::{arr0, Array1, Array2};
 use ndarray_npy::NpzWriter;
 use serde_json::json;
@@ -80,7 +80,7 @@ pub fn json_bytes(config: &Config, net: &Network, steps: u64) -> Result<Vec<u8>,
 mod tests {
     use super::*;
     use crate::import::{import, ImportFormat};
-    use crate::{Preset, Trainer};
+    use flipflop_core::{Preset, Trainer};
 
     #[test]
     fn npz_and_json_round_trip_through_import() {
