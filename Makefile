@@ -5,7 +5,7 @@ SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDRESS := http://127.0.0.1:8080
 
-.PHONY: setup build serve dev test test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
+.PHONY: setup build serve dev test lint test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
 
 setup:
 	@bash scripts/setup.sh
@@ -24,6 +24,7 @@ dev: setup
 	trunk serve --release
 
 test: setup
+	$(MAKE) --no-print-directory lint
 	cargo test --workspace
 	$(MAKE) --no-print-directory test-wasm
 	trunk build --release
@@ -37,6 +38,15 @@ test-wasm:
 	CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p flipflop-core --test determinism --lib
 	CHROMEDRIVER=/usr/bin/chromedriver RUSTFLAGS="-C target-feature=+simd128,+relaxed-simd" \
 	  CARGO_TARGET_DIR=target/relaxed-simd cargo test --target wasm32-unknown-unknown -p flipflop-core --lib
+
+# What a reviewer would catch: formatting, and clippy's warnings as errors for the native
+# build and for the browser build (wasm32, where the simd128 kernels and the web crate's
+# wasm-only code compile).
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p flipflop-core -p flipflop-formats -p flipflop-web --all-targets \
+	  --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
 	cargo test --workspace

@@ -18,6 +18,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. rustfmt and clippy for `make lint` (a minimal rustup profile has neither).
+for comp in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$comp"; then
+    log "adding rust component $comp"
+    rustup component add "$comp"
+  fi
+done
+
 # 2. Debian packages: Chromium + chromedriver for the browser tests, and numpy for the test
 #    that numpy.load reads our npz export (never Debian's binaryen: trap 1).
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
