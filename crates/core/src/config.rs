@@ -73,16 +73,20 @@ impl Config {
         }
     }
 
-    /// Checks every field, and that task and model agree on the number of bits.
+    /// Checks every field, and that task and model agree on the input and output channels.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.task.validate()?;
         self.model.validate()?;
         self.train.validate()?;
-        if self.model.bits != self.task.bits {
+        let (inputs, outputs) = self.task.channels();
+        if (self.model.inputs(), self.model.outputs()) != (inputs, outputs) {
             return Err(ConfigError {
                 field: "model.bits",
                 value: self.model.bits.to_string(),
-                allowed: format!("equal to task.bits = {}", self.task.bits),
+                allowed: format!(
+                    "the task's channels ({inputs} inputs, {outputs} outputs; task.bits = {})",
+                    self.task.bits
+                ),
             });
         }
         Ok(())

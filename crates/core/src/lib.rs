@@ -1,5 +1,12 @@
 //! Flip-Flop Lab core: the flip-flop task of Jarne (2024), a vanilla RNN trained by exact
 //! BPTT and Adam, and the analyses the lab shows. Pure computation: no web, no I/O.
+//!
+//! Modules by role: [`task`] (the [`Task`] trait, its registry [`TaskKind`], the flip-flop
+//! and its memory-state test set), [`model`] (configuration, [`CellKind`], [`Constraints`],
+//! weights and the single-state step), [`train`] (forward pass, BPTT, a plain reference
+//! BPTT, Adam, the [`Trainer`]), `kernels` (the matrix products of the step, one file per
+//! instruction set), [`analysis`] and [`fixedpoints`] (what the page shows), [`config`]
+//! (the root configuration a share link stores), [`rng`] (the seeded streams).
 #![warn(missing_docs)]
 
 // Unit tests built for wasm32 (kernels, tiers) run in headless Chromium like the
@@ -20,6 +27,6 @@ pub mod train;
 
 pub use config::{Config, Preset};
 pub use error::{ConfigError, TrainError};
-pub use model::{ModelConfig, Network, RecInit};
-pub use task::{Batch, TaskConfig};
-pub use train::{Metrics, StepEvent, TrainConfig, Trainer};
+pub use model::{CellKind, Constraints, ModelConfig, Network, RecInit};
+pub use task::{Batch, Task, TaskConfig, TaskKind};
+pub use train::{Metrics, StepEvent, TrainConfig, Trainer, Workspace};

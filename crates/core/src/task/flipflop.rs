@@ -7,83 +7,8 @@
 //! noise of standard deviation `noise_sd`; targets are noiseless. Defaults are the paper
 //! code's values (T = 340, width 20, delay 20, noise 0.1).
 
-use crate::error::ConfigError;
+use super::{Batch, CubeSet, Task, TaskConfig, TaskKind, MAX_BITS};
 use crate::rng::SeedRng;
-use serde::{Deserialize, Serialize};
-
-/// Most bits the lab supports (2^8 = 256 memory states).
-pub const MAX_BITS: usize = 8;
-
-/// Everything that defines the trial distribution. Defaults are the paper's code.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TaskConfig {
-    /// Number of independent bits (channels), 1..=8.
-    pub bits: usize,
-    /// Trial length in time steps (Keras: timesteps; paper code: 320 + delay = 340). Older
-    /// files and links call it `steps`.
-    #[serde(alias = "trial_len")]
-    pub trial_len: usize,
-    /// Pulse width in steps (20).
-    pub pulse_width: usize,
-    /// Steps between a pulse's falling edge and the target switching (20).
-    pub delay: usize,
-    /// Standard deviation of Gaussian noise added to the inputs (0.1).
-    pub noise_sd: f32,
-    /// First pulse onset is uniform on `first_onset_min..=first_onset_max` (10..=99).
-    pub first_onset_min: usize,
-    /// See `first_onset_min`.
-    pub first_onset_max: usize,
-    /// Second pulse onset = first onset + `second_gap` + a, a ~ U{1..jitter} (70).
-    pub second_gap: usize,
-    /// Third pulse onset = second onset + `third_gap` + b, b ~ U{1..jitter} (100).
-    pub third_gap: usize,
-    /// Upper end of the jitters a and b (50).
-    pub jitter: usize,
-    /// Probability that a channel's first pulse is absent (1/3: its sign is drawn from {+1, -1, 0}).
-    pub p_no_first: f64,
-}
-
-impl Default for TaskConfig {
-    fn default() -> Self {
-        Self {
-            bits: 3,
-            trial_len: 340,
-            pulse_width: 20,
-            delay: 20,
-            noise_sd: 0.1,
-            first_onset_min: 10,
-            first_onset_max: 99,
-            second_gap: 70,
-            third_gap: 100,
-            jitter: 50,
-            p_no_first: 1.0 / 3.0,
-        }
-    }
-}
-
-impl TaskConfig {
-    /// Checks every field against its allowed range.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        ConfigError::check_int("bits", self.bits, 1, MAX_BITS)?;
-        ConfigError::check_int("trial_len", self.trial_len, 10, 20_000)?;
-        ConfigError::check_int("pulse_width", self.pulse_width, 1, 1_000)?;
-        ConfigError::check_int("delay", self.delay, 0, 1_000)?;
-        ConfigError::check_f64("noise_sd", self.noise_sd as f64, 0.0, 2.0)?;
-        ConfigError::check_int("first_onset_min", self.first_onset_min, 0, 10_000)?;
-        ConfigError::check_int(
-            "first_onset_max",
-            self.first_onset_max,
-            self.first_onset_min,
-            10_000,
-        )?;
-        ConfigError::check_int("second_gap", self.second_gap, 1, 10_000)?;
-        ConfigError::check_int("third_gap", self.third_gap, 1, 10_000)?;
-        ConfigError::check_int("jitter", self.jitter, 1, 10_000)?;
-        ConfigError::check_f64("p_no_first", self.p_no_first, 0.0, 1.0)?;
-        Ok(())
-    }
-}
 
 /// One pulse on one channel.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -110,7 +35,7 @@ pub struct Trial {
 }
 
 impl Trial {
-    fn empty(trial_len: usize, bits: usize) -> Self {
+    pub(super) fn empty(trial_len: usize, bits: usize) -> Self {
         Self {
             trial_len,
             bits,
@@ -122,7 +47,7 @@ impl Trial {
 
     /// Writes `pulse` into channel `bit`: the input for `width` steps and the target from
     /// `onset + width + delay` to the end (later pulses overwrite the tail again).
-    fn add_pulse(&mut self, bit: usize, pulse: Pulse, width: usize, delay: usize) {
+    pub(super) fn add_pulse(&mut self, bit: usize, pulse: Pulse, width: usize, delay: usize) {
         let (trial_len, bits) = (self.trial_len, self.bits);
         for t in pulse.onset..(pulse.onset + width).min(trial_len) {
             self.x[t * bits + bit] = pulse.sign;
@@ -214,6 +139,109 @@ pub fn trial(cfg: &TaskConfig, rng: &mut SeedRng) -> Trial {
     tr
 }
 
+/// Fills `out` with `batch` fresh trials from `rng`: the same draws as [`trial`] called
+/// `batch` times, laid out time-major. The loss mask stays empty (every step is scored).
+pub(super) fn fill(cfg: &TaskConfig, out: &mut Batch, batch: usize, rng: &mut SeedRng) {
+    let bits = cfg.bits;
+    out.reshape(cfg.trial_len, batch, bits, bits);
+    for b in 0..batch {
+        let pulses = draw_pulses(cfg, rng);
+        render(
+            cfg,
+            &pulses,
+            rng,
+            &mut out.x,
+            &mut out.y,
+            batch * bits,
+            b * bits,
+        );
+    }
+}
+
+/// Fraction of (trial, step, bit) with target ≠ 0 where sign(z) = target (1 if there are
+/// none): the flip-flop's accuracy rule. `z` and `y` have the same layout.
+pub fn sign_accuracy(z: &[f32], y: &[f32]) -> f32 {
+    let (mut hit, mut total) = (0u64, 0u64);
+    for (z, y) in z.iter().zip(y) {
+        if *y != 0.0 {
+            total += 1;
+            if (*z > 0.0) == (*y > 0.0) {
+                hit += 1;
+            }
+        }
+    }
+    if total > 0 {
+        (hit as f64 / total as f64) as f32
+    } else {
+        1.0
+    }
+}
+
+/// The flip-flop task (see the module docs) with its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlipFlop {
+    cfg: TaskConfig,
+}
+
+impl FlipFlop {
+    /// The task with parameters `cfg` (whose `kind` is ignored).
+    pub fn new(cfg: TaskConfig) -> Self {
+        Self { cfg }
+    }
+}
+
+impl Task for FlipFlop {
+    fn kind(&self) -> TaskKind {
+        TaskKind::FlipFlop
+    }
+
+    fn source(&self) -> &'static str {
+        "Jarne (2024), \"Exploring Flip Flop memories and beyond: training Recurrent Neural \
+         Networks with key insights\", Front. Syst. Neurosci. 18:1269190, \
+         doi:10.3389/fnsys.2024.1269190 (the 3-bit flip-flop, generalised to 1-8 bits)"
+    }
+
+    fn inputs(&self) -> usize {
+        self.cfg.bits
+    }
+
+    fn outputs(&self) -> usize {
+        self.cfg.bits
+    }
+
+    fn input_name(&self, i: usize) -> String {
+        format!("input {}", i + 1)
+    }
+
+    fn output_name(&self, o: usize) -> String {
+        format!("output {}", o + 1)
+    }
+
+    fn trial_len(&self) -> usize {
+        self.cfg.trial_len
+    }
+
+    fn fill(&self, batch: &mut Batch, trials: usize, rng: &mut SeedRng) {
+        fill(&self.cfg, batch, trials, rng);
+    }
+
+    fn accuracy(&self, z: &[f32], batch: &Batch) -> f32 {
+        sign_accuracy(z, &batch.y)
+    }
+
+    fn condition_set(&self) -> CubeSet {
+        super::cube_set(&self.cfg)
+    }
+
+    fn conditions(&self) -> usize {
+        1 << self.cfg.bits
+    }
+
+    fn condition_name(&self, c: u32) -> String {
+        super::state_name(c, self.cfg.bits)
+    }
+}
+
 fn sign(rng: &mut SeedRng) -> f32 {
     if rng.next_u32() & 1 == 1 {
         1.0
@@ -222,154 +250,11 @@ fn sign(rng: &mut SeedRng) -> f32 {
     }
 }
 
-/// A batch of trials in time-major layout, the layout the trainer consumes:
-/// `x[(t * batch + b) * bits + bit]`, likewise `y`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Batch {
-    /// Time steps per trial.
-    pub trial_len: usize,
-    /// Trials.
-    pub batch: usize,
-    /// Bits.
-    pub bits: usize,
-    /// Inputs.
-    pub x: Vec<f32>,
-    /// Targets.
-    pub y: Vec<f32>,
-}
-
-impl Batch {
-    /// Fills `self` (reusing its buffers, so no allocation once they have the size) with
-    /// `batch` fresh trials from `rng`; the same draws as [`trial`] called `batch` times.
-    pub fn fill(&mut self, cfg: &TaskConfig, batch: usize, rng: &mut SeedRng) {
-        let (trial_len, bits) = (cfg.trial_len, cfg.bits);
-        self.trial_len = trial_len;
-        self.batch = batch;
-        self.bits = bits;
-        self.x.resize(trial_len * batch * bits, 0.0);
-        self.y.resize(trial_len * batch * bits, 0.0);
-        for b in 0..batch {
-            let pulses = draw_pulses(cfg, rng);
-            render(
-                cfg,
-                &pulses,
-                rng,
-                &mut self.x,
-                &mut self.y,
-                batch * bits,
-                b * bits,
-            );
-        }
-    }
-
-    /// A new batch of `batch` trials.
-    pub fn generate(cfg: &TaskConfig, batch: usize, rng: &mut SeedRng) -> Self {
-        let mut b = Self::default();
-        b.fill(cfg, batch, rng);
-        b
-    }
-
-    /// Lays out given trials (all of the same shape) time-major.
-    pub fn fill_from(&mut self, trials: &[Trial]) {
-        let (trial_len, bits) = trials.first().map_or((0, 0), |t| (t.trial_len, t.bits));
-        let batch = trials.len();
-        self.trial_len = trial_len;
-        self.batch = batch;
-        self.bits = bits;
-        self.x.resize(trial_len * batch * bits, 0.0);
-        self.y.resize(trial_len * batch * bits, 0.0);
-        for (b, tr) in trials.iter().enumerate() {
-            for t in 0..trial_len {
-                let dst = (t * batch + b) * bits;
-                self.x[dst..dst + bits].copy_from_slice(&tr.x[t * bits..(t + 1) * bits]);
-                self.y[dst..dst + bits].copy_from_slice(&tr.y[t * bits..(t + 1) * bits]);
-            }
-        }
-    }
-
-    /// Trial `b` back out of the batch as a [`Trial`] (pulses not recorded).
-    pub fn trial(&self, b: usize) -> Trial {
-        let mut tr = Trial::empty(self.trial_len, self.bits);
-        for t in 0..self.trial_len {
-            let src = (t * self.batch + b) * self.bits;
-            tr.x[t * self.bits..(t + 1) * self.bits].copy_from_slice(&self.x[src..src + self.bits]);
-            tr.y[t * self.bits..(t + 1) * self.bits].copy_from_slice(&self.y[src..src + self.bits]);
-        }
-        tr
-    }
-}
-
-/// The memory-state test set ("cube set"): noiseless simultaneous pulses on every channel,
-/// one every `period` steps, that make the register count through all `2^bits` states twice.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CubeSet {
-    /// The trial (one sequence).
-    pub trial: Trial,
-    /// Memory state of each step from the targets: `Some(s)` where every target is non-zero,
-    /// with bit `j` of `s` set iff channel `j` holds +1; `None` before the first response.
-    pub state: Vec<Option<u32>>,
-}
-
-/// Steps between successive pulses of the cube set (the paper's 70).
-pub const CUBE_PERIOD: usize = 70;
-/// Onset of the cube set's first pulse (the paper's 30).
-pub const CUBE_FIRST_ONSET: usize = 30;
-
-/// The binary counter value at pulse `k`: channel `j` is +1 iff bit `j` of `k mod 2^bits` is set,
-/// so channel 0 flips at every pulse, channel 1 every second pulse, and so on.
-pub fn state_signs(state: u32, bits: usize) -> Vec<f32> {
-    (0..bits)
-        .map(|j| if (state >> j) & 1 == 1 { 1.0 } else { -1.0 })
-        .collect()
-}
-
-/// Human-readable name of a memory state, e.g. `"+1 -1 +1"` (channel 0 first).
-pub fn state_name(state: u32, bits: usize) -> String {
-    state_signs(state, bits)
-        .iter()
-        .map(|s| if *s > 0.0 { "+1" } else { "-1" })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Builds the cube set for `cfg` (its width and delay; no noise).
-pub fn cube_set(cfg: &TaskConfig) -> CubeSet {
-    let n_pulses = 2 * (1usize << cfg.bits);
-    let period = CUBE_PERIOD.max(cfg.pulse_width + cfg.delay + 10);
-    let last_switch = CUBE_FIRST_ONSET + (n_pulses - 1) * period + cfg.pulse_width + cfg.delay;
-    let trial_len = last_switch + 50;
-    let mut tr = Trial::empty(trial_len, cfg.bits);
-    for k in 0..n_pulses {
-        let signs = state_signs((k % (1 << cfg.bits)) as u32, cfg.bits);
-        for (bit, s) in signs.into_iter().enumerate() {
-            let p = Pulse {
-                onset: CUBE_FIRST_ONSET + k * period,
-                sign: s,
-            };
-            tr.add_pulse(bit, p, cfg.pulse_width, cfg.delay);
-        }
-    }
-    let state = (0..trial_len)
-        .map(|t| {
-            let row = &tr.y[t * cfg.bits..(t + 1) * cfg.bits];
-            if row.iter().all(|v| *v != 0.0) {
-                Some(
-                    row.iter()
-                        .enumerate()
-                        .fold(0u32, |s, (j, v)| if *v > 0.0 { s | (1 << j) } else { s }),
-                )
-            } else {
-                None
-            }
-        })
-        .collect();
-    CubeSet { trial: tr, state }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::Purpose;
+    use crate::task::{cube_set, state_name};
 
     /// Rebuilds the targets from the recorded pulses by the rule, independently of `add_pulse`.
     fn targets_by_rule(tr: &Trial, cfg: &TaskConfig) -> Vec<f32> {

@@ -1,0 +1,160 @@
+//! Every tier against naive products.
+
+use super::*;
+
+fn naive_ab(a: &[f32], w: &[f32], rows: usize, n: usize, transpose: bool, c0: &[f32]) -> Vec<f64> {
+    let mut out = vec![0.0f64; rows * n];
+    for i in 0..rows {
+        for j in 0..n {
+            let mut s = c0[i * n + j] as f64;
+            for p in 0..n {
+                let b = if transpose {
+                    w[j * n + p]
+                } else {
+                    w[p * n + j]
+                };
+                s += a[i * n + p] as f64 * b as f64;
+            }
+            out[i * n + j] = s;
+        }
+    }
+    out
+}
+
+fn data(len: usize, f: f32) -> Vec<f32> {
+    (0..len).map(|i| ((i as f32 + 0.5) * f).sin()).collect()
+}
+
+fn check_ab<T: Tier>(tier: T) {
+    for n in [
+        1usize, 2, 4, 5, 7, 8, 16, 17, 20, 24, 33, 100, 113, 130, 260, 400,
+    ] {
+        for rows in [1usize, 2, 3, 4, 5, 7, 24] {
+            let a = data(rows * n, 0.37);
+            let w = data(n * n, 0.11);
+            let c0 = data(rows * n, 0.23);
+            for transpose in [false, true] {
+                let mut packed = Vec::new();
+                tier.pack(&mut packed, &w, n, transpose);
+                for accumulate in [false, true] {
+                    let mut c = c0.clone();
+                    tier.a_b(&a, rows, n, &packed, &w, transpose, accumulate, &mut c, &w);
+                    let zero = vec![0.0; rows * n];
+                    let want = naive_ab(
+                        &a,
+                        &w,
+                        rows,
+                        n,
+                        transpose,
+                        if accumulate { &c0 } else { &zero },
+                    );
+                    for (g, w) in c.iter().zip(&want) {
+                        assert!(
+                            (*g as f64 - w).abs() <= 1e-5 * (1.0 + n as f64),
+                            "n {n} rows {rows} t {transpose} acc {accumulate}: {g} vs {w}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_atb<T: Tier>(tier: T) {
+    for (m, n) in [
+        (1usize, 1usize),
+        (3, 100),
+        (2, 17),
+        (100, 100),
+        (7, 33),
+        (4, 130),
+        (5, 8),
+        (6, 260),
+        (16, 17),
+        (33, 20),
+        (70, 130),
+        (100, 260),
+    ] {
+        for rows in [1usize, 2, 31, 32, 33, 70] {
+            let (ldd, ldh) = (m + 2, n + 1);
+            let d = data((rows - 1) * ldd + m, 0.29);
+            let h = data((rows - 1) * ldh + n, 0.17);
+            let c0 = data(m * n, 0.41);
+            for accumulate in [false, true] {
+                let mut c = c0.clone();
+                tier.at_b(rows, &d, ldd, m, &h, ldh, n, accumulate, &mut c);
+                for i in 0..m {
+                    for j in 0..n {
+                        let mut s = if accumulate {
+                            c0[i * n + j] as f64
+                        } else {
+                            0.0
+                        };
+                        for r in 0..rows {
+                            s += d[r * ldd + i] as f64 * h[r * ldh + j] as f64;
+                        }
+                        let g = c[i * n + j] as f64;
+                        assert!(
+                            (g - s).abs() <= 1e-5 * (1.0 + rows as f64),
+                            "m {m} n {n} rows {rows}: {g} vs {s}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_readout<T: Tier>(tier: T) {
+    for n in [1usize, 3, 8, 16, 17, 100, 130] {
+        let rows = 5;
+        let h = data(rows * n, 0.31);
+        let w = data(3 * n, 0.07);
+        let b = [0.1f32, -0.2, 0.3];
+        let mut z = vec![0.0f32; rows * 3];
+        tier.readout::<3>(&mut z, &h, n, &w, &b);
+        for r in 0..rows {
+            for o in 0..3 {
+                let want: f64 = b[o] as f64
+                    + (0..n)
+                        .map(|i| h[r * n + i] as f64 * w[o * n + i] as f64)
+                        .sum::<f64>();
+                assert!(
+                    (z[r * 3 + o] as f64 - want).abs() < 1e-5 * (1.0 + n as f64),
+                    "n {n}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[wasm_bindgen_test::wasm_bindgen_test]
+fn simd128_kernels_match_naive() {
+    check_ab(Simd128);
+    check_atb(Simd128);
+    check_readout(Simd128);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn portable_kernels_match_naive() {
+    check_ab(Portable);
+    check_atb(Portable);
+    check_readout(Portable);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn x86_kernels_match_naive() {
+    if let Some(t) = Avx2::detect() {
+        check_ab(t);
+        check_atb(t);
+        check_readout(t);
+    }
+    if let Some(t) = Avx512::detect() {
+        check_ab(t);
+        check_atb(t);
+        check_readout(t);
+    }
+}

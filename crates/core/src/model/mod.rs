@@ -1,0 +1,196 @@
+//! The network: its configuration, cell, constraints and weights. The paper's vanilla
+//! (leaky) RNN, in column convention:
+//!
+//! ```text
+//! h_t = (1 - alpha) h_{t-1} + alpha tanh(W_rec h_{t-1} + W_in x_t + b_rec),   h_{-1} = 0
+//! z_t = W_out h_t + b_out
+//! ```
+//!
+//! With `alpha = 1` this is exactly the paper's Eq. 7 and Keras' `SimpleRNN` (whose stored
+//! kernels are the transposes: `W_rec = Rᵀ`, `W_in = Kᵀ`). All matrices are row-major f32:
+//! `W_rec[i * N + j]` is the weight from unit `j` to unit `i`.
+
+//!
+//! Files: `config` (ModelConfig, RecInit), `cell` (the cell kinds and their single-state
+//! step), `constraints` (the W_rec constraint hook), `init` (seeded initial weights).
+
+use serde::{Deserialize, Serialize};
+
+mod cell;
+mod config;
+mod constraints;
+mod init;
+
+pub use cell::CellKind;
+pub use config::{ModelConfig, RecInit, MAX_HIDDEN};
+pub use constraints::Constraints;
+
+/// Names of the parameter tensors, in the order of [`Network::params`].
+pub const PARAM_NAMES: [&str; 5] = ["w_in", "w_rec", "b_rec", "w_out", "b_out"];
+
+/// The weights. With `G = cell.gates()` blocks (vanilla: 1), W_in is `G·N × inputs`, W_rec
+/// `G·N × N` and b_rec `G·N`. `b_rec` always has its length; it is all zeros and never
+/// trained when the model has no recurrent bias.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    /// Architecture.
+    pub config: ModelConfig,
+    /// Input weights, G·N × inputs.
+    pub w_in: Vec<f32>,
+    /// Recurrent weights, G·N × N (row = target unit).
+    pub w_rec: Vec<f32>,
+    /// Recurrent bias, G·N.
+    pub b_rec: Vec<f32>,
+    /// Readout, outputs × N.
+    pub w_out: Vec<f32>,
+    /// Readout bias, outputs.
+    pub b_out: Vec<f32>,
+}
+
+impl Network {
+    /// A network with all weights zero.
+    pub fn zeros(config: &ModelConfig) -> Self {
+        let (n, g) = (config.hidden, config.gate_rows());
+        Self {
+            config: config.clone(),
+            w_in: vec![0.0; g * config.inputs()],
+            w_rec: vec![0.0; g * n],
+            b_rec: vec![0.0; g],
+            w_out: vec![0.0; config.outputs() * n],
+            b_out: vec![0.0; config.outputs()],
+        }
+    }
+
+    /// Becomes a copy of `other`, reusing this network's buffers (no allocation when the
+    /// shapes agree; the derived `clone_from` would allocate).
+    pub fn copy_from(&mut self, other: &Network) {
+        self.config.clone_from(&other.config);
+        self.w_in.clone_from(&other.w_in);
+        self.w_rec.clone_from(&other.w_rec);
+        self.b_rec.clone_from(&other.b_rec);
+        self.w_out.clone_from(&other.w_out);
+        self.b_out.clone_from(&other.b_out);
+    }
+
+    /// All parameters as one flat list of slices, in a fixed order (used by the optimiser).
+    pub fn params(&self) -> [&[f32]; 5] {
+        [
+            &self.w_in,
+            &self.w_rec,
+            &self.b_rec,
+            &self.w_out,
+            &self.b_out,
+        ]
+    }
+
+    /// Mutable version of [`Network::params`].
+    pub fn params_mut(&mut self) -> [&mut [f32]; 5] {
+        [
+            &mut self.w_in,
+            &mut self.w_rec,
+            &mut self.b_rec,
+            &mut self.w_out,
+            &mut self.b_out,
+        ]
+    }
+
+    /// True when every weight is finite.
+    pub fn is_finite(&self) -> bool {
+        self.params()
+            .iter()
+            .all(|p| p.iter().all(|v| v.is_finite()))
+    }
+
+    /// One step of the dynamics for a single state `h` (length
+    /// `cell.state_size(N)`) driven by input `x` (length inputs), through the network's
+    /// cell; vanilla: `h <- (1-a) h + a tanh(W_rec h + W_in x + b)`. `scratch` must have at
+    /// least `cell.scratch_size(N)` floats. Used by live play and the fixed-point finder.
+    pub fn step(&self, h: &mut [f32], x: &[f32], scratch: &mut [f32]) {
+        match self.config.cell {
+            CellKind::Vanilla => cell::vanilla_step(self, h, x, scratch),
+        }
+    }
+
+    /// Readout `z = W_out h + b_out` into `z` (length outputs); `h` is the state's first N.
+    pub fn readout(&self, h: &[f32], z: &mut [f32]) {
+        let n = self.config.hidden;
+        for (o, zo) in z.iter_mut().enumerate() {
+            let mut acc = self.b_out[o];
+            for (w, hj) in self.w_out[o * n..(o + 1) * n].iter().zip(h) {
+                acc += w * hj;
+            }
+            *zo = acc;
+        }
+    }
+
+    /// Runs one trial (inputs row-major `trial_len × inputs`) from a zero state; returns
+    /// the hidden units (`trial_len × N`) and outputs (`trial_len × outputs`).
+    pub fn run(&self, x: &[f32], trial_len: usize) -> (Vec<f32>, Vec<f32>) {
+        let (n, ki, k) = (
+            self.config.hidden,
+            self.config.inputs(),
+            self.config.outputs(),
+        );
+        let cell = self.config.cell;
+        let mut h = vec![0.0f32; cell.state_size(n)];
+        let mut scratch = vec![0.0f32; cell.scratch_size(n)];
+        let mut hs = Vec::with_capacity(trial_len * n);
+        let mut zs = vec![0.0f32; trial_len * k];
+        for t in 0..trial_len {
+            self.step(&mut h, &x[t * ki..(t + 1) * ki], &mut scratch);
+            self.readout(&h[..n], &mut zs[t * k..(t + 1) * k]);
+            hs.extend_from_slice(&h[..n]);
+        }
+        (hs, zs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orthogonal_init_is_orthogonal() {
+        let cfg = ModelConfig {
+            hidden: 64,
+            ..ModelConfig::default()
+        };
+        let net = Network::init(&cfg, 1);
+        let n = 64;
+        let w = &net.w_rec;
+        for i in 0..n {
+            for j in 0..n {
+                let d: f64 = (0..n)
+                    .map(|k| w[i * n + k] as f64 * w[j * n + k] as f64)
+                    .sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((d - want).abs() < 1e-5, "({i},{j}) = {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn init_is_seeded() {
+        let cfg = ModelConfig::default();
+        assert_eq!(Network::init(&cfg, 3), Network::init(&cfg, 3));
+        assert_ne!(Network::init(&cfg, 3).w_rec, Network::init(&cfg, 4).w_rec);
+    }
+
+    #[test]
+    fn paper_parameter_count() {
+        let cfg = ModelConfig {
+            hidden: 400,
+            ..ModelConfig::default()
+        };
+        assert_eq!(cfg.n_params(), 162_403);
+    }
+
+    #[test]
+    fn glorot_limits() {
+        let cfg = ModelConfig::default();
+        let net = Network::init(&cfg, 9);
+        let lim = (6.0f32 / 103.0).sqrt();
+        assert!(net.w_in.iter().all(|v| v.abs() <= lim));
+        assert!(net.w_in.iter().any(|v| v.abs() > 0.8 * lim));
+    }
+}

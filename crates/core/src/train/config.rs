@@ -1,0 +1,79 @@
+//! The optimiser and schedule of a run.
+
+use crate::error::ConfigError;
+use serde::{Deserialize, Serialize};
+
+/// Optimiser and schedule.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainConfig {
+    /// Adam learning rate (before decay).
+    pub lr: f32,
+    /// Inverse-time decay: `lr_t = lr / (1 + decay · t)`, t = steps taken (Keras' `decay`).
+    pub decay: f32,
+    /// Adam β1.
+    pub beta1: f32,
+    /// Adam β2.
+    pub beta2: f32,
+    /// Adam ε.
+    pub eps: f32,
+    /// Trials per step.
+    pub batch: usize,
+    /// Global-norm gradient clipping threshold; 0 = off.
+    pub clip: f32,
+    /// Time steps of each training trial used (truncated trials are cheaper); 0 = the task's full
+    /// length. Validation always uses full-length trials.
+    #[serde(alias = "train_steps")]
+    pub train_trial_len: usize,
+    /// Step budget (`flipflop train` without `--steps`; the page's stop condition).
+    pub max_steps: u64,
+    /// Held-out trials for the metrics.
+    pub val_trials: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            lr: 3e-4,
+            decay: 1e-4,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            batch: 16,
+            clip: 1.0,
+            train_trial_len: 200,
+            max_steps: 5_000,
+            val_trials: 128,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The paper's code: Adam 1e-4, decay 1e-4, batch 128, 20 epochs × 235 = 4,700 steps.
+    pub fn paper() -> Self {
+        Self {
+            lr: 1e-4,
+            decay: 1e-4,
+            batch: 128,
+            clip: 0.0,
+            train_trial_len: 0,
+            max_steps: 4_700,
+            ..Self::default()
+        }
+    }
+
+    /// Checks every field against its allowed range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        ConfigError::check_f64("lr", self.lr as f64, 1e-7, 1.0)?;
+        ConfigError::check_f64("decay", self.decay as f64, 0.0, 1.0)?;
+        ConfigError::check_f64("beta1", self.beta1 as f64, 0.0, 0.9999)?;
+        ConfigError::check_f64("beta2", self.beta2 as f64, 0.0, 0.999_999)?;
+        ConfigError::check_f64("eps", self.eps as f64, 1e-12, 1.0)?;
+        ConfigError::check_int("batch", self.batch, 1, 1024)?;
+        ConfigError::check_f64("clip", self.clip as f64, 0.0, 1e6)?;
+        ConfigError::check_int("train_trial_len", self.train_trial_len, 0, 20_000)?;
+        ConfigError::check_int("max_steps", self.max_steps as usize, 1, 10_000_000)?;
+        ConfigError::check_int("val_trials", self.val_trials, 1, 4096)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,210 @@
+//! The step-at-a-time trainer, its events and held-out metrics.
+
+use super::adam::{global_norm, Adam};
+use super::bptt::loss_and_grad;
+use super::forward::forward;
+use super::workspace::Workspace;
+use crate::config::Config;
+use crate::error::{ConfigError, TrainError};
+use crate::model::Network;
+use crate::rng::{Purpose, SeedRng};
+use crate::task::flipflop::sign_accuracy;
+use crate::task::{self, Batch, Task, TaskConfig};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What one training step reports.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepEvent {
+    /// Steps taken so far, this one included.
+    pub step: u64,
+    /// Training loss of the batch (before the update).
+    pub loss: f32,
+    /// Gradient global norm (before clipping).
+    pub grad_norm: f32,
+    /// Learning rate used.
+    pub lr: f32,
+}
+
+/// Held-out metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Mean squared error over all steps, trials and outputs (masked as the task's loss).
+    pub mse: f32,
+    /// The task's accuracy rule ([`Task::accuracy`]); flip-flop: the fraction of
+    /// (trial, step, bit) with target ≠ 0 where sign(z) = target.
+    pub bit_accuracy: f32,
+    /// Trials evaluated.
+    pub trials: usize,
+}
+
+impl Metrics {
+    /// The lab's "solved" rule: bit accuracy ≥ 99 % and MSE ≤ 0.05.
+    pub fn solved(&self) -> bool {
+        self.bit_accuracy >= 0.99 && self.mse <= 0.05
+    }
+}
+
+/// Metrics of `net` on a flip-flop `batch` (uses `ws` for the forward pass).
+pub fn evaluate(net: &Network, batch: &Batch, ws: &mut Workspace) -> Metrics {
+    let mse = forward(net, batch, batch.mask(), ws);
+    Metrics {
+        mse,
+        bit_accuracy: sign_accuracy(&ws.z, &batch.y),
+        trials: batch.batch,
+    }
+}
+
+/// Metrics of `net` on `batch`, scored by `task`'s accuracy rule.
+pub fn evaluate_task(task: &dyn Task, net: &Network, batch: &Batch, ws: &mut Workspace) -> Metrics {
+    let mse = forward(net, batch, batch.mask(), ws);
+    Metrics {
+        mse,
+        bit_accuracy: task.accuracy(&ws.z, batch),
+        trials: batch.batch,
+    }
+}
+
+/// Trains one network a step at a time; owns its weights, optimiser state and trial streams.
+#[derive(Clone, Debug)]
+pub struct Trainer {
+    config: Config,
+    net: Network,
+    grads: Network,
+    adam: Adam,
+    ws: Workspace,
+    val_ws: Workspace,
+    batch: Batch,
+    val: Batch,
+    /// The task of the training trials (truncated to `train_trial_len`).
+    task: Arc<dyn Task>,
+    rng: SeedRng,
+    last_loss: Option<f32>,
+    backup: (Network, Adam),
+}
+
+impl Trainer {
+    /// A fresh network from `config` (seeded init), or a config error naming the field.
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let net = Network::init(&config.model, config.seed);
+        Ok(Self::with_network(config, net))
+    }
+
+    /// Continues training `net` (its shapes must match `config.model`).
+    pub fn with_network(config: Config, mut net: Network) -> Self {
+        config
+            .model
+            .constraints
+            .project(&mut net.w_rec, net.config.hidden);
+        let mut train_task = config.task.clone();
+        if config.train.train_trial_len > 0 {
+            train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
+        }
+        let val = validation_set(&config.task, config.seed, config.train.val_trials);
+        Self {
+            grads: Network::zeros(&net.config),
+            adam: Adam::new(&net),
+            ws: Workspace::default(),
+            val_ws: Workspace::default(),
+            batch: Batch::default(),
+            rng: SeedRng::new(config.seed, Purpose::Train),
+            val,
+            task: task::build(&train_task),
+            backup: (net.clone(), Adam::new(&net)),
+            net,
+            config,
+            last_loss: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The current weights.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Steps taken.
+    pub fn steps_done(&self) -> u64 {
+        self.adam.t
+    }
+
+    /// The latest training loss.
+    pub fn last_loss(&self) -> Option<f32> {
+        self.last_loss
+    }
+
+    /// Changes the learning rate from the next step on, keeping everything else.
+    pub fn set_lr(&mut self, lr: f32) -> Result<(), ConfigError> {
+        ConfigError::check_f64("lr", lr as f64, 1e-7, 1.0)?;
+        self.config.train.lr = lr;
+        Ok(())
+    }
+
+    /// One step: fresh trials, loss and gradient, clipping, Adam. On a non-finite loss,
+    /// gradient or result the weights stay as they were and `Diverged` is returned.
+    pub fn step(&mut self) -> Result<StepEvent, TrainError> {
+        self.task
+            .fill(&mut self.batch, self.config.train.batch, &mut self.rng);
+        let loss = loss_and_grad(
+            &self.net,
+            &self.batch,
+            self.batch.mask(),
+            &mut self.ws,
+            &mut self.grads,
+        );
+        let grad_norm = global_norm(&self.grads);
+        let step = self.adam.t + 1;
+        if !loss.is_finite() || !grad_norm.is_finite() {
+            return Err(TrainError::Diverged { step, loss });
+        }
+        let clip = self.config.train.clip;
+        let scale = if clip > 0.0 && grad_norm > clip {
+            clip / grad_norm
+        } else {
+            1.0
+        };
+        let lr = self.adam.lr_at(&self.config.train);
+        // Keep the weights and moments to fall back on (copy_from reuses the buffers).
+        self.backup.0.copy_from(&self.net);
+        self.backup.1.copy_from(&self.adam);
+        self.adam
+            .update(&self.config.train, &mut self.net, &self.grads, scale);
+        if !self.net.is_finite() {
+            self.net.copy_from(&self.backup.0);
+            self.adam.copy_from(&self.backup.1);
+            return Err(TrainError::Diverged { step, loss });
+        }
+        self.last_loss = Some(loss);
+        Ok(StepEvent {
+            step,
+            loss,
+            grad_norm,
+            lr,
+        })
+    }
+
+    /// Metrics on the held-out trials (fixed per seed, full-length).
+    pub fn evaluate(&mut self) -> Metrics {
+        evaluate_task(&*self.task, &self.net, &self.val, &mut self.val_ws)
+    }
+
+    /// The task being trained (its training-trial length).
+    pub fn task(&self) -> &dyn Task {
+        &*self.task
+    }
+
+    /// The held-out trials.
+    pub fn validation(&self) -> &Batch {
+        &self.val
+    }
+}
+
+/// The held-out set for a seed: `trials` full-length trials from the `Validation` stream.
+pub fn validation_set(task: &TaskConfig, seed: u64, trials: usize) -> Batch {
+    Batch::generate(task, trials, &mut SeedRng::new(seed, Purpose::Validation))
+}
