@@ -3,7 +3,8 @@
 
 use crate::args::{self, usage, CliError};
 use flipflop_formats::link::{decode_link, encode_link, share_url, LinkKind, MAX_LINK_CHARS};
-use flipflop_core::{netfile, Trainer};
+use flipflop_core::Trainer;
+use flipflop_formats::netfile;
 use serde_json::json;
 use std::path::PathBuf;
 
