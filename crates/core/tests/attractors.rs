@@ -12,8 +12,9 @@
 //!
 //! Networks: the shipped `web/assets/pretrained.net`, `tests/data/seed2_5000.net` (made by
 //! `flipflop train --preset default --seed 2 --steps 5000 --trial-len 0 --out
-//! crates/core/tests/data/seed2_5000.net`, the issue's example, on which the old search listed
-//! 8 of its 9 attractors), and a small network trained here in a few seconds.
+//! crates/core/tests/data/seed2_5000.net`, the issue's example; the issue saw 9 attractors and
+//! 8 listed, but on this tree the network reaches 8, all of which the old search listed too),
+//! and a small network trained here in a few seconds.
 
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::task::cube_set;
@@ -67,6 +68,11 @@ fn dist(a: &[f64], b: &[f32]) -> f64 {
 /// The distinct fixed points that reference runs from the cube set's held memories reach,
 /// and how many runs did not converge within [`RUN_STEPS`].
 fn attractors(net: &Network, task: &TaskConfig) -> (Vec<Vec<f64>>, usize) {
+    attractors_from(net, task, 0)
+}
+
+/// As [`attractors`], plus runs from every `every`-th labelled step of the cube set (0: none).
+fn attractors_from(net: &Network, task: &TaskConfig, every: usize) -> (Vec<Vec<f64>>, usize) {
     let n = net.config.hidden;
     let cube = cube_set(task);
     let (hs, _) = net.run(&cube.trial.x, cube.trial.trial_len);
@@ -79,9 +85,9 @@ fn attractors(net: &Network, task: &TaskConfig) -> (Vec<Vec<f64>>, usize) {
     let last = cube.trial.trial_len - 1;
     let mut found: Vec<Vec<f64>> = Vec::new();
     let mut unconverged = 0;
-    for t in
-        (0..=last).filter(|&t| cube.state[t].is_some() && quiet(t) && (t == last || !quiet(t + 1)))
-    {
+    let held = |t: usize| quiet(t) && (t == last || !quiet(t + 1));
+    let sampled = |t: usize| every > 0 && t % every == 0;
+    for t in (0..=last).filter(|&t| cube.state[t].is_some() && (held(t) || sampled(t))) {
         let mut h: Vec<f64> = hs[t * n..(t + 1) * n].iter().map(|v| *v as f64).collect();
         let mut change = f64::INFINITY;
         for _ in 0..RUN_STEPS {
@@ -110,7 +116,11 @@ fn attractors(net: &Network, task: &TaskConfig) -> (Vec<Vec<f64>>, usize) {
 
 /// Attractors that the search with `opts` does not list as stable fixed points (distance to
 /// the nearest stable point above `1e-4 √N`), and a summary line.
-fn missing(net: &Network, task: &TaskConfig, opts: FixedPointOptions) -> (Vec<(usize, f64)>, String) {
+fn missing(
+    net: &Network,
+    task: &TaskConfig,
+    opts: FixedPointOptions,
+) -> (Vec<(usize, f64)>, String) {
     let (found, unconverged) = attractors(net, task);
     assert!(!found.is_empty(), "no reference run converged");
     let points = search_from_cube_set(net, task, opts, 1).run();
@@ -163,26 +173,74 @@ fn shipped_network_lists_every_attractor_as_stable() {
 }
 
 #[test]
-fn long_trained_seed_2_lists_all_nine_attractors() {
+fn long_trained_seed_2_lists_every_attractor_as_stable() {
     let (net, task) = load("tests/data/seed2_5000.net");
-    assert_eq!(check("seed2_5000.net", &net, &task), 9, "the issue's count");
+    check("seed2_5000.net", &net, &task);
 }
 
 #[test]
 fn small_network_trained_here_lists_every_attractor_as_stable() {
     let mut cfg = Config::preset(Preset::Default);
     cfg.model.hidden = 32;
-    cfg.task.bits = 2;
+    cfg.set_bits(2);
     cfg.seed = 3;
     let mut trainer = Trainer::new(cfg).unwrap();
     for _ in 0..300 {
         trainer.step().unwrap();
     }
     let task = trainer.config().task.clone();
-    check(
-        "small",
-        trainer.network(),
-        &task,
-        FixedPointOptions::default(),
-    );
+    check("small", trainer.network(), &task);
+}
+
+/// Writes `tests/data/seed2_5000.net` exactly as `flipflop train --preset default --seed 2
+/// --steps 5000 --trial-len 0 --out FILE` does (same config, same trainer, same encoder):
+/// `cargo test -p flipflop-core --test attractors -- --ignored make_seed2_fixture` (a few
+/// minutes).
+#[test]
+#[ignore]
+fn make_seed2_fixture() {
+    let mut cfg = Config::preset(Preset::Default);
+    cfg.seed = 2;
+    cfg.train.train_trial_len = 0;
+    cfg.train.max_steps = 5000;
+    let mut trainer = Trainer::new(cfg).unwrap();
+    while trainer.steps_done() < 5000 {
+        trainer.step().unwrap();
+    }
+    let bytes = netfile::encode(trainer.config(), trainer.network(), trainer.steps_done());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/seed2_5000.net");
+    std::fs::write(&path, bytes).unwrap();
+}
+
+/// Exploration (not part of `make test`): runs from every 5th labelled step of the cube set
+/// too, transients included; prints the attractors they reach and what the search misses.
+#[test]
+#[ignore]
+fn dense_starts_report() {
+    for rel in [
+        "../../web/assets/pretrained.net",
+        "tests/data/seed2_5000.net",
+    ] {
+        let (net, task) = load(rel);
+        let (found, unconverged) = attractors_from(&net, &task, 5);
+        let points = search_from_cube_set(&net, &task, FixedPointOptions::default(), 1).run();
+        let stable: Vec<_> = points.iter().filter(|p| p.fixed && p.stable).collect();
+        let tol = 1e-4 * (net.config.hidden as f64).sqrt();
+        let miss: Vec<f64> = found
+            .iter()
+            .map(|a| {
+                stable
+                    .iter()
+                    .map(|p| dist(a, &p.state))
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .filter(|d| *d > tol)
+            .collect();
+        eprintln!(
+            "{rel}: dense starts reach {} attractors ({unconverged} unconverged); search lists \
+             {} stable; missing {miss:?}",
+            found.len(),
+            stable.len()
+        );
+    }
 }
