@@ -60,6 +60,27 @@ function accepted(req) {
   ].filter(([name]) => names.includes(name));
 }
 
+/**
+ * The file under `root` that the request target `target` names, or an HTTP status: 400 when
+ * the target is not a valid URL path (a malformed `%` escape, a NUL byte), 403 when it leads
+ * outside `root`. Containment is decided by `path.relative`, not by a string prefix: with
+ * root `/srv/dist`, `/srv/dist-evil/x` shares the prefix but is not inside.
+ */
+export function resolveRequest(root, target) {
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(target ?? '/', 'http://localhost').pathname);
+  } catch {
+    return 400;
+  }
+  if (pathname.includes('\0')) return 400;
+  let file = path.join(root, pathname);
+  const rel = path.relative(root, file);
+  if (rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return 403;
+  if (pathname.endsWith('/')) file = path.join(file, 'index.html');
+  return file;
+}
+
 /** Serves `dir` on 127.0.0.1:`port` (0 = any free port); resolves to { url, close }. */
 export async function serveDir(dir, port = 0) {
   const root = path.resolve(dir);
@@ -67,13 +88,11 @@ export async function serveDir(dir, port = 0) {
     throw new Error(`${root}/index.html missing: run \`make build\` (or \`make test\`) first`);
   }
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://localhost');
-    let file = path.normalize(path.join(root, decodeURIComponent(url.pathname)));
-    if (!file.startsWith(root)) {
-      res.writeHead(403).end();
+    const file = resolveRequest(root, req.url);
+    if (typeof file === 'number') {
+      res.writeHead(file, { 'content-type': 'text/plain' }).end(file === 400 ? 'bad request' : 'forbidden');
       return;
     }
-    if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
     const headers = {
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',

@@ -2,10 +2,10 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
-use flipflop_formats::export;
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::train::{evaluate, validation_set, Workspace};
 use flipflop_core::{ConfigError, Network};
+use flipflop_formats::export;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -130,6 +130,9 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
         match arg {
             Long("fixed-points") => fixed_points = true,
             Long("starts") => opts.starts = args::int("--starts", p.value()?, "1..=2048")?,
+            Long("settle-steps") => {
+                opts.settle_steps = args::int("--settle-steps", p.value()?, "0..=1000000")?
+            }
             Long("slow-q") => opts.slow_q = args::real("--slow-q", p.value()?, 0.0, 1e3)?,
             Value(v) => set_net(&mut net, v)?,
             _ => return Err(arg.unexpected().into()),
@@ -139,7 +142,8 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let path = need_net(net, "analyze")?;
     let f = crate::load_net(&path)?;
     let w = &f.network;
-    let eigs = eigenvalues(&w.w_rec, w.config.hidden);
+    let eigs = eigenvalues(&w.w_rec, w.config.hidden)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let max_real = eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max);
     let cube = cube_activity(w, &f.config.task).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut out = json!({

@@ -24,7 +24,7 @@ USAGE:
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
-  flipflop analyze NET [--fixed-points [--starts S] [--slow-q Q]]
+  flipflop analyze NET [--fixed-points [--starts S] [--slow-q Q] [--settle-steps K]]
   flipflop bench [--reps R] [--warmup W]
   flipflop link NET [--kind exact|compact|recipe] [--base URL] [--plain]
   flipflop open LINK [--out NET] [--train]
@@ -50,7 +50,9 @@ analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the pap
          --fixed-points  also find fixed and slow points of the autonomous dynamics
                          (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory);
                          --starts S starting states (default 128, 1..=2048), --slow-q Q keeps
-                         points with q < Q as slow points (default 1e-6)
+                         points with q < Q as slow points (default 1e-6), --settle-steps K
+                         caps the runs from each memory state whose end points are
+                         candidates too (default 20000; 0 = none)
 link     Prints a share link for NET (default --kind exact, --base http://127.0.0.1:8080/):
          exact = the file itself (bit-identical), compact = quantised weight deltas (much
          shorter; held-out accuracy within 0.1 pp, spectral radius within 1e-3), recipe =

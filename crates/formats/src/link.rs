@@ -691,15 +691,18 @@ mod compact {
     /// Walks the ladder from the coarsest step; returns the first rung that keeps the bounds.
     fn search(config: &Config, net: &Network, base: &Network) -> Option<(f32, Vec<u8>, Network)> {
         let n = net.config.hidden;
-        let rho = spectral_radius(&eigenvalues(&net.w_rec, n));
+        // No spectrum (weights the solver cannot handle): no compact form, the lossless one.
+        let rho = spectral_radius(&eigenvalues(&net.w_rec, n).ok()?);
         let val = validation_set(&config.task, config.seed, config.train.val_trials);
         let mut ws = Workspace::default();
         let acc = evaluate(net, &val, &mut ws).bit_accuracy as f64;
         let mut q = COMPACT_COARSEST_STEP;
         for _ in 0..COMPACT_RUNGS {
             if let Some((codes, rebuilt)) = attempt(net, base, q) {
-                let rho_q = spectral_radius(&eigenvalues(&rebuilt.w_rec, n));
-                if rebuilt.is_finite() && (rho_q - rho).abs() <= COMPACT_MAX_RADIUS_CHANGE {
+                let rho_q = eigenvalues(&rebuilt.w_rec, n).map(|e| spectral_radius(&e));
+                if rebuilt.is_finite()
+                    && rho_q.is_ok_and(|r| (r - rho).abs() <= COMPACT_MAX_RADIUS_CHANGE)
+                {
                     let acc_q = evaluate(&rebuilt, &val, &mut ws).bit_accuracy as f64;
                     if (acc_q - acc).abs() <= COMPACT_MAX_ACCURACY_CHANGE {
                         return Some((q, codes, rebuilt));

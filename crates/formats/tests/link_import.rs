@@ -132,7 +132,7 @@ fn compact_link_keeps_accuracy_and_spectrum_of_a_trained_network() {
     let back = d.network.unwrap();
     assert_ne!(back, net, "compact is lossy at this size");
     let n = cfg.model.hidden;
-    let rho = |w: &Network| spectral_radius(&eigenvalues(&w.w_rec, n));
+    let rho = |w: &Network| spectral_radius(&eigenvalues(&w.w_rec, n).unwrap());
     let drho = (rho(&back) - rho(&net)).abs();
     assert!(drho <= 1e-3, "spectral radius moved {drho}");
     // The lab's held-out set, and trials the encoder never saw.
@@ -537,12 +537,12 @@ fn paper_network_matches_a_keras_forward_pass_on_the_cube_set() {
         .fold(0.0, f64::max);
     eprintln!("paper network: {steps} cube steps, max |z - z_keras| = {max:.2e}");
     assert!(max < 1e-4, "max deviation {max}");
-    let rho = spectral_radius(&eigenvalues(&net.w_rec, n));
+    let rho = spectral_radius(&eigenvalues(&net.w_rec, n).unwrap());
     assert!((rho - 1.08).abs() < 0.02, "spectral radius {rho}");
     // The untrained file: orthogonal W_rec, all eigenvalues on the unit circle.
     if let Some(b) = paper_file("initial.hdf5") {
         let init = import::import(&b).unwrap();
-        let rho = spectral_radius(&eigenvalues(&init.network.w_rec, n));
+        let rho = spectral_radius(&eigenvalues(&init.network.w_rec, n).unwrap());
         assert!((rho - 1.0).abs() < 1e-4, "initial spectral radius {rho}");
     }
 }

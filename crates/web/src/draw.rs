@@ -22,6 +22,21 @@ const GRID: RGBColor = RGBColor(225, 225, 225);
 /// Jacobian eigenvalues at a fixed point (Okabe–Ito reddish purple).
 const JACOBIAN: RGBColor = RGBColor(204, 121, 167);
 
+/// `text` broken at spaces into lines of at most `width` characters (longer words stand alone).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 1 + word.chars().count() <= width => {
+                l.push(' ');
+                l.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
+}
+
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
@@ -309,6 +324,17 @@ pub fn spectrum_on<DB: DrawingBackend>(
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
+    if let Some(message) = &snap.spectrum_error {
+        // The solver gave up (see flipflop_core::analysis::spectrum): say so in its place.
+        let font = (FONT, 12.0 * dpr).into_font().color(&HELD_OUT);
+        let chars = ((root.dim_in_pixel().0 as f64 / (6.5 * dpr)) as usize).max(20);
+        for (i, line) in wrap(message, chars).iter().enumerate() {
+            let y = ((6.0 + 16.0 * i as f64) * dpr) as i32;
+            root.draw(&Text::new(line.clone(), ((6.0 * dpr) as i32, y), font.clone()))
+                .map_err(err)?;
+        }
+        return root.present().map_err(err);
+    }
     let rho = snap.spectral_radius;
     let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::fixed::largest_modulus(p));
     let r = (rho.max(jac_rho) * 1.1).max(1.25);

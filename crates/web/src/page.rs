@@ -427,6 +427,7 @@ impl App {
             &self
                 .snapshot
                 .as_ref()
+                .filter(|s| s.spectrum_error.is_none())
                 .map_or("–".into(), |s| format!("{:.3}", s.spectral_radius)),
         ));
         e.params.set_text_content(Some(&self.n_params.to_string()));

@@ -220,6 +220,10 @@ pub struct Snapshot {
     pub eigenvalues: Vec<[f64; 2]>,
     /// Largest eigenvalue modulus.
     pub spectral_radius: f64,
+    /// Why the spectrum could not be computed (then `eigenvalues` is empty and the panel
+    /// shows this message in its place).
+    #[serde(default)]
+    pub spectrum_error: Option<String>,
     /// A few held-out trials run through the network.
     pub traces: Vec<Trace>,
 }
@@ -545,6 +549,7 @@ mod tests {
             network: WireNetwork::from_network(&net),
             eigenvalues: vec![[1.0, 0.5], [1.0, -0.5], [-0.25, 0.0]],
             spectral_radius: 1.118,
+            spectrum_error: None,
             traces: vec![Trace {
                 trial_len: 2,
                 bits: 1,

@@ -13,7 +13,10 @@ pub const TRACE_TRIALS: usize = 3;
 /// and the first [`TRACE_TRIALS`] held-out trials run through the network.
 pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
     let net = trainer.network();
-    let eigs = eigenvalues(&net.w_rec, net.config.hidden);
+    let (eigs, spectrum_error) = match eigenvalues(&net.w_rec, net.config.hidden) {
+        Ok(e) => (e, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
     let val = trainer.validation();
     let traces = (0..TRACE_TRIALS.min(val.batch))
         .map(|i| {
@@ -33,6 +36,7 @@ pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
         network: WireNetwork::from_network(net),
         spectral_radius: spectral_radius(&eigs),
         eigenvalues: eigs,
+        spectrum_error,
         traces,
     }
 }
@@ -92,5 +96,27 @@ mod tests {
         let c = build(&Trainer::new(cfg).unwrap(), 0);
         let (fa, fc) = (fingerprints(&a), fingerprints(&c));
         assert!(fa.0 != fc.0 && fa.1 != fc.1);
+    }
+
+    #[test]
+    fn a_spectrum_that_cannot_be_computed_is_an_error_in_its_place() {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 6;
+        let t = Trainer::new(cfg.clone()).unwrap();
+        let mut net = t.network().clone();
+        net.w_rec[7] = f32::NAN;
+        let s = build(&Trainer::with_network(cfg, net), 0);
+        assert!(s.eigenvalues.is_empty());
+        let msg = s.spectrum_error.as_deref().unwrap();
+        assert!(msg.contains("(1, 1)") && msg.contains("NaN"), "{msg}");
+        // A ring (cyclic permutation) W_rec, which hung the worker, gives its spectrum.
+        let mut ring = t.network().clone();
+        ring.w_rec = vec![0.0; 36];
+        for i in 0..6 {
+            ring.w_rec[((i + 1) % 6) * 6 + i] = 1.0;
+        }
+        let s = build(&Trainer::with_network(t.config().clone(), ring), 0);
+        assert_eq!((s.eigenvalues.len(), s.spectrum_error), (6, None));
+        assert!((s.spectral_radius - 1.0).abs() < 1e-12);
     }
 }

@@ -1,34 +1,9 @@
-//! Analyses the lab shows: the spectrum of W_rec and the low-dimensional picture of the
-//! hidden activity on the cube set.
+//! Low-dimensional pictures of the hidden activity: truncated SVD and PCA through the Gram
+//! matrix and a capped symmetric eigensolver.
 
-use crate::model::Network;
-use crate::task::{cube_set, TaskConfig};
+use super::AnalysisError;
 use nalgebra::{DMatrix, SymmetricEigen};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Eigenvalues of a row-major `n × n` matrix as `[re, im]` pairs (computed in f64 by
-/// nalgebra's real Schur decomposition), sorted by decreasing modulus.
-pub fn eigenvalues(w: &[f32], n: usize) -> Vec<[f64; 2]> {
-    assert_eq!(w.len(), n * n, "eigenvalues: expected an n × n matrix");
-    let m = DMatrix::from_row_iterator(n, n, w.iter().map(|v| *v as f64));
-    let mut ev: Vec<[f64; 2]> = m
-        .complex_eigenvalues()
-        .iter()
-        .map(|c| [c.re, c.im])
-        .collect();
-    ev.sort_by(|a, b| modulus(*b).total_cmp(&modulus(*a)));
-    ev
-}
-
-fn modulus(z: [f64; 2]) -> f64 {
-    z[0].hypot(z[1])
-}
-
-/// Spectral radius: the largest eigenvalue modulus (0 for an empty list).
-pub fn spectral_radius(eigs: &[[f64; 2]]) -> f64 {
-    eigs.iter().map(|z| modulus(*z)).fold(0.0, f64::max)
-}
 
 /// How the hidden activity is decomposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,44 +19,6 @@ pub enum Decomposition {
     /// is the explained-variance ratio `λ_i / Σ_j λ_j` of the covariance.
     Pca,
 }
-
-/// Why an analysis could not be computed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum AnalysisError {
-    /// The data length is not `rows × dim`, or a dimension is zero.
-    Shape {
-        /// Values given.
-        len: usize,
-        /// Rows expected.
-        rows: usize,
-        /// Columns expected.
-        dim: usize,
-    },
-    /// The data hold NaN or infinite values.
-    NonFinite,
-    /// The symmetric eigensolver did not converge.
-    NoConvergence,
-}
-
-impl fmt::Display for AnalysisError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AnalysisError::Shape { len, rows, dim } => {
-                write!(
-                    f,
-                    "analysis: {len} values cannot be a {rows} × {dim} matrix (both must be > 0)"
-                )
-            }
-            AnalysisError::NonFinite => write!(
-                f,
-                "analysis: the hidden activity contains NaN or infinite values"
-            ),
-            AnalysisError::NoConvergence => write!(f, "analysis: the eigensolver did not converge"),
-        }
-    }
-}
-
-impl std::error::Error for AnalysisError {}
 
 /// The top-k principal directions of a data matrix and the data projected onto them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,8 +107,12 @@ pub fn top_components(
     }
     let total = gram.trace();
     let max_iter = 1000 + 100 * dim;
-    let eig = SymmetricEigen::try_new(gram, f64::EPSILON, max_iter)
-        .ok_or(AnalysisError::NoConvergence)?;
+    let eig = SymmetricEigen::try_new(gram, f64::EPSILON, max_iter).ok_or(
+        AnalysisError::SymmetricNoConvergence {
+            n: dim,
+            iterations: max_iter,
+        },
+    )?;
     let mut order: Vec<usize> = (0..dim).collect();
     order.sort_by(|a, b| {
         eig.eigenvalues[*b]
@@ -235,73 +176,11 @@ fn fix_sign(v: &mut [f64]) {
     }
 }
 
-/// The hidden activity of a network on the cube set, and its low-dimensional pictures.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CubeActivity {
-    /// Time steps of the cube set.
-    pub trial_len: usize,
-    /// Memory state of each step from the targets (`None` before the first response); bit `j`
-    /// set iff channel `j` holds +1 (see [`crate::task::CubeSet`]).
-    pub state: Vec<Option<u32>>,
-    /// Top-3 uncentred SVD of `H` (steps × N): the paper's cube.
-    pub svd: Projection,
-    /// Top-3 centred PCA of `H`.
-    pub pca: Projection,
-}
-
-/// Runs `net` on the cube set of `task` from `h = 0` and decomposes its hidden states
-/// `H` (steps × N) both ways, keeping 3 components. Cost is dominated by two `N × N`
-/// symmetric eigendecompositions: natively about 0.04 s at N 128, 0.4 s at N 400 and
-/// 4 s at N 1024 (3 bits).
-pub fn cube_activity(net: &Network, task: &TaskConfig) -> Result<CubeActivity, AnalysisError> {
-    let cube = cube_set(task);
-    let trial_len = cube.trial.trial_len;
-    let (h, _) = net.run(&cube.trial.x, trial_len);
-    let n = net.config.hidden;
-    Ok(CubeActivity {
-        trial_len,
-        state: cube.state,
-        svd: top_components(&h, trial_len, n, 3, Decomposition::Svd)?,
-        pca: top_components(&h, trial_len, n, 3, Decomposition::Pca)?,
-    })
-}
-
 #[cfg(test)]
 #[allow(clippy::needless_range_loop)] // index loops mirror the maths in these checks
 mod tests {
     use super::*;
 
-    #[test]
-    fn rotation_and_diagonal_have_known_spectra() {
-        // 2-D rotation by 90° scaled by 1.5: eigenvalues ±1.5i.
-        let ev = eigenvalues(&[0.0, -1.5, 1.5, 0.0], 2);
-        assert_eq!(ev.len(), 2);
-        for z in &ev {
-            assert!(
-                z[0].abs() < 1e-12 && (z[1].abs() - 1.5).abs() < 1e-12,
-                "{z:?}"
-            );
-        }
-        assert!((spectral_radius(&ev) - 1.5).abs() < 1e-12);
-        // Upper triangular: eigenvalues are the diagonal.
-        let ev = eigenvalues(&[2.0, 7.0, 1.0, 0.0, -3.0, 4.0, 0.0, 0.0, 0.5], 3);
-        let re: Vec<f64> = ev.iter().map(|z| z[0]).collect();
-        assert!(
-            (re[0] + 3.0).abs() < 1e-9 && (re[1] - 2.0).abs() < 1e-9 && (re[2] - 0.5).abs() < 1e-9
-        );
-    }
-
-    #[test]
-    fn orthogonal_init_spectrum_on_unit_circle() {
-        let cfg = crate::ModelConfig {
-            hidden: 50,
-            ..Default::default()
-        };
-        let net = crate::Network::init(&cfg, 2);
-        for z in eigenvalues(&net.w_rec, 50) {
-            assert!((modulus(z) - 1.0).abs() < 1e-4);
-        }
-    }
     /// Walsh–Hadamard sign sequence `j` at time `t`: `(-1)^popcount(t & j)`, period 8. For
     /// `j = 1..=7` these have zero mean and are mutually orthogonal over any multiple of 8 rows.
     fn walsh(t: usize, j: usize) -> f64 {
@@ -500,7 +379,7 @@ mod tests {
             ..Default::default()
         };
         let net = crate::Network::init(&cfg, 5);
-        let a = cube_activity(&net, &task).unwrap();
+        let a = crate::analysis::cube_activity(&net, &task).unwrap();
         let cube = crate::task::cube_set(&task);
         assert_eq!(a.trial_len, cube.trial.trial_len);
         assert_eq!(a.state, cube.state);
@@ -516,6 +395,6 @@ mod tests {
         assert!(a.svd.centre.iter().all(|c| *c == 0.0));
         assert!(a.pca.centre.iter().any(|c| *c != 0.0));
         // Deterministic: the same network gives bit-identical pictures.
-        assert_eq!(cube_activity(&net, &task).unwrap(), a);
+        assert_eq!(crate::analysis::cube_activity(&net, &task).unwrap(), a);
     }
 }
