@@ -240,22 +240,39 @@ fn every_bad_link_gets_its_own_error() {
             "position 30",
         ),
         (
-            "impossible length",
+            "cut mid-character",
             format!("net={}", &payload[..29]),
-            Box::new(|e| *e == LinkError::BadEncoding),
-            "truncated",
+            Box::new(|e| {
+                *e == LinkError::Cut {
+                    chars: 33,
+                    limit: None,
+                }
+            }),
+            "cut off: its end is missing (only 33 characters arrived)",
         ),
         (
-            "truncated container",
+            "cut inside the header",
             format!("net={}", URL_SAFE_NO_PAD.encode(&bytes[..10])),
-            Box::new(|e| *e == LinkError::Truncated { found: 10 }),
-            "truncated",
+            Box::new(|e| matches!(e, LinkError::Cut { .. })),
+            "cut off",
         ),
         (
             "cut off",
             format!("net={}", URL_SAFE_NO_PAD.encode(&bytes[..bytes.len() - 30])),
-            Box::new(|e| matches!(e, LinkError::Checksum { .. })),
-            "truncated or altered",
+            Box::new(|e| matches!(e, LinkError::Cut { .. })),
+            "cut off",
+        ),
+        (
+            "standard base64",
+            format!("net={}+{}", &payload[..30], &payload[30..]),
+            Box::new(|e| matches!(e, LinkError::BadCharacter { found: '+', .. })),
+            "standard base64",
+        ),
+        (
+            "a file's contents",
+            "{\"format\": \"flipflop-network\"}".into(),
+            Box::new(|e| matches!(e, LinkError::WrongText(_))),
+            "import it as a file",
         ),
         (
             "flipped byte",
