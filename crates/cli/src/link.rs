@@ -2,10 +2,11 @@
 //! core code as the page (`flipflop_formats::link`).
 
 use crate::args::{self, usage, CliError};
+use flipflop_core::Trainer;
 use flipflop_formats::link::{
     decode_link, encode_link, kind_of, length_warning, share_url, LinkKind, MAX_LINK_CHARS,
 };
-use flipflop_core::{netfile, Trainer};
+use flipflop_formats::netfile;
 use serde_json::json;
 use std::path::PathBuf;
 

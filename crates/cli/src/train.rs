@@ -2,7 +2,8 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::MAX_HIDDEN;
-use flipflop_core::{netfile, Config, ConfigError, Metrics, ModelConfig, Preset, Trainer};
+use flipflop_core::{Config, ConfigError, Metrics, ModelConfig, Preset, Trainer};
+use flipflop_formats::netfile;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
