@@ -168,16 +168,14 @@ fn compact_link_of_an_untrained_or_foreign_network_round_trips_within_bounds() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
     assert!(max < 2.5e-3, "max weight change {max}");
-    // A network with a NaN cannot be verified: stored losslessly, then refused on decoding.
+    // A network with a NaN cannot be verified: stored losslessly (compact, or exact where that
+    // is shorter), then refused on decoding.
     let mut bad = net.clone();
     bad.w_rec[5] = f32::NAN;
     let e = decode_link(&encode_link(LinkKind::Compact, &cfg, &bad, 0)).unwrap_err();
-    assert_eq!(
-        e,
-        LinkError::NonFinite {
-            tensor: "W_rec",
-            index: 5
-        }
+    assert!(
+        e.to_string().contains("NaN or infinite weight: W_rec[5]"),
+        "{e}"
     );
 }
 

@@ -6,7 +6,8 @@
 //! campaign (default: 100,000 mangled links and 20,000 damaged ones).
 
 use flipflop_core::rng::{Purpose, SeedRng};
-use flipflop_formats::link::{decode_link, Decoded, LinkError};
+use flipflop_core::{Config, Network};
+use flipflop_formats::link::{decode_link, encode_link, share_url, Decoded, LinkError, LinkKind};
 use std::path::PathBuf;
 
 fn cases(default: u64) -> u64 {
@@ -89,7 +90,7 @@ fn mangle(link: &str, rng: &mut SeedRng) -> String {
     for _ in 0..rng.int_inclusive(0, 4) {
         let at = rng.int_inclusive(hash as u32 + 1, t.len() as u32) as usize;
         if t.is_char_boundary(at) {
-            t.insert_str(at, pick(rng, &INSERTS));
+            t.insert_str(at, *pick(rng, &INSERTS));
         }
     }
     // Percent-encoding of '#' and '=' (once, or twice), or a redirector around the whole link.
@@ -175,9 +176,11 @@ fn damaged_links_say_what_happened() {
 
 #[test]
 fn a_link_cut_at_a_common_limit_names_the_limit() {
-    let links = links();
-    // The longest link, cut as a chat tool would at 2,048 characters.
-    let (link, _) = links.iter().max_by_key(|(l, _)| l.len()).unwrap();
+    // An exact link of N 48 (about 13,000 characters), cut as chat tools do.
+    let mut cfg = Config::default();
+    cfg.model.hidden = 48;
+    let net = Network::init(&cfg.model, 4);
+    let link = &share_url("http://127.0.0.1:8080/", &encode_link(LinkKind::Exact, &cfg, &net, 0));
     assert!(link.len() > 4096, "{}", link.len());
     for limit in [2048usize, 4096] {
         let e = decode_link(&format!("See {}", &link[..limit])).unwrap_err();

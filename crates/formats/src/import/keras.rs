@@ -233,10 +233,7 @@ fn read_checked(
             found: shape,
         });
     }
-    let v = file
-        .dataset(path)
-        .and_then(|d| d.read_f32())
-        .map_err(|e| unreadable(format!("{path}: {e}")))?;
+    let v = read_floats(file, path).map_err(|e| unreadable(format!("{path}: {e}")))?;
     if v.len() != expected.iter().product::<usize>() {
         return Err(unreadable(format!(
             "{path}: {} values for shape {expected:?}",
@@ -245,6 +242,34 @@ fn read_checked(
     }
     check_finite(tensor, &v)?;
     Ok(v)
+}
+
+/// Every value of a float dataset as f32: float32 and float64 by hdf5-pure, float16 (either
+/// byte order) from its raw bytes with `half`.
+fn read_floats(file: &hdf5_pure::File, path: &str) -> Result<Vec<f32>, hdf5_pure::Error> {
+    use hdf5_pure::{Datatype, DatatypeByteOrder};
+    let ds = file.dataset(path)?;
+    if let Datatype::FloatingPoint {
+        size: 2,
+        byte_order,
+        ..
+    } = ds.datatype()?
+    {
+        let be = byte_order == DatatypeByteOrder::BigEndian;
+        let raw = ds.read_raw()?;
+        return Ok(raw
+            .chunks_exact(2)
+            .map(|c| {
+                let bits = if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                };
+                half::f16::from_bits(bits).to_f32()
+            })
+            .collect());
+    }
+    ds.read_f32()
 }
 
 /// The weights' paths in an HDF5 file: `(rnn [kernel, recurrent, bias?], dense [kernel, bias?])`.

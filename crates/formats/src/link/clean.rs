@@ -102,9 +102,37 @@ fn percent_decode(t: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Where `pat` (ASCII) occurs in `t` with any whitespace between its characters (wrapping may
+/// break a key too), at most `max` times: `(byte of its first character, byte after it)`.
+fn find_spaced(t: &str, pat: &str, max: usize) -> Vec<(usize, usize)> {
+    let pat = pat.as_bytes();
+    let mut found = Vec::new();
+    // Last `pat.len()` non-space characters seen: (byte position, byte), ASCII only.
+    let mut window: std::collections::VecDeque<(usize, char)> =
+        std::collections::VecDeque::with_capacity(pat.len());
+    for (i, c) in t.char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if window.len() == pat.len() {
+            window.pop_front();
+        }
+        window.push_back((i, c));
+        if window.len() == pat.len() && window.iter().zip(pat).all(|((_, c), p)| *c == *p as char)
+        {
+            found.push((window[0].0, i + c.len_utf8()));
+            if found.len() == max {
+                break;
+            }
+        }
+    }
+    found
+}
+
 /// Where the payload starts: after the first `net=` at a word start whose value begins like a
 /// payload (`RkZM`), else after the first `net=` at a word start, else at a bare payload
-/// `RkZM…` at a word start. `None` when there is neither.
+/// `RkZM…` at a word start. `None` when there is neither. Returns `(start of the key or of
+/// the bare payload, start of the payload)`.
 fn payload_start(t: &str) -> Option<(usize, usize)> {
     let key = format!("{FRAGMENT_KEY}=");
     let word_start = |i: usize| {
@@ -114,25 +142,25 @@ fn payload_start(t: &str) -> Option<(usize, usize)> {
             .is_none_or(|c| !(is_payload_char(c) || c == '.'))
     };
     let mut first = None;
-    for (i, _) in t.match_indices(&key) {
-        if !word_start(i) {
+    for (at, value) in find_spaced(t, &key, 64) {
+        if !word_start(at) {
             continue;
         }
-        let value = i + key.len();
         let rest: String = t[value..]
             .chars()
             .filter(|c| !c.is_whitespace())
             .take(4)
             .collect();
         if rest == "RkZM" {
-            return Some((i, value));
+            return Some((at, value));
         }
-        first.get_or_insert((i, value));
+        first.get_or_insert((at, value));
     }
     if first.is_some() {
         return first;
     }
-    t.match_indices("RkZM")
+    find_spaced(t, "RkZM", 64)
+        .into_iter()
         .map(|(i, _)| i)
         .find(|&i| word_start(i))
         .map(|i| (i, i))
@@ -201,7 +229,8 @@ pub fn find_link(text: &str) -> Result<Found, LinkError> {
     let mut t: String = text.chars().filter(|c| !is_invisible(*c)).collect();
     let mut layers = 0;
     while has_escape(&t) && layers < MAX_PERCENT_LAYERS {
-        t = percent_decode(&t);
+        // Encoded wrapping characters (`%C2%AD`) appear only now: removed again.
+        t = percent_decode(&t).chars().filter(|c| !is_invisible(*c)).collect();
         layers += 1;
     }
     if layers == MAX_PERCENT_LAYERS && (t.contains("%23") || t.contains("%25")) {
