@@ -90,7 +90,8 @@ fn mangle(link: &str, rng: &mut SeedRng) -> String {
     for _ in 0..rng.int_inclusive(0, 4) {
         let at = rng.int_inclusive(hash as u32 + 1, t.len() as u32) as usize;
         if t.is_char_boundary(at) {
-            t.insert_str(at, *pick(rng, &INSERTS));
+            let s: &&str = pick(rng, &INSERTS);
+            t.insert_str(at, s);
         }
     }
     // Percent-encoding of '#' and '=' (once, or twice), or a redirector around the whole link.
@@ -156,7 +157,7 @@ fn damaged_links_say_what_happened() {
             // One payload character changed into another payload character.
             let mut b = link.clone().into_bytes();
             let old = b[at];
-            b[at] = *pick(&mut rng, &b"AQgw-_09azKZ".to_vec());
+            b[at] = *pick(&mut rng, b"AQgw-_09azKZ".as_ref());
             let text = String::from_utf8(b).unwrap();
             match decode_link(&text) {
                 Ok(d) => assert!(old == text.as_bytes()[at] || &d == want, "case {case}: another network"),

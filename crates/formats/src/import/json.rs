@@ -26,7 +26,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, [u8]>, ImportError> {
             format: ImportFormat::Json,
             detail: detail.to_string(),
         };
-        if rest.len() % 2 != 0 {
+        if !rest.len().is_multiple_of(2) {
             return Err(bad("UTF-16 text with an odd number of bytes (cut off?)"));
         }
         let units = rest.chunks_exact(2).map(|c| {
