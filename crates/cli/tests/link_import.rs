@@ -182,7 +182,10 @@ fn open_takes_links_as_mail_and_chat_tools_leave_them() {
         assert_eq!(j["hidden"], 6, "{file}");
         nets.push(std::fs::read(&out).unwrap());
     }
-    assert!(nets.windows(2).all(|w| w[0] == w[1]), "the same network each time");
+    assert!(
+        nets.windows(2).all(|w| w[0] == w[1]),
+        "the same network each time"
+    );
 }
 
 #[test]
@@ -191,7 +194,13 @@ fn a_recipe_for_2_pow_62_steps_is_refused_before_training() {
     let out = dir.file("never.net");
     let t0 = std::time::Instant::now();
     fails(
-        &["open", case("recipe_2pow62_steps.txt").trim(), "--train", "--out", &out],
+        &[
+            "open",
+            case("recipe_2pow62_steps.txt").trim(),
+            "--train",
+            "--out",
+            &out,
+        ],
         "steps = 4611686018427387904 is out of range (allowed: 0..=10000000)",
     );
     assert!(t0.elapsed().as_secs() < 10, "refused at once");
@@ -202,7 +211,9 @@ fn a_recipe_for_2_pow_62_steps_is_refused_before_training() {
 fn link_warns_when_a_link_is_longer_than_chat_tools_take() {
     let dir = Scratch::new("link", "long");
     let net = dir.file("wide.net");
-    ok_json(&["train", "--hidden", "48", "--steps", "1", "--seed", "3", "--out", &net]);
+    ok_json(&[
+        "train", "--hidden", "48", "--steps", "1", "--seed", "3", "--out", &net,
+    ]);
     let o = run(&["link", &net]);
     assert!(o.status.success());
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

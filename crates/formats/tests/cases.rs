@@ -61,7 +61,11 @@ fn json_with_a_bom_crlf_or_utf16_imports_the_same_weights() {
     let plain = String::from_utf8(bom[3..].to_vec()).unwrap();
     let crlf = plain.replace('\n', "\r\n").replace(',', ",\r\n");
     let utf16 = |be: bool, text: &str| -> Vec<u8> {
-        let mut out = if be { vec![0xfe, 0xff] } else { vec![0xff, 0xfe] };
+        let mut out = if be {
+            vec![0xfe, 0xff]
+        } else {
+            vec![0xff, 0xfe]
+        };
         for u in text.encode_utf16() {
             out.extend_from_slice(&if be { u.to_be_bytes() } else { u.to_le_bytes() });
         }
@@ -70,7 +74,10 @@ fn json_with_a_bom_crlf_or_utf16_imports_the_same_weights() {
     for (what, bytes) in [
         ("utf-8 bom", bom.clone()),
         ("crlf", crlf.clone().into_bytes()),
-        ("bom + crlf", [&b"\xef\xbb\xbf"[..], crlf.as_bytes()].concat()),
+        (
+            "bom + crlf",
+            [&b"\xef\xbb\xbf"[..], crlf.as_bytes()].concat(),
+        ),
         ("utf-16 le", utf16(false, &plain)),
         ("utf-16 be", utf16(true, &crlf)),
     ] {
@@ -90,7 +97,14 @@ fn psychrnn_weights_are_refused_naming_what_was_recognised() {
     let e = import(&data("cases", "psychrnn_weights.npz")).unwrap_err();
     assert!(matches!(e, ImportError::Unsupported(_)), "{e:?}");
     let m = e.to_string();
-    for words in ["PsychRNN", "Dale_rec", "rec_connectivity", "ReLU", "tanh", "not imported"] {
+    for words in [
+        "PsychRNN",
+        "Dale_rec",
+        "rec_connectivity",
+        "ReLU",
+        "tanh",
+        "not imported",
+    ] {
         assert!(m.contains(words), "'{m}' lacks '{words}'");
     }
 }
@@ -131,5 +145,8 @@ fn a_recipe_for_2_pow_62_steps_is_refused_at_once() {
     assert_eq!(c.value, (1u64 << 62).to_string());
     assert_eq!(c.allowed, "0..=10000000");
     let m = e.to_string();
-    assert!(m.contains("steps = 4611686018427387904") && m.contains("0..=10000000"), "{m}");
+    assert!(
+        m.contains("steps = 4611686018427387904") && m.contains("0..=10000000"),
+        "{m}"
+    );
 }

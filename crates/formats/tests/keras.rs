@@ -25,7 +25,13 @@ fn expected(file: &str) -> (Vec<f32>, Vec<f64>, usize) {
         v[k].as_array()
             .unwrap()
             .iter()
-            .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_f64().unwrap())
+                    .collect()
+            })
             .collect()
     };
     let (x, y) = (rows("x"), rows("y"));
@@ -54,7 +60,11 @@ fn every_keras_file_reproduces_its_models_output() {
         let imp = import(&read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(imp.format, ImportFormat::KerasHdf5, "{file}");
         let c = &imp.network.config;
-        assert_eq!((c.hidden, c.bits, c.alpha, c.rec_bias), (6, 3, 1.0, true), "{file}");
+        assert_eq!(
+            (c.hidden, c.bits, c.alpha, c.rec_bias),
+            (6, 3, 1.0, true),
+            "{file}"
+        );
         let (x, y, t) = expected(file);
         let (_, z) = imp.network.run(&x, t);
         let worst = z

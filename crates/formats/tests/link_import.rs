@@ -7,13 +7,13 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use flipflop_core::analysis::{eigenvalues, spectral_radius};
-use flipflop_formats::import::{self, ImportError, ImportFormat};
-use flipflop_formats::link::{decode_link, encode_link, LinkError, LinkKind};
-use flipflop_formats::netfile;
 use flipflop_core::rng::{Purpose, SeedRng};
 use flipflop_core::task::cube_set;
 use flipflop_core::train::{evaluate, validation_set, Workspace};
 use flipflop_core::{Config, Network, TaskConfig, Trainer};
+use flipflop_formats::import::{self, ImportError, ImportFormat};
+use flipflop_formats::link::{decode_link, encode_link, LinkError, LinkKind};
+use flipflop_formats::netfile;
 use std::time::Instant;
 
 fn small(hidden: usize, bits: usize, seed: u64) -> (Config, Network) {
@@ -168,11 +168,24 @@ fn compact_link_one_step_after_reset_is_lossless_and_shorter_than_exact() {
     let net = t.network().clone();
     let exact = encode_link(LinkKind::Exact, &cfg, &net, 1);
     let compact = encode_link(LinkKind::Compact, &cfg, &net, 1);
-    eprintln!("one step after reset: exact {} chars, compact {} chars", exact.len(), compact.len());
-    assert!(compact.len() * 3 < exact.len(), "{} vs {}", compact.len(), exact.len());
+    eprintln!(
+        "one step after reset: exact {} chars, compact {} chars",
+        exact.len(),
+        compact.len()
+    );
+    assert!(
+        compact.len() * 3 < exact.len(),
+        "{} vs {}",
+        compact.len(),
+        exact.len()
+    );
     let d = decode_link(&compact).unwrap();
     assert_eq!(d.kind, LinkKind::Compact);
-    assert_eq!(d.network.as_ref(), Some(&net), "lossless: bit-identical weights");
+    assert_eq!(
+        d.network.as_ref(),
+        Some(&net),
+        "lossless: bit-identical weights"
+    );
 }
 
 #[test]
@@ -892,7 +905,10 @@ fn fuzz_imports_never_panic() {
     );
     // The paper's Keras file where this machine has it, else the small tf.keras one.
     let keras = paper_file("initial.hdf5").or_else(|| {
-        let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/keras/keras2_tf215.h5");
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/keras/keras2_tf215.h5"
+        );
         std::fs::read(p).ok()
     });
     let cases = (fuzz_cases() / 10).max(200);

@@ -21,7 +21,9 @@ fn cases(default: u64) -> u64 {
 /// cases' compact link of `small.npz`.
 fn links() -> Vec<(String, Decoded)> {
     let read = |parts: &[&str]| -> String {
-        let mut p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data"].iter().collect();
+        let mut p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data"]
+            .iter()
+            .collect();
         p.extend(parts);
         std::fs::read_to_string(&p).unwrap().trim().to_string()
     };
@@ -74,12 +76,16 @@ const AROUND: [(&str, &str); 9] = [
     ("", ""),
 ];
 /// What follows a link in a sentence.
-const AFTER: [&str; 10] = [
-    "", ".", ",", ")", ">", ").", "!", "?", ";", "...",
-];
+const AFTER: [&str; 10] = ["", ".", ",", ")", ">", ").", "!", "?", ";", "..."];
 /// Text around the link in a message.
 const PREFIX: [&str; 4] = ["", "Here is my network: ", "Link:\n", "see "];
-const SUFFIX: [&str; 5] = ["", " thanks", "\nBest, Ann", "\n\n-- \nsent from my phone", " (N=12)"];
+const SUFFIX: [&str; 5] = [
+    "",
+    " thanks",
+    "\nBest, Ann",
+    "\n\n-- \nsent from my phone",
+    " (N=12)",
+];
 
 /// One mangled version of `link`: some of the operations above, in the order tools apply them.
 fn mangle(link: &str, rng: &mut SeedRng) -> String {
@@ -99,13 +105,16 @@ fn mangle(link: &str, rng: &mut SeedRng) -> String {
         0 => t = t.replacen('#', "%23", 1),
         1 => t = t.replacen('#', "%23", 1).replacen("net=", "net%3D", 1),
         2 => t = t.replacen('#', "%2523", 1).replacen("net=", "net%253D", 1),
-        3 => {
+        3 => t = format!(
+            "https://eur01.safelinks.protection.outlook.com/?url={}&data=05%7C02%7C&amp;reserved=0",
+            encode_all(&t)
+        ),
+        4 => {
             t = format!(
-                "https://eur01.safelinks.protection.outlook.com/?url={}&data=05%7C02%7C&amp;reserved=0",
+                "https://www.google.com/url?q={}&sa=D&source=editors",
                 encode_all(&t)
             )
         }
-        4 => t = format!("https://www.google.com/url?q={}&sa=D&source=editors", encode_all(&t)),
         _ => {}
     }
     let (open, close) = pick(rng, &AROUND);
@@ -160,7 +169,10 @@ fn damaged_links_say_what_happened() {
             b[at] = *pick(&mut rng, b"AQgw-_09azKZ".as_ref());
             let text = String::from_utf8(b).unwrap();
             match decode_link(&text) {
-                Ok(d) => assert!(old == text.as_bytes()[at] || &d == want, "case {case}: another network"),
+                Ok(d) => assert!(
+                    old == text.as_bytes()[at] || &d == want,
+                    "case {case}: another network"
+                ),
                 Err(e) => {
                     changes += 1;
                     if matches!(e, LinkError::Checksum { .. } | LinkError::BadEncoding) {
@@ -172,7 +184,10 @@ fn damaged_links_say_what_happened() {
     }
     eprintln!("cuts diagnosed as cuts: {cut_as_cut}/{cuts}; changes as changes: {changed_as_changed}/{changes}");
     assert!(cut_as_cut * 100 >= cuts * 95, "{cut_as_cut}/{cuts}");
-    assert!(changed_as_changed * 100 >= changes * 90, "{changed_as_changed}/{changes}");
+    assert!(
+        changed_as_changed * 100 >= changes * 90,
+        "{changed_as_changed}/{changes}"
+    );
 }
 
 #[test]
@@ -181,7 +196,10 @@ fn a_link_cut_at_a_common_limit_names_the_limit() {
     let mut cfg = Config::default();
     cfg.model.hidden = 48;
     let net = Network::init(&cfg.model, 4);
-    let link = &share_url("http://127.0.0.1:8080/", &encode_link(LinkKind::Exact, &cfg, &net, 0));
+    let link = &share_url(
+        "http://127.0.0.1:8080/",
+        &encode_link(LinkKind::Exact, &cfg, &net, 0),
+    );
     assert!(link.len() > 4096, "{}", link.len());
     for limit in [2048usize, 4096] {
         let e = decode_link(&format!("See {}", &link[..limit])).unwrap_err();
@@ -194,16 +212,25 @@ fn a_link_cut_at_a_common_limit_names_the_limit() {
         );
         let m = e.to_string();
         let shown = flipflop_formats::link::thousands(limit as u64);
-        assert!(m.contains(&format!("cut off after {shown} characters")), "{m}");
+        assert!(
+            m.contains(&format!("cut off after {shown} characters")),
+            "{m}"
+        );
     }
     let e = decode_link(&link[..3000]).unwrap_err().to_string();
-    assert!(e.contains("cut off") && e.contains("3,000 characters"), "{e}");
+    assert!(
+        e.contains("cut off") && e.contains("3,000 characters"),
+        "{e}"
+    );
     // Percent-encoded five times over: named as such.
     let mut t = link.replacen('#', "%23", 1);
     for _ in 0..4 {
         t = t.replace('%', "%25");
     }
     let e = decode_link(&t).unwrap_err();
-    assert!(matches!(e, LinkError::EncodedTooOften { layers: 5 }), "{e:?}");
+    assert!(
+        matches!(e, LinkError::EncodedTooOften { layers: 5 }),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("percent-encoded 5 times"), "{e}");
 }

@@ -176,8 +176,12 @@ pub fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
     };
     let config = doc.config.ok_or_else(|| missing("config"))?;
     netfile::check_config(&config).map_err(ImportError::Config)?;
-    netfile::check_steps("steps_trained", doc.steps_trained, netfile::MAX_STEPS_TRAINED)
-        .map_err(ImportError::Config)?;
+    netfile::check_steps(
+        "steps_trained",
+        doc.steps_trained,
+        netfile::MAX_STEPS_TRAINED,
+    )
+    .map_err(ImportError::Config)?;
     let (n, k) = (config.model.hidden, config.model.bits);
     let matrix = |t: &str, m: Option<Rows>, r: usize, c: usize| -> Result<Vec<f32>, ImportError> {
         let m = m.ok_or_else(|| missing(t))?;

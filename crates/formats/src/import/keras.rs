@@ -106,7 +106,11 @@ fn describe_layers(layers: &[KerasLayer]) -> String {
 
 /// Checks that the model is one tanh `SimpleRNN` then one linear `Dense`; returns the two.
 fn check_layers(layers: &[KerasLayer]) -> Result<(&KerasLayer, &KerasLayer), ImportError> {
-    let unsupported = |what: String| Err(ImportError::Unsupported(format!("{what}; {KERAS_SUPPORTED}")));
+    let unsupported = |what: String| {
+        Err(ImportError::Unsupported(format!(
+            "{what}; {KERAS_SUPPORTED}"
+        )))
+    };
     let [rnn, dense] = layers else {
         return unsupported(format!(
             "found a Keras model with layers {}",
@@ -158,12 +162,10 @@ fn layer_weights(
     bias: bool,
 ) -> Result<Vec<String>, ImportError> {
     let what = if rnn { "SimpleRNN" } else { "Dense" };
-    let g = file
-        .group(group)
-        .map_err(|_| ImportError::Missing {
-            format: FMT,
-            what: format!("{what} weights: the file has no group {group}"),
-        })?;
+    let g = file.group(group).map_err(|_| ImportError::Missing {
+        format: FMT,
+        what: format!("{what} weights: the file has no group {group}"),
+    })?;
     let attrs = g.attrs().map_err(|e| unreadable(format!("{group}: {e}")))?;
     let names: Vec<String> = attrs
         .get("weight_names")
@@ -350,10 +352,7 @@ fn open(bytes: &[u8]) -> Result<hdf5_pure::File, ImportError> {
 /// [`ImportError`] saying what the file holds when it is not that model, or what is damaged.
 pub fn import_keras_hdf5(bytes: &[u8]) -> Result<Imported, ImportError> {
     let file = open(bytes)?;
-    let attrs = file
-        .root()
-        .attrs()
-        .map_err(|e| unreadable(e.to_string()))?;
+    let attrs = file.root().attrs().map_err(|e| unreadable(e.to_string()))?;
     let model_config = attrs
         .get("model_config")
         .and_then(|a| a.as_str())
@@ -369,8 +368,18 @@ pub fn import_keras_hdf5(bytes: &[u8]) -> Result<Imported, ImportError> {
     let layers = keras_layers(model_config)?;
     let (rnn, dense) = check_layers(&layers)?;
     let paths = (
-        layer_weights(&file, &format!("model_weights/{}", rnn.name), true, has_bias(rnn))?,
-        layer_weights(&file, &format!("model_weights/{}", dense.name), false, has_bias(dense))?,
+        layer_weights(
+            &file,
+            &format!("model_weights/{}", rnn.name),
+            true,
+            has_bias(rnn),
+        )?,
+        layer_weights(
+            &file,
+            &format!("model_weights/{}", dense.name),
+            false,
+            has_bias(dense),
+        )?,
     );
     build(&file, rnn, dense, paths)
 }
@@ -404,8 +413,14 @@ pub fn import_keras_v3(config_json: &[u8], weights_h5: &[u8]) -> Result<Imported
     };
     let vars = |base: String, count: usize| (0..count).map(|i| format!("{base}/{i}")).collect();
     let paths = (
-        vars(format!("layers/{rg}/cell/vars"), 2 + usize::from(has_bias(rnn))),
-        vars(format!("layers/{dg}/vars"), 1 + usize::from(has_bias(dense))),
+        vars(
+            format!("layers/{rg}/cell/vars"),
+            2 + usize::from(has_bias(rnn)),
+        ),
+        vars(
+            format!("layers/{dg}/vars"),
+            1 + usize::from(has_bias(dense)),
+        ),
     );
     build(&file, rnn, dense, paths)
 }

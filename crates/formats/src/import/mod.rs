@@ -274,4 +274,3 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
     }
     t
 }
-

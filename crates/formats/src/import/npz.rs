@@ -10,7 +10,6 @@ use flipflop_core::model::{Network, MAX_HIDDEN};
 use flipflop_core::task::MAX_BITS;
 use std::io::Read;
 
-
 /// A parsed `.npy` array: its shape and values as f32.
 struct Npy {
     shape: Vec<usize>,
@@ -105,11 +104,7 @@ fn parse_npy(name: &str, b: &[u8], max_len: usize) -> Result<Npy, ImportError> {
 }
 
 /// Reads member `name` (or `name.npy`) of the zip as an array of at most `max_len` elements.
-fn npz_member(
-    zip: &mut Zip<'_>,
-    name: &str,
-    max_len: usize,
-) -> Result<Option<Npy>, ImportError> {
+fn npz_member(zip: &mut Zip<'_>, name: &str, max_len: usize) -> Result<Option<Npy>, ImportError> {
     let Some(index) = zip
         .index_for_name(&format!("{name}.npy"))
         .or_else(|| zip.index_for_name(name))
@@ -126,7 +121,12 @@ type Zip<'a> = zip::ZipArchive<std::io::Cursor<&'a [u8]>>;
 
 /// The bytes of member `index` (called `name` in messages), stored or deflated, refused when
 /// it declares more than `cap` bytes; its CRC-32 is checked.
-fn zip_member(zip: &mut Zip<'_>, index: usize, name: &str, cap: usize) -> Result<Vec<u8>, ImportError> {
+fn zip_member(
+    zip: &mut Zip<'_>,
+    index: usize,
+    name: &str,
+    cap: usize,
+) -> Result<Vec<u8>, ImportError> {
     let bad = |why: String| ImportError::Unreadable {
         format: ImportFormat::Npz,
         detail: format!("{name}: {why}"),
@@ -307,4 +307,3 @@ pub fn import_npz(bytes: &[u8]) -> Result<Imported, ImportError> {
         steps: 0,
     })
 }
-

@@ -29,8 +29,8 @@ pub const MAX_TEXT_BYTES: usize = 4 * MAX_LINK_CHARS;
 /// (2,083, 2,048, 4,096, 8,192), chat message limits (2,000, 4,000, 40,000), spreadsheet cells
 /// and hyperlinks (255, 32,767), and powers of two that buffers use.
 pub const KNOWN_CUTS: [usize; 20] = [
-    255, 256, 1000, 1024, 2000, 2047, 2048, 2083, 4000, 4095, 4096, 8000, 8191, 8192, 16384,
-    32767, 32768, 40000, 65535, 65536,
+    255, 256, 1000, 1024, 2000, 2047, 2048, 2083, 4000, 4095, 4096, 8000, 8191, 8192, 16384, 32767,
+    32768, 40000, 65535, 65536,
 ];
 
 /// A link found in a text.
@@ -118,8 +118,7 @@ fn find_spaced(t: &str, pat: &str, max: usize) -> Vec<(usize, usize)> {
             window.pop_front();
         }
         window.push_back((i, c));
-        if window.len() == pat.len() && window.iter().zip(pat).all(|((_, c), p)| *c == *p as char)
-        {
+        if window.len() == pat.len() && window.iter().zip(pat).all(|((_, c), p)| *c == *p as char) {
             found.push((window[0].0, i + c.len_utf8()));
             if found.len() == max {
                 break;
@@ -172,7 +171,9 @@ fn link_start(t: &str, at: usize) -> usize {
     let before = &t[..at];
     let token_start = before
         .rfind(|c: char| c.is_whitespace() || "\"'<>()[]{}".contains(c))
-        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
     let token = &before[token_start..];
     match token.find("://") {
         Some(s) => {
@@ -230,7 +231,10 @@ pub fn find_link(text: &str) -> Result<Found, LinkError> {
     let mut layers = 0;
     while has_escape(&t) && layers < MAX_PERCENT_LAYERS {
         // Encoded wrapping characters (`%C2%AD`) appear only now: removed again.
-        t = percent_decode(&t).chars().filter(|c| !is_invisible(*c)).collect();
+        t = percent_decode(&t)
+            .chars()
+            .filter(|c| !is_invisible(*c))
+            .collect();
         layers += 1;
     }
     if layers == MAX_PERCENT_LAYERS && (t.contains("%23") || t.contains("%25")) {
@@ -243,9 +247,16 @@ pub fn find_link(text: &str) -> Result<Found, LinkError> {
         let trimmed = t.trim();
         let bare = !trimmed.is_empty()
             && !trimmed.contains("://")
-            && trimmed.chars().all(|c| is_payload_char(c) || c.is_whitespace());
+            && trimmed
+                .chars()
+                .all(|c| is_payload_char(c) || c.is_whitespace());
         if bare {
-            return scan(&t, trimmed.as_ptr() as usize - t.as_ptr() as usize, 0, layers);
+            return scan(
+                &t,
+                trimmed.as_ptr() as usize - t.as_ptr() as usize,
+                0,
+                layers,
+            );
         }
         return Err(not_a_link(&t));
     };

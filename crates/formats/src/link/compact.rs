@@ -14,7 +14,6 @@ use flipflop_core::train::{evaluate, validation_set, Workspace};
 /// Bytes of the compact header before the config JSON.
 pub(super) const HEADER_BYTES: usize = 25;
 
-
 /// CRC-32 of the weights as f32 LE in netfile order.
 fn weights_crc(net: &Network) -> u32 {
     let mut h = crc32fast::Hasher::new();

@@ -110,7 +110,9 @@ fn inflate(data: &[u8], declared: usize) -> Result<Vec<u8>, LinkError> {
             declared,
             found: body.len(),
         }),
-        Err(e) if e.status == TINFLStatus::HasMoreOutput => Err(LinkError::Bomb { limit: declared }),
+        Err(e) if e.status == TINFLStatus::HasMoreOutput => {
+            Err(LinkError::Bomb { limit: declared })
+        }
         Err(e) => Err(LinkError::Inflate(e.to_string())),
     }
 }

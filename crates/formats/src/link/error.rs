@@ -225,4 +225,3 @@ impl fmt::Display for LinkError {
 }
 
 impl std::error::Error for LinkError {}
-

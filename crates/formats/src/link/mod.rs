@@ -233,7 +233,9 @@ pub fn encode_link(kind: LinkKind, config: &Config, net: &Network, steps: u64) -
 pub fn kind_of(fragment: &str) -> Option<LinkKind> {
     let payload = fragment.strip_prefix("net=").unwrap_or(fragment);
     let head = URL_SAFE_NO_PAD.decode(payload.get(..8)?).ok()?;
-    (head[..3] == MAGIC).then(|| LinkKind::from_tag(head[4])).flatten()
+    (head[..3] == MAGIC)
+        .then(|| LinkKind::from_tag(head[4]))
+        .flatten()
 }
 
 /// Joins a base URL (any fragment it has is dropped) and a fragment from [`encode_link`].

@@ -21,7 +21,9 @@ pub(super) fn encode(config: &Config, steps: u64) -> Vec<u8> {
 /// for more training than the controls allow; config errors as for every link.
 pub(super) fn decode(body: &[u8]) -> Result<Decoded, LinkError> {
     if body.len() < 8 {
-        return Err(LinkError::Malformed("the recipe ends before its step count"));
+        return Err(LinkError::Malformed(
+            "the recipe ends before its step count",
+        ));
     }
     let mut s = [0u8; 8];
     s.copy_from_slice(&body[..8]);
