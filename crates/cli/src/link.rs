@@ -2,8 +2,10 @@
 //! core code as the page (`flipflop_formats::link`).
 
 use crate::args::{self, usage, CliError};
-use flipflop_formats::link::{decode_link, encode_link, share_url, LinkKind, MAX_LINK_CHARS};
 use flipflop_core::Trainer;
+use flipflop_formats::link::{
+    decode_link, encode_link, kind_of, length_warning, share_url, LinkKind, MAX_LINK_CHARS,
+};
 use flipflop_formats::netfile;
 use serde_json::json;
 use std::path::PathBuf;
@@ -12,7 +14,9 @@ use std::path::PathBuf;
 pub const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
 
 /// `flipflop link NET [--kind exact|compact|recipe] [--base URL] [--plain]`: prints the link
-/// (JSON with `link`, `kind`, `chars`; only the URL with `--plain`).
+/// (JSON with `link`, `kind`, `chars`, and `warning` when the link is longer than chat tools or
+/// browsers take; only the URL with `--plain`, the warning then on stderr). A compact link
+/// that would be longer than the exact one comes out exact (`kind` says so).
 pub fn link(p: &mut lexopt::Parser) -> Result<(), CliError> {
     use lexopt::Arg::*;
     let (mut net, mut kind, mut base, mut plain) = (
@@ -48,12 +52,20 @@ pub fn link(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let f = crate::load_net(&path)?;
     let fragment = encode_link(kind, &f.config, &f.network, f.steps);
     let url = share_url(&base, &fragment);
+    // The kind actually made (a compact link falls back to exact where that is shorter).
+    let made = kind_of(&fragment).unwrap_or(kind);
+    let warning = length_warning(made, url.chars().count()).map(|w| w.to_string());
+    if let Some(w) = &warning {
+        eprintln!("warning: {w}");
+    }
     if plain {
         return crate::print_text(&format!("{url}\n"));
     }
     crate::print_json(&json!({
         "net": path.display().to_string(),
-        "kind": kind.name(),
+        "kind": made.name(),
+        "asked": kind.name(),
+        "warning": warning,
         "link": url,
         "chars": url.len(),
         "fragment_chars": fragment.len(),

@@ -83,7 +83,7 @@ fn bad_links_fail_with_a_message() {
         .to_string();
     let out = dir.file("x.net");
     let cut = &link[..link.len() - 20];
-    fails(&["open", cut, "--out", &out], "truncated or altered");
+    fails(&["open", cut, "--out", &out], "this link was cut off");
     let mut altered = link.clone().into_bytes();
     let at = altered.len() - 40;
     altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
@@ -157,4 +157,76 @@ fn import_round_trips_exports_and_refuses_garbage() {
     } else {
         eprintln!("SKIPPED: {paper} is not on this machine");
     }
+}
+
+fn case(file: &str) -> String {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../formats/tests/data/cases/");
+    std::fs::read_to_string(format!("{p}{file}")).unwrap()
+}
+
+#[test]
+fn open_takes_links_as_mail_and_chat_tools_leave_them() {
+    let dir = Scratch::new("link", "mangled");
+    let mut nets = Vec::new();
+    for (i, file) in [
+        "link_percent_encoded.txt",
+        "link_in_parentheses.txt",
+        "link_nbsp_wrapped.txt",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let out = dir.file(&format!("{i}.net"));
+        let j = ok_json(&["open", &case(file), "--out", &out]);
+        assert_eq!(j["kind"], "compact", "{file}");
+        assert_eq!(j["hidden"], 6, "{file}");
+        nets.push(std::fs::read(&out).unwrap());
+    }
+    assert!(
+        nets.windows(2).all(|w| w[0] == w[1]),
+        "the same network each time"
+    );
+}
+
+#[test]
+fn a_recipe_for_2_pow_62_steps_is_refused_before_training() {
+    let dir = Scratch::new("link", "steps");
+    let out = dir.file("never.net");
+    let t0 = std::time::Instant::now();
+    fails(
+        &[
+            "open",
+            case("recipe_2pow62_steps.txt").trim(),
+            "--train",
+            "--out",
+            &out,
+        ],
+        "steps = 4611686018427387904 is out of range (allowed: 0..=10000000)",
+    );
+    assert!(t0.elapsed().as_secs() < 10, "refused at once");
+    assert!(!std::path::Path::new(&out).exists());
+}
+
+#[test]
+fn link_warns_when_a_link_is_longer_than_chat_tools_take() {
+    let dir = Scratch::new("link", "long");
+    let net = dir.file("wide.net");
+    ok_json(&[
+        "train", "--hidden", "48", "--steps", "1", "--seed", "3", "--out", &net,
+    ]);
+    let o = run(&["link", &net]);
+    assert!(o.status.success());
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let chars = j["chars"].as_u64().unwrap();
+    assert!(chars > 2_000, "{chars}");
+    let w = j["warning"].as_str().expect("a warning");
+    assert!(w.contains("chat and mail tools cut links"), "{w}");
+    assert!(w.contains("a compact link is much shorter"), "{w}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: this link has"));
+    // A recipe link is short: no warning.
+    let r = ok_json(&["link", &net, "--kind", "recipe"]);
+    assert!(r["warning"].is_null(), "{r}");
+    // A compact link is never longer than the exact one.
+    let c = ok_json(&["link", &net, "--kind", "compact"]);
+    assert!(c["chars"].as_u64().unwrap() <= chars, "{c}");
 }

@@ -46,6 +46,68 @@ pub const CHECKSUM_BYTES: usize = 4;
 pub const MAX_FILE_BYTES: usize =
     HEADER_BYTES + MAX_CONFIG_BYTES + 4 * MAX_WEIGHTS + CHECKSUM_BYTES;
 
+/// Most training steps a recipe may ask for: the range of the step budget in the controls
+/// (`train.max_steps`, `flipflop train --steps`).
+pub const MAX_RECIPE_STEPS: u64 = 10_000_000;
+/// Largest "steps trained" counter a file or link may carry: 2⁵³, the largest integer that
+/// JavaScript numbers (the page's protocol) hold exactly.
+pub const MAX_STEPS_TRAINED: u64 = 1 << 53;
+/// Largest number of hidden states one batch may need, `(trial_len + 1) · trials · N` f32s
+/// (2 GiB): the held-out set and the training batch are allocated from config values that a
+/// link or file carries, so their product is bounded too. The controls' largest choice (batch
+/// 1,024, N 1,024, the default trial length 340) needs 357 M.
+pub const MAX_STATE_FLOATS: u64 = 1 << 29;
+
+/// Checks a step count that a link or file carries against `0..=max`.
+///
+/// # Errors
+/// A [`ConfigError`] naming `field`, the value and the allowed range.
+pub fn check_steps(field: &'static str, steps: u64, max: u64) -> Result<(), ConfigError> {
+    if steps > max {
+        return Err(ConfigError {
+            field,
+            value: steps.to_string(),
+            allowed: format!("0..={max}"),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a config that came from outside (a file, a link): every field's range as the
+/// controls have it ([`Config::validate`]), the step budget as a 64-bit number (the same on
+/// 32-bit targets), and the size of the state buffers that training and the held-out
+/// evaluation allocate (at most [`MAX_STATE_FLOATS`]).
+///
+/// # Errors
+/// A [`ConfigError`] naming the first field out of range and what is allowed.
+pub fn check_config(config: &Config) -> Result<(), ConfigError> {
+    check_steps("max_steps", config.train.max_steps, MAX_RECIPE_STEPS)?;
+    config.validate()?;
+    let n = config.model.hidden as u64;
+    let t = config.task.trial_len as u64;
+    let train_t = match config.train.train_trial_len as u64 {
+        0 => t,
+        l => l,
+    };
+    for (field, trials, len) in [
+        ("val_trials", config.train.val_trials as u64, t),
+        ("batch", config.train.batch as u64, train_t),
+    ] {
+        let states = (len + 1) * trials * n;
+        if states > MAX_STATE_FLOATS {
+            return Err(ConfigError {
+                field,
+                value: format!(
+                    "{trials} (× {} time steps × {n} units = {states} states)",
+                    len + 1
+                ),
+                allowed: format!("at most {MAX_STATE_FLOATS} states, 2 GiB"),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Weights stored for `hidden` units and `bits` bits: `N·k + N² + N + k·N + k`.
 pub const fn stored_weights(hidden: usize, bits: usize) -> usize {
     hidden * bits + hidden * hidden + hidden + bits * hidden + bits
@@ -255,7 +317,8 @@ pub fn decode(bytes: &[u8]) -> Result<NetFile, FormatError> {
     let json = &bytes[HEADER_BYTES..HEADER_BYTES + json_len];
     let config: Config =
         serde_json::from_slice(json).map_err(|e| FormatError::ConfigJson(e.to_string()))?;
-    config.validate().map_err(FormatError::Config)?;
+    check_config(&config).map_err(FormatError::Config)?;
+    check_steps("steps trained", steps, MAX_STEPS_TRAINED).map_err(FormatError::Config)?;
     let (n, k) = (config.model.hidden, config.model.bits);
     let want = stored_weights(n, k);
     if want != n_weights {

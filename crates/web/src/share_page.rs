@@ -69,17 +69,18 @@ impl ShareState {
     }
 }
 
-fn fragment_has_link(hash: &str) -> bool {
-    hash.trim_start_matches('#')
-        .split('&')
-        .any(|e| e.trim_start().starts_with(link::FRAGMENT_KEY) && e.contains('='))
+/// Whether the page's whole address holds a share link, also when a mail or chat tool wrote
+/// its `#` as `%23` or wrapped it in a redirector (then it is not in `location.hash`): the
+/// worker decodes the same text with `flipflop_formats::link::decode_link`.
+fn fragment_has_link(href: &str) -> bool {
+    link::has_link(href)
 }
 
 impl App {
     /// Chooses the network at page start: `#net=` link > autosave > (pre-trained, by the
     /// caller when `adopted` stays false) > fresh seeded weights.
     pub(super) fn initial_load(&mut self) {
-        let hash = self.window.location().hash().unwrap_or_default();
+        let hash = self.window.location().href().unwrap_or_default();
         let restored = self.restore_autosave();
         if fragment_has_link(&hash) {
             // The link wins when it decodes; if not, the autosave stays (or fresh weights
@@ -279,7 +280,7 @@ impl App {
     }
 
     fn on_hash_change(&mut self) {
-        let hash = self.window.location().hash().unwrap_or_default();
+        let hash = self.window.location().href().unwrap_or_default();
         if fragment_has_link(&hash) {
             self.set_status("Opening the shared network…");
             self.send(Command::OpenLink { text: hash });
