@@ -104,6 +104,11 @@ pub(crate) trait Tier: Copy {
 mod macros;
 
 mod portable;
+// The browser build's training uses simd128; there the portable tier serves the tests only.
+#[cfg_attr(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    allow(unused_imports)
+)]
 pub(crate) use portable::Portable;
 
 #[cfg(any(

@@ -7,7 +7,6 @@ use super::ab::*;
 use super::atb::*;
 use super::vector::*;
 use super::Tier;
-use core::arch::wasm32::*;
 
 use core::arch::wasm32::*;
 

@@ -53,8 +53,9 @@ pub fn loss_and_grad(net: &Network, batch: &Batch, mask: Option<&[f32]>) -> Refe
     ];
     let mut loss = 0.0;
     for b in 0..nb {
-        let at = |t: usize, k: usize, c: usize| (t * nb + b) * k + c; // index into x / y
-                                                                      // Forward: hs[t + 1] = h_t, rs[t] = tanh(a_t), zs[t] = z_t.
+        // Index of (t, channel c) of this trial in x (k = inputs) or y (k = outputs).
+        let at = |t: usize, k: usize, c: usize| (t * nb + b) * k + c;
+        // Forward: hs[t + 1] = h_t, rs[t] = tanh(a_t), zs[t] = z_t.
         let (mut hs, mut rs, mut zs) = (vec![vec![0.0; n]], Vec::new(), Vec::new());
         for t in 0..tl {
             let hp = &hs[t];
