@@ -86,7 +86,7 @@ fn attractors_from(net: &Network, task: &TaskConfig, every: usize) -> (Vec<Vec<f
     let mut found: Vec<Vec<f64>> = Vec::new();
     let mut unconverged = 0;
     let held = |t: usize| quiet(t) && (t == last || !quiet(t + 1));
-    let sampled = |t: usize| every > 0 && t % every == 0;
+    let sampled = |t: usize| every > 0 && t.is_multiple_of(every);
     for t in (0..=last).filter(|&t| cube.state[t].is_some() && (held(t) || sampled(t))) {
         let mut h: Vec<f64> = hs[t * n..(t + 1) * n].iter().map(|v| *v as f64).collect();
         let mut change = f64::INFINITY;

@@ -60,9 +60,10 @@ struct Settle {
 /// Steps of the autonomous runs per [`FixedPointSearch::advance`] call.
 const SETTLE_CHUNK: usize = 100;
 
-/// The runs stop early once no state moves more than this in a step (f32 rounding level for
-/// states of size ~1; the f64 Newton polish takes the end points the rest of the way).
-const SETTLE_STILL: f32 = 2e-7;
+/// The runs stop early once no state moves more than this in a step: about ten f32 ulps of
+/// a state of size ~1, above the rounding noise of the f32 map (with a smaller bound the runs
+/// went on to the cap); the f64 Newton polish takes the end points the rest of the way.
+const SETTLE_STILL: f32 = 1e-6;
 
 impl FixedPointSearch {
     /// A search from `starts` (row-major `S × N`), which are perturbed by the option's noise.
