@@ -168,7 +168,7 @@ mod tests {
         let cases = [
             (String::new(), "not a Flip-Flop Lab link"),
             ("https://lab/#other=1".into(), "no 'net=' entry"),
-            (good[..good.len() / 2].to_string(), "truncated"),
+            (good[..good.len() / 2].to_string(), "cut off"),
             (String::from_utf8(flipped).unwrap(), "altered"),
             ("net=<img src=x onerror=alert(1)>".into(), "damaged"),
         ];

@@ -297,7 +297,10 @@ fn scan(t: &str, start: usize, head: usize, layers: usize) -> Result<Found, Link
         breaks.pop();
     }
     if payload.is_empty() {
-        return Err(LinkError::NotALink("the link has no payload after 'net='"));
+        return Err(match stray {
+            Some((position, found)) => LinkError::BadCharacter { position, found },
+            None => LinkError::NotALink("the link has no payload after 'net='"),
+        });
     }
     Ok(Found {
         link_chars: head + payload.len(),
