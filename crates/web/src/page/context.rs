@@ -204,6 +204,9 @@ impl Overlay {
     }
 }
 
+/// A loss history: `(step, training loss)` and `(step, held-out MSE, bit accuracy)`.
+pub type History = (Vec<(u64, f32)>, Vec<(u64, f32, f32)>);
+
 /// A network to adopt, with what to say about it.
 pub struct Adoption {
     /// Its configuration.
@@ -215,7 +218,7 @@ pub struct Adoption {
     /// The status line after adopting.
     pub status: String,
     /// Loss history to show (the autosave keeps it).
-    pub history: Option<(Vec<(u64, f32)>, Vec<(u64, f32, f32)>)>,
+    pub history: Option<History>,
     /// It is the shipped pre-trained network (counts as solved; tests read a flag).
     pub pretrained: bool,
 }
@@ -257,8 +260,8 @@ pub struct Cx {
 
 /// One entry of the outbox.
 pub enum Out {
-    /// A command for the worker.
-    Command(Command),
+    /// A command for the worker (boxed: some are large).
+    Command(Box<Command>),
     /// A request to the App.
     Request(Request),
 }
@@ -294,7 +297,7 @@ impl Cx {
 
     /// Sends a command to the worker (queued until it is ready).
     pub fn send(&mut self, cmd: Command) {
-        self.outbox.push(Out::Command(cmd));
+        self.outbox.push(Out::Command(Box::new(cmd)));
     }
 
     /// Asks the App for something after this call.

@@ -86,7 +86,7 @@ impl App {
             }
             for out in outbox {
                 match out {
-                    Out::Command(cmd) => self.send(cmd),
+                    Out::Command(cmd) => self.send(*cmd),
                     Out::Request(Request::Adopt(a)) => self.adopt(*a),
                     Out::Request(Request::Reinit) => {
                         self.new_network();

@@ -15,7 +15,7 @@ use super::context::{Adoption, Cx, Request};
 use super::dom::{by_id, closest_with, on, then2};
 use super::{act, Component, Shared};
 use crate::protocol::{Bytes, Command, Event, Format, Origin, WireNetwork};
-use crate::state::{share, storage};
+use crate::state::storage;
 use flipflop_formats::{import, link};
 use wasm_bindgen::prelude::*;
 use web_sys::{

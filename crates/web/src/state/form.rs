@@ -193,7 +193,8 @@ mod tests {
     #[test]
     fn numbers_in_any_usual_notation_are_accepted() {
         let base = Config::preset(Preset::Default);
-        let cases: [(&str, &str, fn(&Config) -> bool); 6] = [
+        type Check = fn(&Config) -> bool;
+        let cases: [(&str, &str, Check); 6] = [
             ("hidden", "1e2", |c| c.model.hidden == 100),
             ("hidden", " 64 ", |c| c.model.hidden == 64),
             ("batch", "3.2e1", |c| c.train.batch == 32),

@@ -68,7 +68,11 @@ pub enum SolvedAction {
 
 /// The decision after a held-out check: `solved_now` is the check's verdict, `run_was_solved`
 /// whether this run met the rule before, `kept` the network kept so far.
-pub fn solved_action(solved_now: bool, run_was_solved: bool, kept: Option<&KeptSolved>) -> SolvedAction {
+pub fn solved_action(
+    solved_now: bool,
+    run_was_solved: bool,
+    kept: Option<&KeptSolved>,
+) -> SolvedAction {
     match (solved_now, run_was_solved, kept) {
         (true, _, _) => SolvedAction::Keep,
         (false, true, Some(k)) => SolvedAction::OfferBack {
@@ -308,7 +312,12 @@ mod tests {
             (false, true, None, SolvedAction::Nothing),
         ];
         for (now, was, k, want) in cases {
-            assert_eq!(solved_action(now, was, k), want, "{now} {was} {}", k.is_some());
+            assert_eq!(
+                solved_action(now, was, k),
+                want,
+                "{now} {was} {}",
+                k.is_some()
+            );
         }
         let text = serde_json::to_string(&kept).unwrap();
         assert_eq!(parse_kept(Some(&text)), Some(kept));

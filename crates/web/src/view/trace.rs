@@ -12,7 +12,7 @@ pub fn draw(
 ) {
     let dpr = crate::view::charts::fit(canvas);
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    paint_trace(&mut ctx.clone(), w, h, dpr, play);
+    paint(&mut ctx.clone(), w, h, dpr, play);
 }
 
 /// [`draw`] onto any [`Painter`](crate::view::paint::Painter) of `w × h` device pixels.
