@@ -197,7 +197,7 @@ test('an out-of-range value shows an error and changes nothing', async () => {
   const loss = await page.getByTestId('loss-value').innerText();
   const matrix = await page.evaluate(() => document.getElementById('matrix').toDataURL());
   for (const [id, value, want] of [
-    ['hidden', '0', /Hidden units.*out of range.*2\.\.=1024/],
+    ['hidden', '0', /Hidden units.*out of range.*between 2 and 1,024/],
     ['lr', '5', /Learning rate.*out of range/],
     ['bits', '9', /Bits.*out of range/],
   ]) {

@@ -1,24 +1,19 @@
 //! Flip-Flop Lab in the browser: the page and the training worker, thin glue over
-//! `flipflop-core`.
+//! `flipflop-core` and `flipflop-formats`.
 //!
-//! The protocol, the form logic and the plotting helpers are plain Rust and tested natively;
-//! everything that touches the DOM or the worker scope compiles for wasm32 only.
+//! - [`protocol`]: the one message protocol between page and worker (typed, versioned).
+//! - [`worker`]: the worker's [`worker::Session`] (all its policy, tested natively) and the
+//!   web-sys shell around it (wasm only).
+//! - [`state`]: the page's pure state (form table, storage records, plot data, fixed-point
+//!   markers, live-play simulation), tested natively.
+//! - [`view`]: drawing (a painter vocabulary for canvas and SVG, the charts, the cube).
+//! - `page` (wasm only): DOM wiring, one component per panel.
 #![warn(missing_docs)]
 
-pub mod cube;
-pub mod fixed;
-pub mod form;
-pub mod paint;
-pub mod play;
-pub mod plotdata;
 pub mod protocol;
-pub mod share;
-pub mod snapshot;
-pub mod storage;
+pub mod state;
+pub mod view;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
-mod draw;
-#[cfg(target_arch = "wasm32")]
 pub mod page;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;

@@ -14,7 +14,7 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     use flipflop_core::{Config, Preset, Trainer};
-    use flipflop_web::snapshot;
+    use flipflop_web::worker::snapshot;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("fingerprint") => {

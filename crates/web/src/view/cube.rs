@@ -6,8 +6,8 @@
 //! natively; [`draw`] (wasm only) paints it with the canvas 2-D context — a few dozen paths
 //! per frame, so it can run at the display's frame rate while the worker trains.
 
-use crate::paint::Painter;
 use crate::protocol::{CubeData, WireProjection};
+use crate::view::paint::Painter;
 
 /// Okabe–Ito palette (colour-blind safe), one colour per memory state for up to 8 states.
 pub const OKABE_ITO: [&str; 8] = [
@@ -213,10 +213,10 @@ pub fn draw(
     scene: Option<&Scene>,
     view: &View,
     trail: &std::collections::VecDeque<[f32; 3]>,
-    markers: &[crate::fixed::Marker],
+    markers: &[crate::state::fixed::Marker],
     selected: Option<usize>,
 ) -> Vec<(usize, f64, f64)> {
-    let dpr = crate::draw::fit(canvas);
+    let dpr = crate::view::charts::fit(canvas);
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
     paint(
         &mut ctx.clone(),
@@ -242,7 +242,7 @@ pub fn paint(
     scene: Option<&Scene>,
     view: &View,
     trail: &std::collections::VecDeque<[f32; 3]>,
-    markers: &[crate::fixed::Marker],
+    markers: &[crate::state::fixed::Marker],
     selected: Option<usize>,
 ) -> Vec<(usize, f64, f64)> {
     ctx.fill_style("#fff");
@@ -389,12 +389,12 @@ pub fn paint(
 fn draw_markers(
     ctx: &mut impl Painter,
     scene: &Scene,
-    markers: &[crate::fixed::Marker],
+    markers: &[crate::state::fixed::Marker],
     selected: Option<usize>,
     dpr: f64,
     to_px: &dyn Fn([f64; 3]) -> (f64, f64, f64),
 ) -> Vec<(usize, f64, f64)> {
-    use crate::fixed::Kind;
+    use crate::state::fixed::Kind;
     use std::f64::consts::TAU;
     let bits = scene.data.bits;
     ctx.stroke_style("#1d1d1f");

@@ -1,26 +1,25 @@
-//! The page side of the memory-state cube and live play (a child module of `page`, so it
-//! extends `App`): the controls, the per-frame simulation and drawing, and the pre-trained
-//! network fetched at first load.
-//!
-//! Per animation frame: live play advances `elapsed × speed` steps (at most
+//! The memory-state cube and live play: the controls, the per-frame simulation and
+//! drawing. Per animation frame, live play advances `elapsed × speed` steps (at most
 //! [`MAX_STEPS_PER_FRAME`]), the cube turns a little, and both canvases are redrawn — well
 //! under a millisecond of work at N 128. The cube's components come from the worker
-//! ([`Event::Cube`](crate::protocol::Event)); the page only projects single states onto them.
+//! ([`Event::Cube`]); the page only projects single states onto them. Fixed-point markers
+//! come from the shared overlay (`Cx::overlay`).
 
-use super::{by_id, on, App, Shared};
-use crate::cube::{self, Scene, View};
-use crate::play::{self, Play};
-use crate::protocol::{CubeData, Snapshot, WireNetwork};
+use super::context::Cx;
+use super::dom::{by_id, on, set_flag};
+use super::{act, Component, Shared};
+use crate::protocol::Event;
+use crate::state::play::{self, Play};
+use crate::view::cube::{self, Scene, View};
+use crate::view::trace;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
     CanvasRenderingContext2d, Document, Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
-    HtmlInputElement, HtmlSelectElement, KeyboardEvent, PointerEvent, Response,
+    HtmlInputElement, HtmlSelectElement, KeyboardEvent, PointerEvent,
 };
 
-/// Where Trunk puts the shipped network (`web/assets/pretrained.net`, `make pretrained`).
-pub(super) const PRETRAINED_URL: &str = "assets/pretrained.net";
 /// Cap on live-play steps per frame (a slow frame must not snowball).
 const MAX_STEPS_PER_FRAME: f64 = 600.0;
 /// Steps of the live state's tail on the cube.
@@ -35,7 +34,8 @@ struct BitOut {
     value: Element,
 }
 
-pub(super) struct LiveState {
+/// The cube panel and live play.
+pub struct Live {
     cube_canvas: HtmlCanvasElement,
     cube_ctx: Option<CanvasRenderingContext2d>,
     method: HtmlSelectElement,
@@ -64,16 +64,17 @@ pub(super) struct LiveState {
     last_frame: Option<f64>,
     /// Something changed that the next frame must draw even when nothing animates.
     dirty: bool,
-    /// `?fresh` in the URL: start from seeded weights, not the pre-trained network.
-    pub(super) fresh: bool,
+    /// The overlay revision the cube last showed.
+    overlay_seen: u64,
 }
 
 fn context(c: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     c.get_context("2d").ok().flatten()?.dyn_into().ok()
 }
 
-impl LiveState {
-    pub(super) fn find(doc: &Document) -> Result<Self, JsValue> {
+impl Live {
+    /// Finds the panel's elements.
+    pub fn find(doc: &Document) -> Result<Self, JsValue> {
         let cube_canvas: HtmlCanvasElement = by_id(doc, "cube")?;
         let trace_canvas: HtmlCanvasElement = by_id(doc, "play-trace")?;
         let window = web_sys::window().ok_or("no window")?;
@@ -82,7 +83,6 @@ impl LiveState {
             .ok()
             .flatten()
             .is_some_and(|m| m.matches());
-        let search = window.location().search().unwrap_or_default();
         let speed_input: HtmlInputElement = by_id(doc, "play-speed")?;
         let speed = speed_input.value().parse::<f64>().unwrap_or(60.0);
         let spin: HtmlInputElement = by_id(doc, "cube-spin")?;
@@ -117,7 +117,7 @@ impl LiveState {
             trail: VecDeque::with_capacity(TRAIL),
             last_frame: None,
             dirty: true,
-            fresh: search.contains("fresh"),
+            overlay_seen: 0,
         })
     }
 
@@ -237,244 +237,155 @@ impl LiveState {
     }
 }
 
-impl App {
-    /// New weights from the worker: live play switches to them (keeping its state when the
-    /// shape is unchanged).
-    pub(super) fn live_on_snapshot(&mut self, s: &Snapshot) {
-        let Ok(net) = s.network.to_network() else {
-            return;
-        };
-        let bits = net.config.bits;
-        let task = self.config.task.clone();
-        let restarted = self.live.play.set_network(net, &task);
-        if restarted || self.live.outs.len() != bits.min(play::MAX_BITS) {
-            self.live.trail.clear();
-            let doc = self.doc.clone();
-            self.live.build_bits(&doc, bits);
-            self.live.update_outputs();
-        }
-        self.live.dirty = true;
-    }
-
-    /// Another network is being adopted (reset, link, file, pre-trained): live play restarts
-    /// from a settled state with its first snapshot instead of carrying the old state over.
-    pub(super) fn live_forget(&mut self) {
-        self.live.play.forget();
-    }
-
-    /// Asks the next frame to redraw the cube (e.g. the fixed points changed).
-    pub(super) fn live_redraw(&mut self) {
-        self.live.dirty = true;
+impl Live {
+    fn press(&mut self, bit: usize, sign: f32, cx: &mut Cx) {
+        self.play.press(bit, sign);
+        self.dirty = true;
+        cx.redraw();
     }
 
     /// The cube (`cube`) or the live-play trace (`play-trace`) as an SVG document, drawn as
     /// on screen at the canvas's CSS size.
-    pub(super) fn live_svg(&self, id: &str) -> Option<String> {
-        let l = &self.live;
-        let canvas = if id == "cube" {
-            &l.cube_canvas
-        } else {
-            &l.trace_canvas
+    pub fn svg(&self, id: &str, cx: &Cx) -> Option<String> {
+        let canvas = match id {
+            "cube" => &self.cube_canvas,
+            "play-trace" => &self.trace_canvas,
+            _ => return None,
         };
         let (w, h) = (
             canvas.client_width().max(1) as f64,
             canvas.client_height().max(1) as f64,
         );
-        let mut svg = crate::paint::Svg::new(w, h);
-        match id {
-            "cube" => {
-                let markers = self.fixed.markers(l.scene.as_ref());
-                cube::paint(
-                    &mut svg,
-                    w,
-                    h,
-                    1.0,
-                    l.scene.as_ref(),
-                    &l.view,
-                    &l.projected_trail(),
-                    &markers,
-                    self.fixed.selected(),
-                );
-            }
-            "play-trace" => play::paint_trace(&mut svg, w, h, 1.0, &l.play),
-            _ => return None,
+        let mut svg = crate::view::paint::Svg::new(w, h);
+        if id == "cube" {
+            let markers = cx.overlay.markers(self.scene.as_ref());
+            cube::paint(
+                &mut svg,
+                w,
+                h,
+                1.0,
+                self.scene.as_ref(),
+                &self.view,
+                &self.projected_trail(),
+                &markers,
+                cx.overlay.selected,
+            );
+        } else {
+            trace::paint(&mut svg, w, h, 1.0, &self.play);
         }
         Some(svg.finish())
     }
 
     /// The live-play trace as CSV (see [`play::trace_csv`]).
-    pub(super) fn live_csv(&self) -> String {
-        play::trace_csv(&self.live.play)
+    pub fn csv(&self) -> String {
+        play::trace_csv(&self.play)
     }
 
-    /// Whether the user is orbiting the cube.
-    pub(super) fn live_dragging(&self) -> bool {
-        self.live.drag.is_some()
+    fn on_snapshot(&mut self, s: &crate::protocol::Snapshot, cx: &Cx) {
+        let Ok(net) = s.network.to_network() else {
+            return;
+        };
+        let bits = net.config.bits;
+        let restarted = self.play.set_network(net, &cx.run.config.task);
+        if restarted || self.outs.len() != bits.min(play::MAX_BITS) {
+            self.trail.clear();
+            self.build_bits(&cx.doc, bits);
+            self.update_outputs();
+        }
+        self.dirty = true;
     }
 
-    /// New cube components from the worker.
-    pub(super) fn live_on_cube(&mut self, data: CubeData) {
-        let pca = self.live.method.value() == "pca";
-        self.fixed_on_new_step(data.step);
-        self.live.scene = Some(Scene::new(data, pca));
-        self.live.describe_scene();
-        self.live.dirty = true;
+    fn set_method(&mut self, pca: bool) {
+        if let Some(scene) = self.scene.take() {
+            self.scene = Some(Scene::new(scene.data, pca));
+        }
+        self.describe_scene();
+        self.dirty = true;
+    }
+}
+
+impl Component for Live {
+    fn on_event(&mut self, ev: &Event, cx: &mut Cx) {
+        match ev {
+            Event::Snapshot { snapshot, .. } => self.on_snapshot(snapshot, cx),
+            Event::Cube { cube, .. } => {
+                let pca = self.method.value() == "pca";
+                self.scene = Some(Scene::new((**cube).clone(), pca));
+                self.describe_scene();
+                self.dirty = true;
+            }
+            _ => return,
+        }
+        cx.redraw();
     }
 
-    fn live_press(&mut self, bit: usize, sign: f32) {
-        self.live.play.press(bit, sign);
-        self.live.dirty = true;
-        self.request_frame();
+    /// Another network is being adopted (reset, link, file, pre-trained): live play restarts
+    /// from a settled state with its first snapshot instead of carrying the old state over.
+    fn on_new_network(&mut self, _cx: &mut Cx) {
+        self.play.forget();
     }
 
-    /// One animation frame of the cube and live play; returns whether the next frame must
-    /// come too (play running or the cube spinning).
-    pub(super) fn live_frame(&mut self) -> bool {
-        let now = self.now();
-        let selected = self.fixed.selected();
-        let l = &mut self.live;
-        let dt = l
+    fn frame(&mut self, now: f64, cx: &mut Cx) -> bool {
+        let dt = self
             .last_frame
             .map_or(0.0, |t| (now - t).clamp(0.0, MAX_FRAME_MS));
-        l.last_frame = Some(now);
-        let playing = !l.paused && l.play.bits() > 0;
-        let spinning = l.spin.checked() && !l.reduced_motion && l.drag.is_none();
+        self.last_frame = Some(now);
+        if cx.overlay.revision != self.overlay_seen {
+            self.overlay_seen = cx.overlay.revision;
+            self.dirty = true;
+        }
+        let playing = !self.paused && self.play.bits() > 0;
+        let spinning = self.spin.checked() && !self.reduced_motion && self.drag.is_none();
         let mut stepped = false;
         if playing {
-            l.acc = (l.acc + dt * l.speed / 1000.0).min(MAX_STEPS_PER_FRAME);
-            let n = l.acc.floor();
-            l.acc -= n;
+            self.acc = (self.acc + dt * self.speed / 1000.0).min(MAX_STEPS_PER_FRAME);
+            let n = self.acc.floor();
+            self.acc -= n;
             for _ in 0..n as usize {
-                l.play.advance(1);
-                if l.trail.len() == TRAIL {
-                    l.trail.pop_front();
+                self.play.advance(1);
+                if self.trail.len() == TRAIL {
+                    self.trail.pop_front();
                 }
-                l.trail.push_back(l.play.hidden().to_vec());
+                self.trail.push_back(self.play.hidden().to_vec());
                 stepped = true;
             }
         }
         if spinning {
-            l.view.yaw = (l.view.yaw + cube::SPIN * dt / 1000.0) % std::f64::consts::TAU;
+            self.view.yaw = (self.view.yaw + cube::SPIN * dt / 1000.0) % std::f64::consts::TAU;
         }
-        if stepped || spinning || l.dirty {
-            let trail = l.projected_trail();
-            if let Some(ctx) = &l.cube_ctx {
-                let markers = self.fixed.markers(l.scene.as_ref());
+        if stepped || spinning || self.dirty {
+            let trail = self.projected_trail();
+            if let Some(ctx) = &self.cube_ctx {
+                let markers = cx.overlay.markers(self.scene.as_ref());
                 let positions = cube::draw(
-                    &l.cube_canvas,
+                    &self.cube_canvas,
                     ctx,
-                    l.scene.as_ref(),
-                    &l.view,
+                    self.scene.as_ref(),
+                    &self.view,
                     &trail,
                     &markers,
-                    selected,
+                    cx.overlay.selected,
                 );
-                let _ = l
+                let _ = self
                     .cube_canvas
                     .set_attribute("data-fp-drawn", &markers.len().to_string());
-                drop(markers);
-                self.fixed.positions = positions;
-                if let Some(scene) = &l.scene {
-                    let _ = l
+                cx.overlay.positions = positions;
+                if let Some(scene) = &self.scene {
+                    let _ = self
                         .cube_canvas
                         .set_attribute("data-step", &scene.data.step.to_string());
                 }
             }
         }
-        if stepped || l.dirty {
-            if let Some(ctx) = &l.trace_ctx {
-                play::draw_trace(&l.trace_canvas, ctx, &l.play);
+        if stepped || self.dirty {
+            if let Some(ctx) = &self.trace_ctx {
+                trace::draw(&self.trace_canvas, ctx, &self.play);
             }
-            l.update_outputs();
+            self.update_outputs();
         }
-        l.dirty = false;
+        self.dirty = false;
         playing || spinning
     }
-}
-
-/// Calls `promise.then(ok, fail)`.
-fn then2(promise: &js_sys::Promise, ok: &JsValue, fail: &JsValue) {
-    let then = js_sys::Reflect::get(promise, &"then".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(then) = then {
-        let _ = then.call2(promise, ok, fail);
-    }
-}
-
-fn pretrained_failed(app: &Shared, why: &str) {
-    if let Ok(a) = app.try_borrow() {
-        a.show_error(&format!(
-            "The pre-trained network could not be loaded ({why}); starting from fresh seeded weights instead."
-        ));
-    }
-}
-
-fn adopt_pretrained(app: &Shared, bytes: &[u8]) {
-    let file = match flipflop_formats::netfile::decode(bytes) {
-        Ok(f) => f,
-        Err(e) => return pretrained_failed(app, &e.to_string()),
-    };
-    let Ok(mut a) = app.try_borrow_mut() else {
-        return;
-    };
-    // A link or the autosave came first, or the user already started: leave it.
-    if a.adopted || a.running || a.step != 0 {
-        return;
-    }
-    // The queued fresh network is not needed any more.
-    if !a.ready {
-        a.queue
-            .retain(|c| !matches!(c, crate::protocol::Command::Init { network: None, .. }));
-    }
-    let (steps, seed) = (file.steps, file.config.seed);
-    a.adopt_network(
-        file.config,
-        Some(WireNetwork::from_network(&file.network)),
-        steps,
-    );
-    a.solved = Some((steps, 0.0));
-    a.set_status(&format!(
-        "Showing a network pre-trained for {steps} steps (preset default, seed {seed}): play with it \
-         below. Train continues training it; Reset starts from fresh seeded weights."
-    ));
-    let _ = a.els.status.set_attribute("data-pretrained", "true");
-}
-
-/// Fetches and adopts the shipped pre-trained network (unless something else was adopted
-/// by the time it arrives); a failure is shown and the fresh network stays.
-pub(super) fn fetch_pretrained(app: &Shared) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let a = app.clone();
-    let on_bytes = Closure::once_into_js(move |buf: JsValue| {
-        let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-        adopt_pretrained(&a, &bytes);
-    });
-    let a = app.clone();
-    let on_fail = Closure::once_into_js(move |e: JsValue| {
-        pretrained_failed(&a, &e.as_string().unwrap_or_else(|| format!("{e:?}")));
-    });
-    let a = app.clone();
-    let fail2 = on_fail.clone();
-    let on_response = Closure::once_into_js(move |r: JsValue| {
-        let Ok(resp) = r.dyn_into::<Response>() else {
-            return pretrained_failed(&a, "not an HTTP response");
-        };
-        if !resp.ok() {
-            return pretrained_failed(&a, &format!("HTTP {} for {PRETRAINED_URL}", resp.status()));
-        }
-        match resp.array_buffer() {
-            Ok(p) => then2(&p, &on_bytes, &fail2),
-            Err(e) => pretrained_failed(&a, &format!("{e:?}")),
-        }
-    });
-    then2(
-        &window.fetch_with_str(PRETRAINED_URL),
-        &on_response,
-        &on_fail,
-    );
 }
 
 /// Whether a key press belongs to a text field (so shortcuts must not take it).
@@ -487,12 +398,12 @@ fn typing(doc: &Document) -> bool {
 }
 
 /// Wires the cube and live-play controls.
-pub(super) fn wire(app: &Shared) -> Result<(), JsValue> {
+pub fn wire(app: &Shared) -> Result<(), JsValue> {
     let (doc, bits_box, canvas, method, spin, speed, pause, noise) = {
         let a = app.borrow();
         let l = &a.live;
         (
-            a.doc.clone(),
+            a.cx.doc.clone(),
             l.bits_box.clone(),
             l.cube_canvas.clone(),
             l.method.clone(),
@@ -520,8 +431,8 @@ pub(super) fn wire(app: &Shared) -> Result<(), JsValue> {
         let sign = btn
             .get_attribute("data-sign")
             .and_then(|s| s.parse::<f32>().ok());
-        if let (Some(bit), Some(sign), Ok(mut app)) = (bit, sign, a.try_borrow_mut()) {
-            app.live_press(bit, sign);
+        if let (Some(bit), Some(sign)) = (bit, sign) {
+            act(&a, |app| app.live.press(bit, sign, &mut app.cx));
         }
     })?;
 
@@ -532,136 +443,134 @@ pub(super) fn wire(app: &Shared) -> Result<(), JsValue> {
         if e.ctrl_key() || e.meta_key() || e.alt_key() || e.repeat() || typing(&d) {
             return;
         }
-        let Ok(mut app) = a.try_borrow_mut() else {
-            return;
-        };
         let key = e.key().to_lowercase();
-        let bits = app.live.play.bits();
-        let set = play::SET_KEYS.iter().take(bits).position(|k| *k == key);
-        let reset = play::RESET_KEYS.iter().take(bits).position(|k| *k == key);
-        if let Some(b) = set {
-            e.prevent_default();
-            app.live_press(b, 1.0);
-        } else if let Some(b) = reset {
-            e.prevent_default();
-            app.live_press(b, -1.0);
-        } else if d.active_element().is_some_and(|el| el.id() == "cube") {
-            let step = 0.15;
-            let (dy, dp) = match key.as_str() {
-                "arrowleft" => (-step, 0.0),
-                "arrowright" => (step, 0.0),
-                "arrowup" => (0.0, -step),
-                "arrowdown" => (0.0, step),
-                _ => return,
-            };
-            e.prevent_default();
-            app.live.view.yaw += dy;
-            app.live.view.pitch = (app.live.view.pitch + dp).clamp(-1.5, 1.5);
-            app.live.dirty = true;
-            app.request_frame();
-        }
+        let on_cube = d.active_element().is_some_and(|el| el.id() == "cube");
+        act(&a, |app| {
+            let l = &mut app.live;
+            let bits = l.play.bits();
+            let set = play::SET_KEYS.iter().take(bits).position(|k| *k == key);
+            let reset = play::RESET_KEYS.iter().take(bits).position(|k| *k == key);
+            if let Some(b) = set {
+                e.prevent_default();
+                l.press(b, 1.0, &mut app.cx);
+            } else if let Some(b) = reset {
+                e.prevent_default();
+                l.press(b, -1.0, &mut app.cx);
+            } else if on_cube {
+                let step = 0.15;
+                let (dy, dp) = match key.as_str() {
+                    "arrowleft" => (-step, 0.0),
+                    "arrowright" => (step, 0.0),
+                    "arrowup" => (0.0, -step),
+                    "arrowdown" => (0.0, step),
+                    _ => return,
+                };
+                e.prevent_default();
+                l.view.yaw += dy;
+                l.view.pitch = (l.view.pitch + dp).clamp(-1.5, 1.5);
+                l.dirty = true;
+                app.cx.redraw();
+            }
+        });
     })?;
 
     // Orbit by dragging (mouse, pen and touch alike).
     let a = app.clone();
     let c = canvas.clone();
     on(&canvas, "pointerdown", move |e: PointerEvent| {
-        if let Ok(mut app) = a.try_borrow_mut() {
+        act(&a, |app| {
             let _ = c.set_pointer_capture(e.pointer_id());
             app.live.drag = Some((e.pointer_id(), e.client_x() as f64, e.client_y() as f64));
+            app.cx.overlay.dragging = true;
             e.prevent_default();
-        }
+        });
     })?;
     let a = app.clone();
     let c = canvas.clone();
     on(&canvas, "pointermove", move |e: PointerEvent| {
-        let Ok(mut app) = a.try_borrow_mut() else {
-            return;
-        };
-        let Some((id, x, y)) = app.live.drag else {
-            return;
-        };
-        if id != e.pointer_id() {
-            return;
-        }
-        let (nx, ny) = (e.client_x() as f64, e.client_y() as f64);
-        let size = c.client_width() as f64;
-        app.live.view.drag(nx - x, ny - y, size);
-        app.live.drag = Some((id, nx, ny));
-        app.live.dirty = true;
-        app.request_frame();
+        act(&a, |app| {
+            let l = &mut app.live;
+            let Some((id, x, y)) = l.drag else {
+                return;
+            };
+            if id != e.pointer_id() {
+                return;
+            }
+            let (nx, ny) = (e.client_x() as f64, e.client_y() as f64);
+            let size = c.client_width() as f64;
+            l.view.drag(nx - x, ny - y, size);
+            l.drag = Some((id, nx, ny));
+            l.dirty = true;
+            app.cx.redraw();
+        });
     })?;
     for kind in ["pointerup", "pointercancel", "lostpointercapture"] {
         let a = app.clone();
         on(&canvas, kind, move |_e: PointerEvent| {
-            if let Ok(mut app) = a.try_borrow_mut() {
+            act(&a, |app| {
                 app.live.drag = None;
-                app.request_frame();
-            }
+                app.cx.overlay.dragging = false;
+                app.cx.redraw();
+            });
         })?;
     }
 
     let a = app.clone();
     on(&reset_view, "click", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
+        act(&a, |app| {
             app.live.view = View::default();
             app.live.dirty = true;
-            app.request_frame();
-        }
+            app.cx.redraw();
+        });
     })?;
     let a = app.clone();
     let m = method.clone();
     on(&method, "change", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
-            let pca = m.value() == "pca";
-            if let Some(scene) = app.live.scene.take() {
-                app.live.scene = Some(Scene::new(scene.data, pca));
-            }
-            app.live.describe_scene();
-            app.live.dirty = true;
-            app.request_frame();
-        }
+        let pca = m.value() == "pca";
+        act(&a, |app| {
+            app.live.set_method(pca);
+            app.cx.redraw();
+        });
     })?;
     let a = app.clone();
     on(&spin, "change", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
+        act(&a, |app| {
             app.live.dirty = true;
-            app.request_frame();
-        }
+            app.cx.redraw();
+        });
     })?;
     let a = app.clone();
     let s = speed.clone();
     on(&speed, "input", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
-            if let Ok(v) = s.value().parse::<f64>() {
-                if v.is_finite() {
-                    app.live.speed = v.clamp(1.0, 600.0);
-                    let text = format!("{:.0}", app.live.speed);
-                    app.live.speed_value.set_text_content(Some(&text));
-                }
-            }
+        let Ok(v) = s.value().parse::<f64>() else {
+            return;
+        };
+        if !v.is_finite() {
+            return;
         }
+        act(&a, |app| {
+            let l = &mut app.live;
+            l.speed = v.clamp(1.0, 600.0);
+            l.speed_value
+                .set_text_content(Some(&format!("{:.0}", l.speed)));
+        });
     })?;
     let a = app.clone();
     on(&pause, "click", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
+        act(&a, |app| {
             let l = &mut app.live;
             l.paused = !l.paused;
             l.pause
                 .set_text_content(Some(if l.paused { "Play" } else { "Pause" }));
-            let _ = l
-                .pause
-                .set_attribute("aria-pressed", if l.paused { "true" } else { "false" });
+            set_flag(&l.pause, "aria-pressed", l.paused);
             l.dirty = true;
-            app.request_frame();
-        }
+            app.cx.redraw();
+        });
     })?;
     let a = app.clone();
     let n = noise.clone();
     on(&noise, "change", move |_e: web_sys::Event| {
-        if let Ok(mut app) = a.try_borrow_mut() {
-            app.live.play.noise_on = n.checked();
-        }
+        act(&a, |app| app.live.play.noise_on = n.checked());
     })?;
     Ok(())
 }

@@ -1,9 +1,9 @@
 //! Drawing the four panels onto their canvases (wasm only). Called once per animation
 //! frame at most, and only for the panels whose data changed.
 
-use crate::paint::Painter;
-use crate::plotdata::{diverging, robust_limit, thin_log};
 use crate::protocol::Snapshot;
+use crate::state::plotdata::{diverging, robust_limit, thin_log};
+use crate::view::paint::Painter;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{JsCast, JsValue};
@@ -336,7 +336,7 @@ pub fn spectrum_on<DB: DrawingBackend>(
         return root.present().map_err(err);
     }
     let rho = snap.spectral_radius;
-    let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::fixed::largest_modulus(p));
+    let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::state::fixed::largest_modulus(p));
     let r = (rho.max(jac_rho) * 1.1).max(1.25);
     let font = 12.0 * dpr;
     let (cw, ch) = root.dim_in_pixel();
@@ -475,7 +475,10 @@ pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Sn
     let title_h = font + 3.0 * dpr;
     for col in 0..cols {
         let tr = &snap.traces[col];
-        if tr.trial_len < 2 || tr.x.0.len() < tr.trial_len * tr.bits || tr.y.0.len() < tr.trial_len * tr.bits {
+        if tr.trial_len < 2
+            || tr.x.0.len() < tr.trial_len * tr.bits
+            || tr.y.0.len() < tr.trial_len * tr.bits
+        {
             continue;
         }
         for bit in 0..bits {

@@ -1,6 +1,6 @@
 //! Fixed and slow points on the cube (issue 6): what the overlay draws and what the page
 //! says about each point. Plain Rust, tested natively; the worker finds the points
-//! (`flipflop_core::fixedpoints`), `cube::draw` paints the [`Marker`]s and `fixed_page.rs`
+//! (`flipflop_core::fixedpoints`), `view::cube` paints the [`Marker`]s and `page::fixed`
 //! wires the controls.
 
 use crate::protocol::{FixedPointsData, WireProjection};

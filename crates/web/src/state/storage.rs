@@ -10,14 +10,16 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use flipflop_formats::netfile::{self, NetFile};
 use flipflop_core::{Config, Network};
+use flipflop_formats::netfile::{self, NetFile};
 use serde::{Deserialize, Serialize};
 
 /// `localStorage` key of the autosaved current network.
 pub const AUTOSAVE_KEY: &str = "flipflop-lab/autosave/v1";
 /// `localStorage` key of the saved-networks list.
 pub const SAVED_KEY: &str = "flipflop-lab/saved/v1";
+/// `localStorage` key of the last solved network (kept when training wrecks it).
+pub const SOLVED_KEY: &str = "flipflop-lab/solved/v1";
 /// Loss-history points kept in the autosave (older ones are thinned evenly).
 pub const MAX_HISTORY: usize = 4000;
 /// Longest name kept for a saved network (characters).
@@ -34,6 +36,56 @@ pub struct Autosave {
     pub metrics: Vec<(u64, f32, f32)>,
     /// When it was saved (ms since the epoch).
     pub saved_at_ms: f64,
+}
+
+/// The last network that met the solved rule, kept apart from the autosave so that a
+/// learning rate that wrecks it (or any later training) cannot overwrite it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptSolved {
+    /// The network and its history, as autosaved.
+    pub save: Autosave,
+    /// Its step.
+    pub step: u64,
+    /// Its held-out bit accuracy.
+    pub accuracy: f32,
+}
+
+/// What to do with the kept solved network after a held-out check.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SolvedAction {
+    /// Nothing to do.
+    Nothing,
+    /// The current network is solved: keep it (once its snapshot of this step is there).
+    Keep,
+    /// The run was solved and is not any more: offer to go back to the kept network.
+    OfferBack {
+        /// Step of the kept network.
+        step: u64,
+        /// Its accuracy.
+        accuracy: f32,
+    },
+}
+
+/// The decision after a held-out check: `solved_now` is the check's verdict, `run_was_solved`
+/// whether this run met the rule before, `kept` the network kept so far.
+pub fn solved_action(
+    solved_now: bool,
+    run_was_solved: bool,
+    kept: Option<&KeptSolved>,
+) -> SolvedAction {
+    match (solved_now, run_was_solved, kept) {
+        (true, _, _) => SolvedAction::Keep,
+        (false, true, Some(k)) => SolvedAction::OfferBack {
+            step: k.step,
+            accuracy: k.accuracy,
+        },
+        _ => SolvedAction::Nothing,
+    }
+}
+
+/// Reads the kept solved network (`None` when absent or damaged).
+pub fn parse_kept(text: Option<&str>) -> Option<KeptSolved> {
+    serde_json::from_str(text?).ok()
 }
 
 /// One entry of the saved-networks list.
@@ -233,6 +285,44 @@ mod tests {
         let (list, msg) = parse_saved(Some("[{"));
         assert!(list.is_empty() && msg.unwrap().contains("damaged"));
         assert_eq!(parse_saved(None), (Vec::new(), None));
+    }
+
+    /// Table: (solved now, run was solved, something kept, expected action).
+    #[test]
+    fn a_wrecked_network_offers_the_kept_one_and_never_replaces_it() {
+        let kept = KeptSolved {
+            save: Autosave {
+                net: "AAAA".into(),
+                losses: vec![(1, 0.5)],
+                metrics: vec![(1, 0.01, 0.999)],
+                saved_at_ms: 0.0,
+            },
+            step: 5000,
+            accuracy: 0.999,
+        };
+        let back = SolvedAction::OfferBack {
+            step: 5000,
+            accuracy: 0.999,
+        };
+        let cases = [
+            (true, false, None, SolvedAction::Keep),
+            (true, true, Some(&kept), SolvedAction::Keep),
+            (false, true, Some(&kept), back),
+            (false, false, Some(&kept), SolvedAction::Nothing),
+            (false, true, None, SolvedAction::Nothing),
+        ];
+        for (now, was, k, want) in cases {
+            assert_eq!(
+                solved_action(now, was, k),
+                want,
+                "{now} {was} {}",
+                k.is_some()
+            );
+        }
+        let text = serde_json::to_string(&kept).unwrap();
+        assert_eq!(parse_kept(Some(&text)), Some(kept));
+        assert_eq!(parse_kept(Some("{")), None);
+        assert_eq!(parse_kept(None), None);
     }
 
     #[test]

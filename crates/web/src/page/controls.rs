@@ -1,0 +1,349 @@
+//! The training controls: the form (from the field table), Train / Step / Reset, the
+//! readouts, and the benchmark output. Invalid values are marked on their field
+//! (`aria-invalid` and a message the input's `aria-describedby` points at) and never
+//! applied; training on the last applied settings says so.
+
+use super::context::{Cx, Request};
+use super::dom::{by_id, set_flag};
+use super::Component;
+use crate::protocol::{Command, Event};
+use crate::state::fields::FIELDS;
+use crate::state::form::{self, Change, FormError, FormValues};
+use crate::worker::snapshot;
+use flipflop_core::{Config, Preset};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
+
+/// The form and buttons of the "Network and training" panel.
+pub struct Controls {
+    preset: HtmlSelectElement,
+    /// The inputs of [`FIELDS`], in order.
+    pub(super) inputs: Vec<HtmlInputElement>,
+    messages: Vec<HtmlElement>,
+    pub(super) train: HtmlButtonElement,
+    pub(super) step: HtmlButtonElement,
+    pub(super) reset: HtmlButtonElement,
+    step_count: HtmlElement,
+    loss_value: HtmlElement,
+    accuracy_value: HtmlElement,
+    speed: HtmlElement,
+    elapsed: HtmlElement,
+    radius: HtmlElement,
+    params: HtmlElement,
+    bench: HtmlElement,
+    /// The form holds a value that was not applied (the first such field's error).
+    invalid: Option<FormError>,
+    text_dirty: bool,
+}
+
+impl Controls {
+    /// Finds the controls and shows the default preset.
+    pub fn find(doc: &Document) -> Result<Self, JsValue> {
+        let c = Self {
+            preset: by_id(doc, "preset")?,
+            inputs: FIELDS
+                .iter()
+                .map(|f| by_id(doc, f.id))
+                .collect::<Result<_, _>>()?,
+            messages: FIELDS
+                .iter()
+                .map(|f| by_id(doc, &format!("{}-message", f.id)))
+                .collect::<Result<_, _>>()?,
+            train: by_id(doc, "train")?,
+            step: by_id(doc, "step")?,
+            reset: by_id(doc, "reset")?,
+            step_count: by_id(doc, "step-count")?,
+            loss_value: by_id(doc, "loss-value")?,
+            accuracy_value: by_id(doc, "accuracy-value")?,
+            speed: by_id(doc, "speed")?,
+            elapsed: by_id(doc, "elapsed")?,
+            radius: by_id(doc, "radius")?,
+            params: by_id(doc, "params")?,
+            bench: by_id(doc, "bench-output")?,
+            invalid: None,
+            text_dirty: true,
+        };
+        for (input, f) in c.inputs.iter().zip(&FIELDS) {
+            input.set_title(f.help);
+        }
+        c.show_config(&Config::preset(Preset::Default), Preset::Default);
+        Ok(c)
+    }
+
+    fn read_form(&self) -> FormValues {
+        FormValues {
+            preset: self.preset.value(),
+            values: self.inputs.iter().map(|i| i.value()).collect(),
+        }
+    }
+
+    fn write_form(&mut self, f: &FormValues) {
+        self.preset.set_value(&f.preset);
+        for (input, value) in self.inputs.iter().zip(&f.values) {
+            input.set_value(value);
+        }
+        self.unmark();
+    }
+
+    /// The form shows `cfg` under `preset` (and nothing is marked invalid).
+    pub fn show_config(&self, cfg: &Config, preset: Preset) {
+        let f = form::form_from_config(cfg, preset);
+        self.preset.set_value(&f.preset);
+        for (input, value) in self.inputs.iter().zip(&f.values) {
+            input.set_value(value);
+        }
+        for (input, msg) in self.inputs.iter().zip(&self.messages) {
+            let _ = input.remove_attribute("aria-invalid");
+            msg.set_text_content(None);
+        }
+    }
+
+    fn unmark(&mut self) {
+        self.invalid = None;
+        for (input, msg) in self.inputs.iter().zip(&self.messages) {
+            let _ = input.remove_attribute("aria-invalid");
+            msg.set_text_content(None);
+        }
+    }
+
+    fn mark(&mut self, err: FormError) {
+        if let Some(i) = FIELDS.iter().position(|f| Some(f.id) == err.field) {
+            set_flag(&self.inputs[i], "aria-invalid", true);
+            self.messages[i].set_text_content(Some(&err.message));
+        }
+        self.invalid = Some(err);
+    }
+
+    /// The form changed (`source` = id of the control).
+    pub fn on_form_change(&mut self, source: &str, cx: &mut Cx) {
+        let mut values = self.read_form();
+        let preset = form::preset_of(&values);
+        let base = if source == "preset" {
+            let mut cfg = Config::preset(preset);
+            cfg.seed = cx.run.config.seed;
+            values = form::form_from_config(&cfg, preset);
+            self.write_form(&values);
+            cfg
+        } else {
+            cx.run.config.clone()
+        };
+        let cfg = match form::config_from_form(&base, &values) {
+            Ok(cfg) => cfg,
+            Err(err) => {
+                cx.show_error(&format!(
+                    "{} Not applied: the network is unchanged.",
+                    err.message
+                ));
+                self.unmark();
+                self.mark(err);
+                return;
+            }
+        };
+        self.unmark();
+        cx.clear_error();
+        match form::classify(&cx.run.config, &cfg) {
+            Change::Nothing => {}
+            Change::LearningRate(lr) => {
+                cx.run.config = cfg;
+                cx.send(Command::SetLr { lr });
+            }
+            Change::Rebuild => {
+                let discard = cx.run.step == 0
+                    || cx
+                        .window
+                        .confirm_with_message(
+                            "This change needs a new network: the trained one will be discarded. Continue?",
+                        )
+                        .unwrap_or(false);
+                if !discard {
+                    self.show_config(&cx.run.config, cx.run.preset);
+                    cx.set_status("Change cancelled: the trained network was kept.");
+                    return;
+                }
+                cx.run.config = cfg;
+                cx.run.preset = preset;
+                cx.request(Request::Reinit);
+            }
+        }
+    }
+
+    /// Says that training goes on with the last applied settings when the form shows a
+    /// value that was not applied.
+    fn warn_if_stale(&self, cx: &Cx) {
+        if let Some(err) = &self.invalid {
+            cx.show_error(&format!(
+                "{} Not applied: training goes on with the settings last applied.",
+                err.message
+            ));
+        }
+    }
+
+    /// Train / Pause.
+    pub fn on_train(&mut self, cx: &mut Cx) {
+        if cx.run.running {
+            cx.send(Command::Pause);
+            cx.run.running = false;
+        } else {
+            self.warn_if_stale(cx);
+            cx.send(Command::Start);
+            cx.run.running = true;
+        }
+        self.text_dirty = true;
+        cx.redraw();
+    }
+
+    /// One optimiser step.
+    pub fn on_step(&mut self, cx: &mut Cx) {
+        self.warn_if_stale(cx);
+        cx.send(Command::Step { count: 1 });
+    }
+
+    /// Reset: a fresh network of the form's settings.
+    pub fn on_reset(&mut self, cx: &mut Cx) {
+        let values = self.read_form();
+        match form::config_from_form(&cx.run.config, &values) {
+            Ok(cfg) => {
+                self.unmark();
+                cx.clear_error();
+                cx.run.config = cfg;
+                cx.run.preset = form::preset_of(&values);
+                cx.request(Request::Reinit);
+            }
+            Err(err) => {
+                cx.show_error(&format!(
+                    "{} Not applied: the network is unchanged.",
+                    err.message
+                ));
+                self.unmark();
+                self.mark(err);
+            }
+        }
+    }
+
+    fn update_text(&self, cx: &Cx) {
+        let r = &cx.run;
+        self.step_count.set_text_content(Some(&r.step.to_string()));
+        self.loss_value
+            .set_text_content(Some(&r.losses.last().map_or("–".into(), |l| fmt_loss(l.1))));
+        self.accuracy_value.set_text_content(Some(
+            &r.metrics
+                .last()
+                .map_or("–".into(), |m| format!("{:.1} %", m.2 as f64 * 100.0)),
+        ));
+        self.speed.set_text_content(Some(&if r.speed > 0.0 {
+            format!("{:.0}", r.speed)
+        } else {
+            "–".into()
+        }));
+        self.elapsed
+            .set_text_content(Some(&format!("{:.1} s", r.elapsed_ms / 1000.0)));
+        self.radius.set_text_content(Some(
+            &r.snapshot
+                .as_ref()
+                .filter(|s| s.spectrum_error.is_none())
+                .map_or("–".into(), |s| format!("{:.3}", s.spectral_radius)),
+        ));
+        self.params.set_text_content(Some(&r.n_params.to_string()));
+        self.train
+            .set_text_content(Some(if r.running { "Pause" } else { "Train" }));
+        set_flag(&self.train, "aria-pressed", r.running);
+    }
+
+    fn solved(&self, cx: &Cx, step: u64, mse: f32, accuracy: f32, elapsed_ms: f64) {
+        cx.set_status(&format!(
+            "Solved at step {step} after {:.1} s of training (held-out accuracy {:.1} %, MSE {mse:.3}).",
+            elapsed_ms / 1000.0,
+            accuracy * 100.0
+        ));
+        let status = cx.status_element();
+        let _ = status.set_attribute("data-solved-step", &step.to_string());
+        let _ = status.set_attribute("data-solved-ms", &format!("{elapsed_ms:.0}"));
+    }
+}
+
+impl Component for Controls {
+    fn on_event(&mut self, ev: &Event, cx: &mut Cx) {
+        match ev {
+            Event::Running {
+                running, reason, ..
+            } => {
+                // What the worker confirmed (the button text may run ahead of it).
+                let _ = self
+                    .train
+                    .set_attribute("data-worker-running", &running.to_string());
+                if let Some(r) = reason {
+                    cx.set_status(&format!("Stopped: {r}."));
+                }
+            }
+            Event::Metrics {
+                step,
+                mse,
+                bit_accuracy,
+                elapsed_ms,
+                ..
+            } if cx.run.newly_solved => self.solved(cx, *step, *mse, *bit_accuracy, *elapsed_ms),
+            Event::Snapshot { snapshot: s, .. } => {
+                // Fingerprints for tests (bit-identical to native Rust for the same seed).
+                let (weights, trials) = snapshot::fingerprints(s);
+                if let Some(matrix) = cx.doc.get_element_by_id("matrix") {
+                    let _ = matrix.set_attribute("data-weights-fp", &weights);
+                    let _ = matrix.set_attribute("data-trials-fp", &trials);
+                    let _ = matrix.set_attribute("data-fp-step", &s.step.to_string());
+                }
+            }
+            Event::BenchStep { step_ms } => {
+                let mut sorted = step_ms.clone();
+                sorted.sort_by(f64::total_cmp);
+                let median = sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN);
+                let json = format!(
+                    "{{\"step_ms\":{},\"median_ms\":{median:.2}}}",
+                    serde_json::to_string(step_ms).unwrap_or_default()
+                );
+                self.bench.set_text_content(Some(&json));
+                let _ = self.bench.set_attribute("data-done", "true");
+            }
+            _ => {}
+        }
+        self.text_dirty = true;
+        cx.redraw();
+    }
+
+    fn on_new_network(&mut self, cx: &mut Cx) {
+        cx.set_status("");
+        let status = cx.status_element();
+        let _ = status.remove_attribute("data-solved-step");
+        let _ = status.remove_attribute("data-solved-ms");
+        self.show_config(&cx.run.config, cx.run.preset);
+        self.invalid = None;
+        self.text_dirty = true;
+    }
+
+    fn frame(&mut self, _now: f64, cx: &mut Cx) -> bool {
+        if std::mem::take(&mut self.text_dirty) {
+            self.update_text(cx);
+        }
+        false
+    }
+}
+
+impl Controls {
+    /// Shows the benchmark output box.
+    pub fn show_bench(&self) {
+        self.bench.set_hidden(false);
+    }
+
+    /// The running state changed outside an event (e.g. a crash): redraw the text.
+    pub fn touch(&mut self) {
+        self.text_dirty = true;
+    }
+}
+
+fn fmt_loss(v: f32) -> String {
+    if !v.is_finite() {
+        format!("{v}")
+    } else if v >= 0.01 {
+        format!("{v:.4}")
+    } else {
+        format!("{v:.3e}")
+    }
+}

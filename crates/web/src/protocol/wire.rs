@@ -1,0 +1,249 @@
+//! The data the worker sends, in wire form: weights, projections, traces and fixed points,
+//! with float arrays as base64 of little-endian f32 ([`F32s`]). Each type is copied from or
+//! to its core type by hand here, so a change in the core's internals never silently changes
+//! what crosses the boundary.
+
+use super::ProtocolError;
+use base64::Engine;
+use flipflop_core::fixedpoints::{FixedPoint, FixedPointOptions};
+use flipflop_core::Network;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Everything the connectivity, spectrum and trace panels need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Step of these weights.
+    pub step: u64,
+    /// All weights (W_rec is `network.w_rec`, row-major N × N).
+    pub network: WireNetwork,
+    /// Eigenvalues of W_rec as `[re, im]`, by decreasing modulus.
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// Largest eigenvalue modulus.
+    pub spectral_radius: f64,
+    /// Why the spectrum could not be computed (then `eigenvalues` is empty and the panel
+    /// shows this message in its place).
+    #[serde(default)]
+    pub spectrum_error: Option<String>,
+    /// A few held-out trials run through the network.
+    pub traces: Vec<Trace>,
+}
+
+/// What the cube panel and live play need: the cube set's memory states and the top-3
+/// components of the hidden activity both ways (see `flipflop_core::analysis::cube_activity`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CubeData {
+    /// Step of the weights these were computed from.
+    pub step: u64,
+    /// Bits of the task.
+    pub bits: usize,
+    /// Memory state of each time step of the cube set (`None` before the first response).
+    pub state: Vec<Option<u32>>,
+    /// Uncentred SVD (the paper's cube).
+    pub svd: WireProjection,
+    /// Centred PCA.
+    pub pca: WireProjection,
+}
+
+/// The result of a fixed-point search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FixedPointsData {
+    /// Step of the network searched.
+    pub step: u64,
+    /// Worker time the search took, ms.
+    pub ms: f64,
+    /// Options it ran with.
+    pub options: FixedPointOptions,
+    /// Fixed points first, then slow points, each group by increasing q.
+    pub points: Vec<FixedPoint>,
+}
+
+/// The wire form of `flipflop_core::analysis::Projection` (3 components).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireProjection {
+    /// Rows (time steps).
+    pub rows: usize,
+    /// Hidden units N.
+    pub dim: usize,
+    /// Components k.
+    pub k: usize,
+    /// `rows × k` coordinates.
+    pub coords: F32s,
+    /// `k × dim` axes.
+    pub axes: F32s,
+    /// `dim` centre (zeros for SVD).
+    pub centre: F32s,
+    /// Fraction of energy (SVD) or variance (PCA) per component.
+    pub fractions: Vec<f64>,
+}
+
+impl WireProjection {
+    /// Copies a core projection.
+    pub fn from_projection(p: &flipflop_core::analysis::Projection) -> Self {
+        Self {
+            rows: p.rows,
+            dim: p.dim,
+            k: p.k,
+            coords: F32s(p.coords.clone()),
+            axes: F32s(p.axes.clone()),
+            centre: F32s(p.centre.clone()),
+            fractions: p.fractions.clone(),
+        }
+    }
+
+    /// Whether every array has the length its shape says (checked before any indexing).
+    pub fn is_consistent(&self) -> bool {
+        self.coords.0.len() == self.rows * self.k
+            && self.axes.0.len() == self.k * self.dim
+            && self.centre.0.len() == self.dim
+            && self.fractions.len() == self.k
+    }
+
+    /// Projects one state `h` (length `dim`): `out[i] = (h - centre) · axis_i`; zeros when
+    /// the lengths do not match.
+    pub fn project(&self, h: &[f32], out: &mut [f32]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        if h.len() != self.dim || !self.is_consistent() {
+            return;
+        }
+        for (i, o) in out.iter_mut().enumerate().take(self.k) {
+            let axis = &self.axes.0[i * self.dim..(i + 1) * self.dim];
+            let mut acc = 0.0f32;
+            for ((a, x), c) in axis.iter().zip(h).zip(&self.centre.0) {
+                acc += a * (x - c);
+            }
+            *o = acc;
+        }
+    }
+}
+
+/// One held-out trial: inputs, targets and outputs, each row-major `trial_len × bits`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// Time steps.
+    pub trial_len: usize,
+    /// Bits.
+    pub bits: usize,
+    /// Inputs.
+    pub x: F32s,
+    /// Targets.
+    pub y: F32s,
+    /// Network outputs.
+    pub z: F32s,
+}
+
+/// The wire form of [`Network`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireNetwork {
+    /// Architecture.
+    pub config: flipflop_core::ModelConfig,
+    /// N × bits.
+    pub w_in: F32s,
+    /// N × N, row = target unit.
+    pub w_rec: F32s,
+    /// N.
+    pub b_rec: F32s,
+    /// bits × N.
+    pub w_out: F32s,
+    /// bits.
+    pub b_out: F32s,
+}
+
+impl WireNetwork {
+    /// Copies the weights out of a core network.
+    pub fn from_network(net: &Network) -> Self {
+        Self {
+            config: net.config.clone(),
+            w_in: F32s(net.w_in.clone()),
+            w_rec: F32s(net.w_rec.clone()),
+            b_rec: F32s(net.b_rec.clone()),
+            w_out: F32s(net.w_out.clone()),
+            b_out: F32s(net.b_out.clone()),
+        }
+    }
+
+    /// Back to a core network, checking every shape against the architecture.
+    ///
+    /// # Errors
+    /// [`ProtocolError::Shape`] naming the first array whose length does not match.
+    pub fn to_network(&self) -> Result<Network, ProtocolError> {
+        let (n, k) = (self.config.hidden, self.config.bits);
+        let check = |name: &'static str, v: &F32s, len: usize| {
+            if v.0.len() == len {
+                Ok(())
+            } else {
+                Err(ProtocolError::Shape {
+                    array: name,
+                    got: v.0.len(),
+                    expected: len,
+                })
+            }
+        };
+        check("w_in", &self.w_in, n * k)?;
+        check("w_rec", &self.w_rec, n * n)?;
+        check("b_rec", &self.b_rec, n)?;
+        check("w_out", &self.w_out, k * n)?;
+        check("b_out", &self.b_out, k)?;
+        Ok(Network {
+            config: self.config.clone(),
+            w_in: self.w_in.0.clone(),
+            w_rec: self.w_rec.0.clone(),
+            b_rec: self.b_rec.0.clone(),
+            w_out: self.w_out.0.clone(),
+            b_out: self.b_out.0.clone(),
+        })
+    }
+}
+
+/// A float array that serialises as base64 of its little-endian bytes (bit-exact).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct F32s(pub Vec<f32>);
+
+impl Serialize for F32s {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(self.0.len() * 4);
+        for v in &self.0 {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+}
+
+impl<'de> Deserialize<'de> for F32s {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)?;
+        if bytes.len() % 4 != 0 {
+            return Err(serde::de::Error::custom(
+                "f32 array: byte length is not a multiple of 4",
+            ));
+        }
+        Ok(F32s(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        ))
+    }
+}
+
+/// Raw bytes that serialise as base64 (files sent to the worker for import).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map(Bytes)
+            .map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,265 @@
+//! The one declared table of the form's fields: id, label, kind, range, step and help, and
+//! how each reads from and writes into a [`Config`]. The form's validation, its
+//! Config mapping and its messages come from here; index.html keeps the markup, and a
+//! native test checks its ids, ranges, steps and defaults against this table (as
+//! TensorFlow Playground's state table drives its page).
+
+use flipflop_core::{Config, Preset};
+
+/// How a field's text becomes a value.
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    /// A whole number (`1e3` is accepted: it is 1,000).
+    Whole {
+        /// Reads the field from a configuration.
+        get: fn(&Config) -> u64,
+        /// Writes it (the value is already within the field's range).
+        set: fn(&mut Config, u64),
+    },
+    /// A real number, kept as f32.
+    Real {
+        /// Reads the field from a configuration.
+        get: fn(&Config) -> f32,
+        /// Writes it (the value is already within the field's range).
+        set: fn(&mut Config, f32),
+    },
+}
+
+/// One control of the form.
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    /// Element id in index.html (and the input's `name`).
+    pub id: &'static str,
+    /// How messages name it.
+    pub name: &'static str,
+    /// The start of its `<label>` text in index.html.
+    pub label: &'static str,
+    /// Text or number.
+    pub kind: Kind,
+    /// Smallest allowed value.
+    pub min: f64,
+    /// Largest allowed value (`None`: no limit below the type's).
+    pub max: Option<f64>,
+    /// The input's `step` attribute (`1` for whole numbers, `any` for reals).
+    pub step: &'static str,
+    /// The core's name of the field in `ConfigError::field`.
+    pub core: &'static [&'static str],
+    /// What it does, in a sentence (the input's `title`).
+    pub help: &'static str,
+}
+
+/// The fields after the preset select, in the form's order.
+pub const FIELDS: [Field; 7] = [
+    Field {
+        id: "hidden",
+        name: "Hidden units",
+        label: "Hidden units N",
+        kind: Kind::Whole {
+            get: |c| c.model.hidden as u64,
+            set: |c, v| c.model.hidden = v as usize,
+        },
+        min: 2.0,
+        max: Some(1024.0),
+        step: "1",
+        core: &["hidden"],
+        help: "Units of the recurrent layer (the paper uses 100 to 400).",
+    },
+    Field {
+        id: "bits",
+        name: "Bits",
+        label: "Bits",
+        kind: Kind::Whole {
+            get: |c| c.task.bits as u64,
+            set: |c, v| c.set_bits(v as usize),
+        },
+        min: 1.0,
+        max: Some(8.0),
+        step: "1",
+        core: &["bits", "model.bits"],
+        help: "Independent memories the network must hold (the paper's task has 3).",
+    },
+    Field {
+        id: "lr",
+        name: "Learning rate",
+        label: "Learning rate",
+        kind: Kind::Real {
+            get: |c| c.train.lr,
+            set: |c, v| c.train.lr = v,
+        },
+        min: 1e-7,
+        max: Some(1.0),
+        step: "any",
+        core: &["lr"],
+        help: "Adam's step size; a change applies from the next optimiser step on.",
+    },
+    Field {
+        id: "batch",
+        name: "Batch",
+        label: "Batch (trials per step)",
+        kind: Kind::Whole {
+            get: |c| c.train.batch as u64,
+            set: |c, v| c.train.batch = v as usize,
+        },
+        min: 1.0,
+        max: Some(1024.0),
+        step: "1",
+        core: &["batch"],
+        help: "Random trials averaged in each optimiser step.",
+    },
+    Field {
+        id: "seed",
+        name: "Seed",
+        label: "Seed",
+        kind: Kind::Whole {
+            get: |c| c.seed,
+            set: |c, v| c.seed = v,
+        },
+        min: 0.0,
+        max: None,
+        step: "1",
+        core: &["seed"],
+        help: "Seed of the initial weights and of every trial: the same seed gives the same run.",
+    },
+    Field {
+        id: "alpha",
+        name: "Alpha",
+        label: "Leak α (1 = none)",
+        kind: Kind::Real {
+            get: |c| c.model.alpha,
+            set: |c, v| c.model.alpha = v,
+        },
+        min: 0.001,
+        max: Some(1.0),
+        step: "any",
+        core: &["alpha"],
+        help: "Fraction of the state replaced each time step (1: a plain RNN).",
+    },
+    Field {
+        id: "noise",
+        name: "Input noise",
+        label: "Input noise (s.d.)",
+        kind: Kind::Real {
+            get: |c| c.task.noise_sd,
+            set: |c, v| c.task.noise_sd = v,
+        },
+        min: 0.0,
+        max: Some(2.0),
+        step: "any",
+        core: &["noise_sd"],
+        help: "Standard deviation of the Gaussian noise added to the inputs.",
+    },
+];
+
+/// The field with element id `id`.
+pub fn field(id: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.id == id)
+}
+
+/// The field the core calls `core` (a `ConfigError::field`).
+pub fn by_core_name(core: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.core.contains(&core))
+}
+
+/// A number as a person writes it: whole numbers with thousands separators (`1,024`),
+/// others in plain decimals (`0.0000001`).
+pub fn plain(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        let digits = format!("{}", v.abs() as u64);
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if v < 0.0 {
+            out.insert(0, '-');
+        }
+        out
+    } else {
+        format!("{v}")
+    }
+}
+
+impl Field {
+    /// The allowed range in words: "between 2 and 1,024" or "0 or more".
+    pub fn range_words(&self) -> String {
+        match self.max {
+            Some(max) => format!("between {} and {}", plain(self.min), plain(max)),
+            None => format!("{} or more", plain(self.min)),
+        }
+    }
+
+    fn kind_words(&self) -> &'static str {
+        match self.kind {
+            Kind::Whole { .. } => "a whole number",
+            Kind::Real { .. } => "a number",
+        }
+    }
+
+    fn complaint(&self, text: &str, what: &str) -> String {
+        format!(
+            "{}: “{text}” {what}: give {} {}.",
+            self.name,
+            self.kind_words(),
+            self.range_words()
+        )
+    }
+
+    /// The field's text for `cfg` (what the input shows).
+    pub fn text(&self, cfg: &Config) -> String {
+        match self.kind {
+            Kind::Whole { get, .. } => get(cfg).to_string(),
+            Kind::Real { get, .. } => format!("{}", get(cfg)),
+        }
+    }
+
+    /// The default preset's value as text (the input's `value` in index.html).
+    pub fn default_text(&self) -> String {
+        self.text(&Config::preset(Preset::Default))
+    }
+
+    fn in_range(&self, v: f64) -> bool {
+        v.is_finite() && v >= self.min && self.max.is_none_or(|m| v <= m)
+    }
+
+    /// Reads `text` into `cfg`, or says in plain words what is wrong (naming the field and
+    /// its range); `cfg` is unchanged on error.
+    pub fn apply(&self, cfg: &mut Config, text: &str) -> Result<(), String> {
+        let text = text.trim();
+        match self.kind {
+            Kind::Whole { set, .. } => {
+                let value = match text.parse::<u64>() {
+                    Ok(v) => v as f64,
+                    Err(_) => match text.parse::<f64>() {
+                        Ok(v) if v.is_finite() && v.fract() != 0.0 => {
+                            return Err(self.complaint(text, "is not a whole number"))
+                        }
+                        Ok(v) if v.is_finite() => v,
+                        _ => return Err(self.complaint(text, "is not a number")),
+                    },
+                };
+                // Whole numbers beyond 2^53 only come exactly from the integer parse.
+                let exact = text.parse::<u64>().ok();
+                if !self.in_range(value) || (exact.is_none() && value > 9.007e15) {
+                    return Err(self.complaint(text, "is out of range"));
+                }
+                set(cfg, exact.unwrap_or(value as u64));
+            }
+            Kind::Real { set, .. } => {
+                let value = match text.parse::<f32>() {
+                    Ok(v) if v.is_finite() => v,
+                    _ => return Err(self.complaint(text, "is not a number")),
+                };
+                if !self.in_range(value as f64) {
+                    return Err(self.complaint(text, "is out of range"));
+                }
+                set(cfg, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

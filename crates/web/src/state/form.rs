@@ -1,0 +1,235 @@
+//! The page's controls as plain data: text from the inputs → a validated [`Config`], and
+//! what a change means (nothing, a live learning-rate change, or a new network). Every
+//! field comes from the table in [`super::fields`]. No DOM here, so it is tested natively.
+
+use super::fields::{self, FIELDS};
+use flipflop_core::{Config, Preset};
+
+/// The text of every control, exactly as typed: the preset, then one text per
+/// [`FIELDS`] entry, in its order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FormValues {
+    /// `default` or `paper`.
+    pub preset: String,
+    /// The fields' texts, in [`FIELDS`] order.
+    pub values: Vec<String>,
+}
+
+impl FormValues {
+    /// The text of field `id` (empty when there is no such field).
+    pub fn get(&self, id: &str) -> &str {
+        FIELDS
+            .iter()
+            .position(|f| f.id == id)
+            .and_then(|i| self.values.get(i))
+            .map_or("", String::as_str)
+    }
+
+    /// Sets the text of field `id` (nothing when there is no such field).
+    pub fn set(&mut self, id: &str, text: impl Into<String>) {
+        if let Some(i) = FIELDS.iter().position(|f| f.id == id) {
+            self.values.resize(FIELDS.len(), String::new());
+            self.values[i] = text.into();
+        }
+    }
+}
+
+/// A value the form cannot use: which field, and a sentence for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormError {
+    /// Element id of the field (`None` when the core rejects a combination).
+    pub field: Option<&'static str>,
+    /// What is wrong and what is allowed, in plain words.
+    pub message: String,
+}
+
+/// What applying the form would do to the running network.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Same configuration.
+    Nothing,
+    /// Only the learning rate differs: apply it live.
+    LearningRate(f32),
+    /// Anything else: the network must be rebuilt (initial weights of the new config).
+    Rebuild,
+}
+
+/// The form showing `cfg` (under preset `preset`).
+pub fn form_from_config(cfg: &Config, preset: Preset) -> FormValues {
+    FormValues {
+        preset: match preset {
+            Preset::Default => "default".into(),
+            Preset::Paper => "paper".into(),
+        },
+        values: FIELDS.iter().map(|f| f.text(cfg)).collect(),
+    }
+}
+
+/// `base` with the form's values, each checked against its range in the table, then
+/// validated by the core. `base` supplies every field the form does not show (decay,
+/// clipping, trial lengths…). The first bad field is reported.
+pub fn config_from_form(base: &Config, f: &FormValues) -> Result<Config, FormError> {
+    let mut cfg = base.clone();
+    for (field, text) in FIELDS.iter().zip(&f.values) {
+        field.apply(&mut cfg, text).map_err(|message| FormError {
+            field: Some(field.id),
+            message,
+        })?;
+    }
+    cfg.validate()
+        .map_err(|e| match fields::by_core_name(e.field) {
+            Some(field) => FormError {
+                field: Some(field.id),
+                message: format!(
+                    "{}: {} is not allowed here ({}).",
+                    field.name, e.value, e.allowed
+                ),
+            },
+            None => FormError {
+                field: None,
+                message: format!("{e}."),
+            },
+        })?;
+    Ok(cfg)
+}
+
+/// The preset named by the form (unknown names fall back to the default preset).
+pub fn preset_of(f: &FormValues) -> Preset {
+    Preset::parse(f.preset.trim()).unwrap_or(Preset::Default)
+}
+
+/// What it takes to go from `old` to `new`.
+pub fn classify(old: &Config, new: &Config) -> Change {
+    if old == new {
+        return Change::Nothing;
+    }
+    let mut same_but_lr = new.clone();
+    same_but_lr.train.lr = old.train.lr;
+    if &same_but_lr == old {
+        Change::LearningRate(new.train.lr)
+    } else {
+        Change::Rebuild
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_form() -> FormValues {
+        form_from_config(&Config::preset(Preset::Default), Preset::Default)
+    }
+
+    fn with(id: &str, text: &str) -> FormValues {
+        let mut f = default_form();
+        f.set(id, text);
+        f
+    }
+
+    #[test]
+    fn default_form_gives_default_config() {
+        let base = Config::preset(Preset::Default);
+        assert_eq!(config_from_form(&base, &default_form()), Ok(base.clone()));
+        let paper = Config::preset(Preset::Paper);
+        assert_eq!(
+            config_from_form(&paper, &form_from_config(&paper, Preset::Paper)),
+            Ok(paper)
+        );
+    }
+
+    /// Table: a bad text, the field it is marked on, and the start of the message.
+    #[test]
+    fn bad_values_name_the_field_and_range_in_plain_words() {
+        let base = Config::preset(Preset::Default);
+        let cases = [
+            (
+                "hidden",
+                "0",
+                "Hidden units: “0” is out of range: give a whole number between 2 and 1,024.",
+            ),
+            ("hidden", "2000", "Hidden units: “2000” is out of range"),
+            ("hidden", "-3", "Hidden units: “-3” is out of range"),
+            ("hidden", "", "Hidden units: “” is not a number"),
+            (
+                "hidden",
+                "12.5",
+                "Hidden units: “12.5” is not a whole number",
+            ),
+            (
+                "bits",
+                "9",
+                "Bits: “9” is out of range: give a whole number between 1 and 8.",
+            ),
+            (
+                "lr",
+                "5",
+                "Learning rate: “5” is out of range: give a number between 0.0000001 and 1.",
+            ),
+            ("lr", "fast", "Learning rate: “fast” is not a number"),
+            ("lr", "NaN", "Learning rate: “NaN” is not a number"),
+            ("lr", "inf", "Learning rate: “inf” is not a number"),
+            ("batch", "0", "Batch: “0” is out of range"),
+            (
+                "seed",
+                "1.5",
+                "Seed: “1.5” is not a whole number: give a whole number 0 or more.",
+            ),
+            ("seed", "-1", "Seed: “-1” is out of range"),
+            ("alpha", "0", "Alpha: “0” is out of range"),
+            ("noise", "3", "Input noise: “3” is out of range"),
+        ];
+        for (id, text, want) in cases {
+            let err = config_from_form(&base, &with(id, text)).unwrap_err();
+            assert_eq!(err.field, Some(id), "{id}={text}");
+            assert!(
+                err.message.starts_with(want),
+                "{id}={text}: got {:?}, want {want:?}",
+                err.message
+            );
+        }
+    }
+
+    /// Table: texts that are numbers as a person (or a scientist) writes them.
+    #[test]
+    fn numbers_in_any_usual_notation_are_accepted() {
+        let base = Config::preset(Preset::Default);
+        type Check = fn(&Config) -> bool;
+        let cases: [(&str, &str, Check); 6] = [
+            ("hidden", "1e2", |c| c.model.hidden == 100),
+            ("hidden", " 64 ", |c| c.model.hidden == 64),
+            ("batch", "3.2e1", |c| c.train.batch == 32),
+            ("lr", "1e-3", |c| c.train.lr == 1e-3),
+            ("seed", "18446744073709551615", |c| c.seed == u64::MAX),
+            ("noise", ".25", |c| c.task.noise_sd == 0.25),
+        ];
+        for (id, text, check) in cases {
+            let cfg = config_from_form(&base, &with(id, text)).unwrap();
+            assert!(check(&cfg), "{id}={text}");
+        }
+    }
+
+    #[test]
+    fn changes_are_classified() {
+        let base = Config::preset(Preset::Default);
+        let lr = with("lr", "0.001");
+        let mut both = lr.clone();
+        both.set("bits", "2");
+        let cases = [
+            (default_form(), Change::Nothing),
+            (lr, Change::LearningRate(0.001)),
+            (with("hidden", "64"), Change::Rebuild),
+            (with("seed", "7"), Change::Rebuild),
+            (both, Change::Rebuild),
+        ];
+        for (f, want) in cases {
+            let new = config_from_form(&base, &f).unwrap();
+            assert_eq!(classify(&base, &new), want, "{f:?}");
+        }
+    }
+
+    #[test]
+    fn bits_set_task_and_model_together() {
+        let cfg = config_from_form(&Config::preset(Preset::Default), &with("bits", "5")).unwrap();
+        assert_eq!((cfg.task.bits, cfg.model.bits), (5, 5));
+    }
+}

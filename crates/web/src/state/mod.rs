@@ -1,0 +1,12 @@
+//! The page's state as plain Rust, tested natively: the form's field table and its
+//! validation, storage records, plot data, fixed-point markers and words, the live-play
+//! simulation, and the share panel's helpers. No DOM here.
+
+pub mod export;
+pub mod fields;
+pub mod fixed;
+pub mod form;
+pub mod play;
+pub mod plotdata;
+pub mod share;
+pub mod storage;

@@ -1,0 +1,582 @@
+//! The worker's policy as plain Rust: a [`Session`] owns the [`Trainer`] and maps
+//! [`Command`]s to [`Event`]s — what an `Init` resets, how long a training slice runs, how
+//! often metrics, snapshots and cubes go out, how fixed-point searches share the time, when
+//! the step budget stops training. Time comes in through a clock function; there is no
+//! web-sys here, so all of it is tested natively (`cargo test -p flipflop-web`).
+//!
+//! **Architecture Invariant:** a session never panics on anything the page sends; a bad
+//! command becomes an [`Event::Error`] and leaves the trainer as it was.
+
+use super::throttle::Throttle;
+use super::{loaders, snapshot};
+use crate::protocol::{self, Command, Event, LinkKind, WireNetwork};
+use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
+use flipflop_core::{Config, StepEvent, Trainer};
+
+/// Training time per slice before yielding to the event loop, ms.
+pub const SLICE_MS: f64 = 40.0;
+/// Shortest time between snapshots, ms.
+pub const SNAPSHOT_MIN_MS: f64 = 250.0;
+/// Fewest optimiser steps between held-out evaluations.
+pub const METRICS_MIN_STEPS: u64 = 25;
+/// Shortest time between cube recomputations during training, ms.
+pub const CUBE_MIN_MS: f64 = 1000.0;
+/// Fixed-point search time per slice before yielding (training slices alternate with it), ms.
+pub const FP_SLICE_MS: f64 = 30.0;
+/// Shortest time between fixed-point progress events, ms.
+pub const FP_PROGRESS_MS: f64 = 100.0;
+/// Most steps one `Step` command takes.
+pub const MAX_STEP_COUNT: u32 = 10_000;
+
+/// A clock in ms (the worker's `performance.now()`; a counter in tests).
+pub type Clock<'a> = &'a mut dyn FnMut() -> f64;
+
+/// A fixed-point search in progress.
+struct FpJob {
+    search: FixedPointSearch,
+    /// Step of the network searched.
+    step: u64,
+    options: FixedPointOptions,
+    /// Worker time spent on it so far, ms.
+    spent_ms: f64,
+    progress: Throttle,
+}
+
+/// The worker's state between messages. Feed it with [`Session::handle`] and, while
+/// [`Session::wants_tick`], [`Session::tick`]; send what [`Session::drain`] returns.
+pub struct Session {
+    trainer: Option<Trainer>,
+    /// Generation of the last `Init` (stamped on every event about the network).
+    generation: u32,
+    base_step: u64,
+    running: bool,
+    /// Continuous training stops at this step number (set by each `Start`).
+    budget_end: u64,
+    pending_losses: Vec<(u64, f32)>,
+    last: Option<StepEvent>,
+    /// Time spent on training (steps, evaluations, snapshots) in finished slices, ms.
+    elapsed_ms: f64,
+    /// Start of the slice in progress, if any.
+    slice_start: Option<f64>,
+    speed: f64,
+    metrics: Throttle,
+    snapshot: Throttle,
+    cube: Throttle,
+    /// Step of the network the last `Event::Cube` was computed from.
+    last_cube_step: Option<u64>,
+    fp: Option<FpJob>,
+    out: Vec<Event>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Session {
+    /// No network yet (the page's first `Init` brings one).
+    pub fn new() -> Self {
+        Self {
+            trainer: None,
+            generation: 0,
+            base_step: 0,
+            running: false,
+            budget_end: 0,
+            pending_losses: Vec::new(),
+            last: None,
+            elapsed_ms: 0.0,
+            slice_start: None,
+            speed: 0.0,
+            metrics: Throttle::new(0.0, METRICS_MIN_STEPS),
+            snapshot: Throttle::new(SNAPSHOT_MIN_MS, 0),
+            cube: Throttle::new(CUBE_MIN_MS, 0),
+            last_cube_step: None,
+            fp: None,
+            out: Vec::new(),
+        }
+    }
+
+    /// The events produced since the last call, in order.
+    pub fn drain(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Whether [`Session::tick`] has work (training or a fixed-point search).
+    pub fn wants_tick(&self) -> bool {
+        self.running || self.fp.is_some()
+    }
+
+    /// Whether the session is training continuously.
+    pub fn running(&self) -> bool {
+        self.running
+    }
+
+    /// Step number of the current network (base step plus steps taken here).
+    pub fn step_no(&self) -> u64 {
+        self.base_step + self.trainer.as_ref().map_or(0, |t| t.steps_done())
+    }
+
+    /// Generation of the last `Init` (that of every event about the network).
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The trainer, if a network was built.
+    pub fn trainer(&self) -> Option<&Trainer> {
+        self.trainer.as_ref()
+    }
+
+    fn error(&mut self, message: impl Into<String>) {
+        self.out.push(Event::Error {
+            message: message.into(),
+            generation: self.generation,
+        });
+    }
+
+    fn no_network(&mut self) {
+        self.error("No network yet: the worker has not been initialised.");
+    }
+
+    /// Training time so far, including the slice in progress.
+    fn elapsed_now(&self, now: f64) -> f64 {
+        self.elapsed_ms + self.slice_start.map_or(0.0, |t0| now - t0)
+    }
+
+    fn set_running(&mut self, running: bool, reason: Option<String>) {
+        if self.running != running || reason.is_some() {
+            self.running = running;
+            self.out.push(Event::Running {
+                running,
+                reason,
+                generation: self.generation,
+            });
+        }
+    }
+
+    /// Acts on one command. `DebugCrash` is the shell's (it panics there on purpose); a
+    /// session answers it with an error.
+    pub fn handle(&mut self, cmd: Command, clock: Clock) {
+        match cmd {
+            Command::Init {
+                config,
+                network,
+                base_step,
+                generation,
+            } => self.init(config, network, base_step, generation, clock),
+            Command::Start => {
+                if self.trainer.is_none() {
+                    return self.no_network();
+                }
+                if !self.running {
+                    // Each Start gets the whole budget again.
+                    let budget = self
+                        .trainer
+                        .as_ref()
+                        .map_or(0, |t| t.config().train.max_steps);
+                    self.budget_end = self.step_no().saturating_add(budget);
+                }
+                self.set_running(true, None);
+            }
+            Command::Pause => self.set_running(false, None),
+            Command::Step { count } => self.step(count, clock),
+            Command::SetLr { lr } => {
+                let result = self.trainer.as_mut().map(|t| t.set_lr(lr));
+                if let Some(Err(e)) = result {
+                    self.error(format!("Learning rate: {e}. The network is unchanged."));
+                }
+            }
+            Command::BenchStep {
+                config,
+                warmup,
+                repeats,
+            } => self.bench(config, warmup, repeats, clock),
+            Command::DebugCrash => self.error("DebugCrash is the worker shell's test hook."),
+            Command::EncodeLink { kind } => self.encode_link(kind),
+            Command::OpenLink { text } => self.out.push(loaders::open_link(&text)),
+            Command::Import { name, bytes } => self.out.push(loaders::import_file(name, &bytes.0)),
+            Command::FindFixedPoints { options } => self.find_fixed_points(options, clock),
+            Command::CancelFixedPoints => self.cancel_fixed_points("cancelled"),
+        }
+    }
+
+    /// One turn of the event loop: a fixed-point slice if a search runs, then a training
+    /// slice if training runs.
+    pub fn tick(&mut self, clock: Clock) {
+        if self.fp.is_some() {
+            self.fp_slice(clock);
+        }
+        if self.running {
+            self.slice_start = Some(clock());
+            self.slice(clock);
+            self.end_slice(clock);
+        }
+    }
+
+    fn init(
+        &mut self,
+        config: Config,
+        network: Option<WireNetwork>,
+        base_step: u64,
+        generation: u32,
+        clock: Clock,
+    ) {
+        // From here on the page waits for this generation; if the Init fails, the old
+        // network carries on under it.
+        self.generation = generation;
+        let trainer = match network {
+            None => Trainer::new(config).map_err(|e| format!("{e}")),
+            Some(w) => match (config.validate(), w.to_network()) {
+                (Err(e), _) => Err(format!("{e}")),
+                (_, Err(e)) => Err(format!("the saved weights are unusable: {e}")),
+                (Ok(()), Ok(net)) if net.config != config.model => {
+                    Err("the saved weights do not match the configuration".to_string())
+                }
+                (Ok(()), Ok(net)) => Ok(Trainer::with_network(config, net)),
+            },
+        };
+        match trainer {
+            Err(e) => self.error(format!(
+                "Could not build the network: {e}. The network is unchanged."
+            )),
+            Ok(t) => {
+                self.cancel_fixed_points("the network was replaced");
+                let n_params = t.config().model.n_params();
+                self.trainer = Some(t);
+                self.base_step = base_step;
+                self.pending_losses.clear();
+                self.last = None;
+                self.elapsed_ms = 0.0;
+                self.slice_start = None;
+                self.speed = 0.0;
+                self.metrics.restart(base_step);
+                self.last_cube_step = None;
+                self.set_running(false, None);
+                self.out.push(Event::Initialized {
+                    n_params,
+                    step: base_step,
+                    generation,
+                });
+                self.report_metrics(clock);
+                self.report_snapshot(clock);
+                self.report_cube(clock);
+            }
+        }
+    }
+
+    fn step(&mut self, count: u32, clock: Clock) {
+        if self.trainer.is_none() {
+            return self.no_network();
+        }
+        if self.running {
+            self.set_running(false, None);
+        }
+        self.slice_start = Some(clock());
+        let ok = self.train_steps(count.clamp(1, MAX_STEP_COUNT) as u64, f64::INFINITY, clock);
+        self.flush_progress(clock);
+        if ok {
+            self.report_metrics(clock);
+        }
+        self.report_snapshot(clock);
+        self.report_cube(clock);
+        self.end_slice(clock);
+    }
+
+    /// Up to `max_steps` steps or `budget_ms`, whichever first. False on divergence.
+    fn train_steps(&mut self, max_steps: u64, budget_ms: f64, clock: Clock) -> bool {
+        let t0 = clock();
+        let base = self.base_step;
+        let Some(trainer) = self.trainer.as_mut() else {
+            self.no_network();
+            return false;
+        };
+        for _ in 0..max_steps {
+            match trainer.step() {
+                Ok(ev) => {
+                    self.pending_losses.push((base + ev.step, ev.loss));
+                    self.last = Some(ev);
+                }
+                Err(e) => {
+                    let msg = format!("{e}");
+                    self.flush_progress(clock);
+                    self.error(msg);
+                    self.set_running(false, Some("diverged".into()));
+                    return false;
+                }
+            }
+            if clock() - t0 >= budget_ms {
+                break;
+            }
+        }
+        true
+    }
+
+    fn flush_progress(&mut self, clock: Clock) {
+        let Some(last) = self.last else { return };
+        if self.pending_losses.is_empty() {
+            return;
+        }
+        let losses = std::mem::take(&mut self.pending_losses);
+        let elapsed_ms = self.elapsed_now(clock());
+        self.out.push(Event::Progress {
+            step: self.base_step + last.step,
+            losses,
+            lr: last.lr,
+            grad_norm: last.grad_norm,
+            steps_per_sec: self.speed,
+            elapsed_ms,
+            generation: self.generation,
+        });
+    }
+
+    fn end_slice(&mut self, clock: Clock) {
+        if let Some(t0) = self.slice_start.take() {
+            self.elapsed_ms += clock() - t0;
+        }
+    }
+
+    /// One slice of continuous training (at most [`SLICE_MS`] and never past the budget),
+    /// then whatever reporting is due.
+    fn slice(&mut self, clock: Clock) {
+        let t0 = clock();
+        let before = self.step_no();
+        let left = self.budget_end.saturating_sub(before);
+        let ok = left == 0 || self.train_steps(left, SLICE_MS, clock);
+        let t1 = clock();
+        let done = self.step_no() - before;
+        if done > 0 && t1 > t0 {
+            let rate = done as f64 * 1000.0 / (t1 - t0);
+            self.speed = if self.speed == 0.0 {
+                rate
+            } else {
+                0.8 * self.speed + 0.2 * rate
+            };
+        }
+        self.flush_progress(clock);
+        if !ok {
+            return;
+        }
+        let step = self.step_no();
+        if step >= self.budget_end {
+            self.report_metrics(clock);
+            self.report_snapshot(clock);
+            self.report_cube(clock);
+            let budget = self
+                .trainer
+                .as_ref()
+                .map_or(0, |t| t.config().train.max_steps);
+            self.set_running(
+                false,
+                Some(format!(
+                    "step budget of {budget} steps reached (press Train for {budget} more)"
+                )),
+            );
+            return;
+        }
+        if self.metrics.due(t1, step) {
+            self.report_metrics(clock);
+        }
+        if self.snapshot.due(t1, step) {
+            self.report_snapshot(clock);
+        }
+        if self.cube.due(t1, step) {
+            self.report_cube(clock);
+        }
+    }
+
+    fn report_metrics(&mut self, clock: Clock) {
+        let t0 = clock();
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_mut() else {
+            return;
+        };
+        let m = t.evaluate();
+        let t1 = clock();
+        self.metrics.record(t0, t1, step);
+        let elapsed_ms = self.elapsed_now(t1);
+        self.out.push(Event::Metrics {
+            step,
+            mse: m.mse,
+            bit_accuracy: m.bit_accuracy,
+            solved: m.solved(),
+            elapsed_ms,
+            generation: self.generation,
+        });
+    }
+
+    fn report_snapshot(&mut self, clock: Clock) {
+        let t0 = clock();
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        let snap = snapshot::build(t, step);
+        self.out.push(Event::Snapshot {
+            snapshot: Box::new(snap),
+            generation: self.generation,
+        });
+        self.snapshot.record(t0, clock(), step);
+    }
+
+    /// The cube set run through the current network, both decompositions; an analysis
+    /// failure (e.g. a diverged network) is reported as text.
+    fn report_cube(&mut self, clock: Clock) {
+        let t0 = clock();
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        let task = &t.config().task;
+        let event = match flipflop_core::analysis::cube_activity(t.network(), task) {
+            Ok(act) => Event::Cube {
+                cube: Box::new(protocol::CubeData {
+                    step,
+                    bits: task.bits,
+                    state: act.state,
+                    svd: protocol::WireProjection::from_projection(&act.svd),
+                    pca: protocol::WireProjection::from_projection(&act.pca),
+                }),
+                generation: self.generation,
+            },
+            Err(e) => Event::Error {
+                message: format!("The memory-state cube could not be computed: {e}."),
+                generation: self.generation,
+            },
+        };
+        self.out.push(event);
+        self.last_cube_step = Some(step);
+        self.cube.record(t0, clock(), step);
+    }
+
+    /// Starts a search on the current network (replacing one in progress); it runs in
+    /// slices from [`Session::tick`], alternating with training.
+    fn find_fixed_points(&mut self, options: FixedPointOptions, clock: Clock) {
+        if let Err(e) = options.validate() {
+            return self.error(format!("Fixed-point search: {e}. Nothing was started."));
+        }
+        if self.trainer.is_none() {
+            return self.no_network();
+        }
+        let step = self.step_no();
+        // The page draws the points on the cube of the same step: send it if it is older.
+        if self.last_cube_step != Some(step) {
+            self.report_cube(clock);
+        }
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        let search = fixedpoints::search_from_cube_set(
+            t.network(),
+            &t.config().task,
+            options.clone(),
+            t.config().seed,
+        );
+        self.fp = Some(FpJob {
+            search,
+            step,
+            options,
+            spent_ms: 0.0,
+            progress: Throttle::new(FP_PROGRESS_MS, 0),
+        });
+        self.out.push(Event::FixedPointProgress {
+            step,
+            fraction: 0.0,
+            generation: self.generation,
+        });
+    }
+
+    fn cancel_fixed_points(&mut self, reason: &str) {
+        if self.fp.take().is_some() {
+            self.out.push(Event::FixedPointsCancelled {
+                reason: reason.to_string(),
+                generation: self.generation,
+            });
+        }
+    }
+
+    /// Up to [`FP_SLICE_MS`] of fixed-point search; posts progress, then the result.
+    fn fp_slice(&mut self, clock: Clock) {
+        let t0 = clock();
+        let generation = self.generation;
+        let Some(job) = self.fp.as_mut() else { return };
+        let mut phase = job.search.phase();
+        while phase != Phase::Done && clock() - t0 < FP_SLICE_MS {
+            phase = job.search.advance();
+        }
+        let t1 = clock();
+        job.spent_ms += t1 - t0;
+        if phase != Phase::Done {
+            if job.progress.due(t1, 0) {
+                job.progress.record(t1, t1, 0);
+                let event = Event::FixedPointProgress {
+                    step: job.step,
+                    fraction: job.search.progress(),
+                    generation,
+                };
+                self.out.push(event);
+            }
+            return;
+        }
+        let Some(job) = self.fp.take() else { return };
+        // Points with non-finite numbers cannot cross the JSON wire; a diverged network has
+        // none worth showing.
+        let points: Vec<_> = job
+            .search
+            .results()
+            .into_iter()
+            .filter(|p| {
+                p.q.is_finite()
+                    && p.state.iter().chain(&p.readout).all(|v| v.is_finite())
+                    && p.eigenvalues.iter().flatten().all(|v| v.is_finite())
+            })
+            .collect();
+        let ms = job.spent_ms + (clock() - t1);
+        self.out.push(Event::FixedPoints {
+            data: Box::new(protocol::FixedPointsData {
+                step: job.step,
+                ms,
+                options: job.options,
+                points,
+            }),
+            generation,
+        });
+    }
+
+    /// A share link of the current network.
+    fn encode_link(&mut self, kind: LinkKind) {
+        let step = self.step_no();
+        let Some(t) = self.trainer.as_ref() else {
+            return self.error("No network yet: nothing to share.");
+        };
+        let fragment = loaders::encode(kind, t.config(), t.network(), step);
+        self.out.push(Event::Link {
+            kind,
+            fragment,
+            step,
+            generation: self.generation,
+        });
+    }
+
+    fn bench(&mut self, config: Config, warmup: u32, repeats: u32, clock: Clock) {
+        let mut trainer = match Trainer::new(config) {
+            Ok(t) => t,
+            Err(e) => return self.error(format!("Benchmark configuration: {e}")),
+        };
+        // A test hook, but still bounded: at most 100 + 1,000 steps.
+        let (warmup, repeats) = (warmup.min(100), repeats.clamp(1, 1000));
+        let mut step_ms = Vec::new();
+        for i in 0..warmup + repeats {
+            let t0 = clock();
+            if let Err(e) = trainer.step() {
+                return self.error(format!("Benchmark: {e}"));
+            }
+            if i >= warmup {
+                step_ms.push(clock() - t0);
+            }
+        }
+        self.out.push(Event::BenchStep { step_ms });
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,504 @@
+//! The worker's policy, natively: a fake clock that advances 1 ms per reading drives the
+//! session, and the events it produces are checked.
+
+use super::*;
+use crate::protocol::{Bytes, Origin};
+use flipflop_core::Preset;
+
+/// A small, quick network: N 8, 2 bits, short trials, a budget of 10 steps.
+fn small() -> Config {
+    let mut cfg = Config::preset(Preset::Default);
+    cfg.model.hidden = 8;
+    cfg.set_bits(2);
+    cfg.task.trial_len = 120;
+    cfg.train.train_trial_len = 0;
+    cfg.train.batch = 2;
+    cfg.train.val_trials = 4;
+    cfg.train.max_steps = 10;
+    cfg
+}
+
+/// A clock in ms that moves `dt` per reading.
+fn clock(dt: f64) -> impl FnMut() -> f64 {
+    let mut t = 0.0;
+    move || {
+        t += dt;
+        t
+    }
+}
+
+fn init(generation: u32) -> Command {
+    Command::Init {
+        config: small(),
+        network: None,
+        base_step: 0,
+        generation,
+    }
+}
+
+fn names(events: &[Event]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match e {
+            Event::Ready { .. } => "Ready",
+            Event::Initialized { .. } => "Initialized",
+            Event::Running { .. } => "Running",
+            Event::Progress { .. } => "Progress",
+            Event::Metrics { .. } => "Metrics",
+            Event::Snapshot { .. } => "Snapshot",
+            Event::Cube { .. } => "Cube",
+            Event::BenchStep { .. } => "BenchStep",
+            Event::Link { .. } => "Link",
+            Event::Loaded { .. } => "Loaded",
+            Event::LoadFailed { .. } => "LoadFailed",
+            Event::FixedPointProgress { .. } => "FixedPointProgress",
+            Event::FixedPoints { .. } => "FixedPoints",
+            Event::FixedPointsCancelled { .. } => "FixedPointsCancelled",
+            Event::Error { .. } => "Error",
+        })
+        .collect()
+}
+
+/// Ticks until the session has nothing to do (at most `max` ticks); all events.
+fn run(s: &mut Session, c: Clock, max: usize) -> Vec<Event> {
+    let mut all = Vec::new();
+    for _ in 0..max {
+        if !s.wants_tick() {
+            break;
+        }
+        s.tick(c);
+        all.extend(s.drain());
+    }
+    all
+}
+
+#[test]
+fn init_reports_everything_under_its_generation() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(7), &mut c);
+    let ev = s.drain();
+    assert_eq!(names(&ev), ["Initialized", "Metrics", "Snapshot", "Cube"]);
+    assert!(ev.iter().all(|e| e.generation() == Some(7)), "{ev:?}");
+    assert!(!s.wants_tick());
+}
+
+#[test]
+fn init_resets_the_run_and_cancels_a_search() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.handle(Command::Step { count: 3 }, &mut c);
+    s.handle(Command::Start, &mut c);
+    s.handle(
+        Command::FindFixedPoints {
+            options: FixedPointOptions::default(),
+        },
+        &mut c,
+    );
+    s.drain();
+    let mut cfg = small();
+    cfg.seed = 2;
+    let net = WireNetwork::from_network(Trainer::new(cfg.clone()).unwrap().network());
+    s.handle(
+        Command::Init {
+            config: cfg,
+            network: Some(net),
+            base_step: 500,
+            generation: 2,
+        },
+        &mut c,
+    );
+    let ev = s.drain();
+    assert_eq!(
+        names(&ev),
+        [
+            "FixedPointsCancelled",
+            "Running",
+            "Initialized",
+            "Metrics",
+            "Snapshot",
+            "Cube"
+        ]
+    );
+    assert!(matches!(ev[1], Event::Running { running: false, .. }));
+    assert!(matches!(ev[2], Event::Initialized { step: 500, .. }));
+    assert!(ev.iter().all(|e| e.generation() == Some(2)));
+    assert!(!s.wants_tick(), "neither training nor searching");
+    // Step numbers continue from the base step; elapsed time starts again.
+    s.handle(Command::Step { count: 1 }, &mut c);
+    match &s.drain()[0] {
+        Event::Progress {
+            step,
+            losses,
+            elapsed_ms,
+            ..
+        } => {
+            assert_eq!((*step, losses.len()), (501, 1), "old losses were dropped");
+            assert!(*elapsed_ms < 100.0, "{elapsed_ms}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_failed_init_keeps_the_network_under_the_new_generation() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.drain();
+    let mut bad = small();
+    bad.model.hidden = 0;
+    s.handle(
+        Command::Init {
+            config: bad,
+            network: None,
+            base_step: 0,
+            generation: 2,
+        },
+        &mut c,
+    );
+    let ev = s.drain();
+    match &ev[..] {
+        [Event::Error {
+            message,
+            generation: 2,
+        }] => assert!(message.contains("unchanged"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    s.handle(Command::Step { count: 1 }, &mut c);
+    let ev = s.drain();
+    assert!(
+        matches!(
+            ev[0],
+            Event::Progress {
+                step: 1,
+                generation: 2,
+                ..
+            }
+        ),
+        "{ev:?}"
+    );
+}
+
+#[test]
+fn step_takes_exactly_count_steps_and_reports_everything() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.drain();
+    s.handle(Command::Step { count: 4 }, &mut c);
+    let ev = s.drain();
+    assert_eq!(names(&ev), ["Progress", "Metrics", "Snapshot", "Cube"]);
+    match &ev[0] {
+        Event::Progress { step, losses, .. } => {
+            assert_eq!(*step, 4);
+            assert_eq!(losses.iter().map(|l| l.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A count of 0 still takes one step (1 to 10,000).
+    s.handle(Command::Step { count: 0 }, &mut c);
+    assert!(matches!(s.drain()[0], Event::Progress { step: 5, .. }));
+}
+
+#[test]
+fn training_stops_at_the_budget_and_each_start_gets_a_fresh_one() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.drain();
+    for round in 1..=3u64 {
+        s.handle(Command::Start, &mut c);
+        assert!(s.wants_tick());
+        let ev = run(&mut s, &mut c, 1000);
+        assert!(!s.wants_tick(), "round {round}: stopped by itself");
+        assert_eq!(
+            s.step_no(),
+            10 * round,
+            "round {round}: the whole budget, no more"
+        );
+        let stop = ev
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Event::Running { .. }))
+            .unwrap();
+        match stop {
+            Event::Running {
+                running: false,
+                reason: Some(r),
+                ..
+            } => assert!(r.contains("step budget of 10 steps"), "{r}"),
+            other => panic!("{other:?}"),
+        }
+        // The last report is of the last step.
+        assert!(ev
+            .iter()
+            .any(|e| matches!(e, Event::Metrics { step, .. } if *step == 10 * round)));
+    }
+}
+
+#[test]
+fn slices_are_bounded_by_time_and_pause_stops_them() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(
+        Command::Init {
+            config: cfg,
+            network: None,
+            base_step: 0,
+            generation: 1,
+        },
+        &mut c,
+    );
+    s.handle(Command::Start, &mut c);
+    s.drain();
+    let mut steps = Vec::new();
+    for _ in 0..5 {
+        let before = s.step_no();
+        s.tick(&mut c);
+        steps.push(s.step_no() - before);
+        s.drain();
+    }
+    // One clock reading per step: a slice of SLICE_MS takes about SLICE_MS steps.
+    assert!(
+        steps.iter().all(|&n| n >= 1 && n <= SLICE_MS as u64),
+        "{steps:?}"
+    );
+    assert!(s.wants_tick());
+    s.handle(Command::Pause, &mut c);
+    assert!(matches!(
+        s.drain()[..],
+        [Event::Running {
+            running: false,
+            reason: None,
+            ..
+        }]
+    ));
+    assert!(!s.wants_tick());
+    let at = s.step_no();
+    s.tick(&mut c);
+    assert_eq!(s.step_no(), at, "a stray tick after Pause trains nothing");
+}
+
+#[test]
+fn throttles_space_metrics_snapshots_and_cubes() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 400;
+    s.handle(
+        Command::Init {
+            config: cfg,
+            network: None,
+            base_step: 0,
+            generation: 1,
+        },
+        &mut c,
+    );
+    s.drain();
+    s.handle(Command::Start, &mut c);
+    let ev = run(&mut s, &mut c, 10_000);
+    let metric_steps: Vec<u64> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::Metrics { step, .. } => Some(*step),
+            _ => None,
+        })
+        .collect();
+    // Every metric but the budget's last one comes ≥ 25 steps after the previous.
+    let n = metric_steps.len();
+    assert!(n >= 3, "{metric_steps:?}");
+    for w in metric_steps[..n - 1].windows(2) {
+        assert!(w[1] - w[0] >= METRICS_MIN_STEPS, "{metric_steps:?}");
+    }
+    let count = |name| names(&ev).iter().filter(|n| **n == name).count();
+    let progress = count("Progress");
+    assert!(count("Snapshot") < progress, "snapshots are throttled");
+    assert!(
+        count("Cube") < count("Snapshot"),
+        "cubes are rarer than snapshots"
+    );
+}
+
+#[test]
+fn fixed_point_search_runs_in_slices_between_training() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(3), &mut c);
+    s.handle(Command::Step { count: 2 }, &mut c);
+    s.drain();
+    let options = FixedPointOptions {
+        starts: 8,
+        descent_iters: 60,
+        ..FixedPointOptions::default()
+    };
+    s.handle(Command::FindFixedPoints { options }, &mut c);
+    let ev = s.drain();
+    assert!(matches!(
+        ev[..],
+        [Event::FixedPointProgress {
+            step: 2,
+            fraction: 0.0,
+            generation: 3
+        }]
+    ));
+    assert!(s.wants_tick());
+    let ev = run(&mut s, &mut c, 10_000);
+    let last = ev.last().unwrap();
+    match last {
+        Event::FixedPoints { data, generation } => {
+            assert_eq!((data.step, *generation), (2, 3));
+            assert!(data.ms > 0.0);
+        }
+        other => panic!("{other:?}"),
+    }
+    let fractions: Vec<f32> = ev
+        .iter()
+        .filter_map(|e| match e {
+            Event::FixedPointProgress { fraction, .. } => Some(*fraction),
+            _ => None,
+        })
+        .collect();
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert!(!s.wants_tick());
+}
+
+#[test]
+fn cancel_stops_a_search_and_bad_options_start_none() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.drain();
+    s.handle(
+        Command::FindFixedPoints {
+            options: FixedPointOptions::default(),
+        },
+        &mut c,
+    );
+    s.tick(&mut c);
+    s.drain();
+    s.handle(Command::CancelFixedPoints, &mut c);
+    assert!(matches!(
+        &s.drain()[..],
+        [Event::FixedPointsCancelled { reason, .. }] if reason == "cancelled"
+    ));
+    assert!(!s.wants_tick());
+    // Cancelling nothing says nothing.
+    s.handle(Command::CancelFixedPoints, &mut c);
+    assert!(s.drain().is_empty());
+    let bad = FixedPointOptions {
+        starts: 0,
+        ..FixedPointOptions::default()
+    };
+    s.handle(Command::FindFixedPoints { options: bad }, &mut c);
+    assert!(matches!(&s.drain()[..], [Event::Error { message, .. }] if message.contains("starts")));
+    assert!(!s.wants_tick());
+}
+
+/// Table: commands that must fail with a message and change nothing.
+#[test]
+fn bad_commands_are_errors_and_change_nothing() {
+    let mut fresh = Session::new();
+    let mut c = clock(1.0);
+    for cmd in [
+        Command::Start,
+        Command::Step { count: 1 },
+        Command::EncodeLink {
+            kind: LinkKind::Exact,
+        },
+        Command::FindFixedPoints {
+            options: FixedPointOptions::default(),
+        },
+    ] {
+        fresh.handle(cmd.clone(), &mut c);
+        match &fresh.drain()[..] {
+            [Event::Error {
+                message,
+                generation: 0,
+            }] => assert!(message.starts_with("No network yet"), "{cmd:?}: {message}"),
+            other => panic!("{cmd:?}: {other:?}"),
+        }
+        assert!(!fresh.wants_tick());
+    }
+    let mut s = Session::new();
+    s.handle(init(4), &mut c);
+    s.drain();
+    let lr = s.trainer().unwrap().config().train.lr;
+    s.handle(Command::SetLr { lr: 5.0 }, &mut c);
+    assert!(
+        matches!(&s.drain()[..], [Event::Error { generation: 4, message }] if message.contains("unchanged"))
+    );
+    assert_eq!(s.trainer().unwrap().config().train.lr, lr);
+    s.handle(Command::SetLr { lr: 1e-3 }, &mut c);
+    assert!(s.drain().is_empty());
+    assert_eq!(s.trainer().unwrap().config().train.lr, 1e-3);
+}
+
+#[test]
+fn links_and_files_answer_without_touching_the_network() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.handle(Command::Step { count: 2 }, &mut c);
+    s.drain();
+    s.handle(
+        Command::EncodeLink {
+            kind: LinkKind::Exact,
+        },
+        &mut c,
+    );
+    let fragment = match &s.drain()[..] {
+        [Event::Link {
+            kind: LinkKind::Exact,
+            fragment,
+            step: 2,
+            generation: 1,
+        }] => fragment.clone(),
+        other => panic!("{other:?}"),
+    };
+    s.handle(Command::OpenLink { text: fragment }, &mut c);
+    assert!(matches!(
+        &s.drain()[..],
+        [Event::Loaded {
+            origin: Origin::Link,
+            steps: 2,
+            ..
+        }]
+    ));
+    s.handle(
+        Command::Import {
+            name: "x.npz".into(),
+            bytes: Bytes(b"PK nonsense".to_vec()),
+        },
+        &mut c,
+    );
+    assert!(
+        matches!(&s.drain()[..], [Event::LoadFailed { origin: Origin::File(n), .. }] if n == "x.npz")
+    );
+    assert_eq!(s.step_no(), 2);
+}
+
+#[test]
+fn bench_times_the_requested_steps_only() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(
+        Command::BenchStep {
+            config: small(),
+            warmup: 1,
+            repeats: 3,
+        },
+        &mut c,
+    );
+    match &s.drain()[..] {
+        [Event::BenchStep { step_ms }] => assert_eq!(step_ms.len(), 3),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        s.trainer().is_none(),
+        "the session's own trainer is untouched"
+    );
+}

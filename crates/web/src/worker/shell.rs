@@ -1,0 +1,122 @@
+//! The worker's web-sys shell: messages in, events out, a tick port for slices. All policy
+//! is the [`Session`]'s.
+
+use super::Session;
+use crate::protocol::{self, Command, Event};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessagePort};
+
+struct Shell {
+    scope: DedicatedWorkerGlobalScope,
+    /// Posting to this port schedules the next tick.
+    tick_port: MessagePort,
+    tick_pending: bool,
+    session: Session,
+}
+
+/// The worker's clock, ms (`performance.now()`, or the date where there is none).
+fn clock(scope: &DedicatedWorkerGlobalScope) -> impl FnMut() -> f64 {
+    let scope = scope.clone();
+    move || {
+        scope
+            .performance()
+            .map_or_else(js_sys::Date::now, |p| p.now())
+    }
+}
+
+impl Shell {
+    fn post(&self, event: &Event) {
+        let text = protocol::encode(event);
+        if let Err(e) = self.scope.post_message(&JsValue::from_str(&text)) {
+            web_sys::console::error_2(&"flipflop worker: postMessage failed".into(), &e);
+        }
+    }
+
+    /// Posts the session's events and schedules a tick if it has work.
+    fn flush(&mut self) {
+        for event in self.session.drain() {
+            self.post(&event);
+        }
+        if self.session.wants_tick() && !self.tick_pending {
+            self.tick_pending = self.tick_port.post_message(&JsValue::NULL).is_ok();
+        }
+    }
+
+    fn handle(&mut self, cmd: Command) {
+        if cmd == Command::DebugCrash {
+            panic!("DebugCrash requested by the page (test hook)");
+        }
+        let mut clock = clock(&self.scope);
+        self.session.handle(cmd, &mut clock);
+        self.flush();
+    }
+
+    fn tick(&mut self) {
+        self.tick_pending = false;
+        let mut clock = clock(&self.scope);
+        self.session.tick(&mut clock);
+        self.flush();
+    }
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("flipflop worker panicked: {info}").into());
+    }));
+}
+
+/// Entry point of the worker binary: wires `onmessage`, then posts `Ready`.
+pub fn start() -> Result<(), JsValue> {
+    install_panic_hook();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
+    let channel = MessageChannel::new()?;
+    let shell = Rc::new(RefCell::new(Shell {
+        scope: scope.clone(),
+        tick_port: channel.port2(),
+        tick_pending: false,
+        session: Session::new(),
+    }));
+
+    let s = shell.clone();
+    let on_tick = Closure::<dyn FnMut(MessageEvent)>::new(move |_e: MessageEvent| {
+        if let Ok(mut sh) = s.try_borrow_mut() {
+            sh.tick();
+        }
+    });
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    on_tick.forget();
+
+    let s = shell.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let Ok(mut sh) = s.try_borrow_mut() else {
+            return;
+        };
+        let decoded = e
+            .data()
+            .as_string()
+            .ok_or(protocol::ProtocolError::NotText)
+            .and_then(|t| protocol::decode_command(&t));
+        match decoded {
+            Ok(cmd) => sh.handle(cmd),
+            Err(err) => {
+                let event = Event::Error {
+                    message: format!("The worker could not read a command: {err}."),
+                    generation: sh.session.generation(),
+                };
+                sh.post(&event);
+            }
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+
+    shell.borrow().post(&Event::Ready {
+        kernels: flipflop_core::train::kernels().to_string(),
+    });
+    Ok(())
+}

@@ -1,0 +1,89 @@
+// The form's validation as a person meets it, and going back to a solved network that a
+// too-large learning rate wrecked (headless Chromium; needs dist/).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sharedServerAndBrowser, openPage, openPretrained, readInt, readFloat, screenshot } from './harness.mjs';
+
+let server;
+let browser;
+sharedServerAndBrowser((s, b) => {
+  server = s;
+  browser = b;
+});
+
+async function freshPage() {
+  const p = await openPage(browser, `${server.url}?fresh`);
+  await p.page.waitForFunction(() => document.querySelector('[data-testid=radius]')?.textContent !== '–', null, {
+    timeout: 20_000,
+  });
+  return p;
+}
+
+async function setField(page, id, value) {
+  const input = page.locator(`#${id}`);
+  await input.fill(value);
+  await input.dispatchEvent('change');
+}
+
+test('an invalid value is marked on its field in plain words, and Train says it was not applied', async () => {
+  const { page, errors, context } = await freshPage();
+  await setField(page, 'hidden', '2000');
+  const input = page.locator('#hidden');
+  await page.waitForFunction(() => document.getElementById('hidden').getAttribute('aria-invalid') === 'true');
+  // The message the input points at names the field and the range in words.
+  const describedBy = await input.getAttribute('aria-describedby');
+  assert.equal(describedBy, 'hidden-message');
+  const message = await page.locator(`#${describedBy}`).innerText();
+  assert.match(message, /^Hidden units: “2000” is out of range: give a whole number between 2 and 1,024\.$/);
+  assert.match(await page.getByTestId('error').innerText(), /between 2 and 1,024.*Not applied/);
+  await screenshot(page, '20-invalid-field');
+  // Train runs on the last applied settings and says so.
+  await page.getByTestId('train').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=step-count]').textContent) >= 1);
+  assert.match(await page.getByTestId('error').innerText(), /Not applied: training goes on with the settings last applied/);
+  await page.getByTestId('train').click();
+  assert.equal(await readInt(page, 'params'), 128 * 3 + 128 * 128 + 3 * 128 + 3, 'still N 128');
+  // Scientific notation is a number: 1e2 hidden units rebuild the network with N 100.
+  page.once('dialog', (d) => d.accept());
+  await setField(page, 'hidden', '1e2');
+  await page.waitForFunction(() => document.querySelector('[data-testid=params]').textContent === String(100 * 3 + 100 * 100 + 3 * 100 + 3));
+  assert.equal(await input.getAttribute('aria-invalid'), null);
+  assert.equal(await page.locator('#hidden-message').innerText(), '');
+  assert.equal(await page.getByTestId('error').innerText(), '');
+  assert.equal(await input.inputValue(), '100');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a learning rate that wrecks the solved network leaves a way back to it', async () => {
+  const { page, errors, context } = await openPretrained(browser, server.url);
+  const solvedStep = await readInt(page, 'step-count');
+  await page.waitForFunction(() => document.querySelector('[data-testid=accuracy-value]').textContent !== '–');
+  assert.ok((await readFloat(page, 'accuracy-value')) >= 99, 'the pre-trained network is solved');
+  await setField(page, 'lr', '0.05');
+  for (let i = 0; i < 12 && (await readFloat(page, 'accuracy-value')) >= 90; i++) {
+    const before = await readInt(page, 'step-count');
+    await page.getByTestId('step').click();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid=step-count]').textContent) > n,
+      before,
+    );
+    await page.waitForFunction(() => document.getElementById('matrix').dataset.fpStep === document.querySelector('[data-testid=step-count]').textContent);
+  }
+  assert.ok((await readFloat(page, 'accuracy-value')) < 90, 'lr 0.05 wrecked it');
+  const back = page.getByTestId('restore-solved');
+  await back.waitFor({ state: 'visible' });
+  assert.equal(await back.getAttribute('data-step'), String(solvedStep));
+  assert.match(await back.innerText(), new RegExp(`Go back to the solved network \\(step ${solvedStep}`));
+  await back.click();
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=step-count]').textContent === String(n) &&
+      document.getElementById('matrix').dataset.fpStep === String(n),
+    solvedStep,
+  );
+  await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=accuracy-value]').textContent) >= 99);
+  assert.ok(await back.isHidden());
+  assert.match(await page.getByTestId('status').innerText(), /Back to the solved network of step|Solved at step /);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
