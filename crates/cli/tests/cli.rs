@@ -81,7 +81,12 @@ fn train_overrides_reach_the_saved_config() {
     let c = load(&out).config;
     assert_eq!((c.model.hidden, c.model.bits, c.task.bits), (8, 2, 2));
     assert_eq!(
-        (c.train.lr, c.train.batch, c.train.clip, c.train.train_trial_len),
+        (
+            c.train.lr,
+            c.train.batch,
+            c.train.clip,
+            c.train.train_trial_len
+        ),
         (0.01, 3, 0.0, 50)
     );
 }

@@ -9,9 +9,9 @@
 
 use flipflop_core::analysis::{cube_activity, CubeActivity};
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
-use flipflop_formats::netfile::{self, NetFile};
 use flipflop_core::task::cube_set;
 use flipflop_core::Trainer;
+use flipflop_formats::netfile::{self, NetFile};
 
 /// Steps after a state switch that are transients and do not count.
 const SETTLE: usize = 15;

@@ -17,9 +17,16 @@ use flipflop_formats::netfile;
 use std::path::PathBuf;
 
 fn data(name: &str, file: &str) -> Vec<u8> {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data", "golden", name, file]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "data",
+        "golden",
+        name,
+        file,
+    ]
+    .iter()
+    .collect();
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -29,7 +36,10 @@ fn text(name: &str, file: &str) -> String {
 
 /// Bit patterns of every parameter, so that "same weights" means bit for bit.
 fn bits(net: &Network) -> Vec<u32> {
-    net.params().iter().flat_map(|p| p.iter().map(|v| v.to_bits())).collect()
+    net.params()
+        .iter()
+        .flat_map(|p| p.iter().map(|v| v.to_bits()))
+        .collect()
 }
 
 const NAMES: [&str; 2] = ["default", "paper"];
@@ -38,7 +48,8 @@ const NAMES: [&str; 2] = ["default", "paper"];
 fn network_files_decode_to_the_exported_weights() {
     for name in NAMES {
         let f = netfile::decode(&data(name, "net.net")).unwrap();
-        let exported: serde_json::Value = serde_json::from_slice(&data(name, "export.json")).unwrap();
+        let exported: serde_json::Value =
+            serde_json::from_slice(&data(name, "export.json")).unwrap();
         // The JSON export was written from the same file by the old code: config and steps agree.
         let cfg: Config = serde_json::from_value(exported["config"].clone()).unwrap();
         assert_eq!(cfg, f.config, "{name}");
@@ -47,7 +58,12 @@ fn network_files_decode_to_the_exported_weights() {
             .as_array()
             .unwrap()
             .iter()
-            .flat_map(|row| row.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32))
+            .flat_map(|row| {
+                row.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as f32)
+            })
             .collect();
         let n = f.network.config.hidden;
         assert_eq!(w_rec.len(), n * n, "{name}");
@@ -64,11 +80,18 @@ fn old_config_json_still_decodes() {
         let f = netfile::decode(&data(name, "net.net")).unwrap();
         let recipe: serde_json::Value = serde_json::from_slice(&data(name, "recipe.json")).unwrap();
         let raw = serde_json::to_string(&recipe["config"]).unwrap();
-        assert!(raw.contains("\"steps\""), "{name}: fixture should use the old spelling");
+        assert!(
+            raw.contains("\"steps\""),
+            "{name}: fixture should use the old spelling"
+        );
         let cfg: Config = serde_json::from_str(&raw).unwrap();
         assert_eq!(cfg, f.config, "{name}");
         assert_eq!(cfg.task.trial_len, 340, "{name}");
-        assert_eq!(cfg.train.train_trial_len, if name == "paper" { 30 } else { 60 }, "{name}");
+        assert_eq!(
+            cfg.train.train_trial_len,
+            if name == "paper" { 30 } else { 60 },
+            "{name}"
+        );
     }
 }
 
@@ -80,7 +103,11 @@ fn exact_links_give_the_file_bit_for_bit() {
         assert_eq!(d.kind, LinkKind::Exact, "{name}");
         assert_eq!(d.config, f.config, "{name}");
         assert_eq!(d.steps, f.steps, "{name}");
-        assert_eq!(bits(d.network.as_ref().unwrap()), bits(&f.network), "{name}");
+        assert_eq!(
+            bits(d.network.as_ref().unwrap()),
+            bits(&f.network),
+            "{name}"
+        );
     }
 }
 
@@ -92,7 +119,11 @@ fn compact_links_give_the_same_quantised_weights_as_before() {
         assert_eq!(d.kind, LinkKind::Compact, "{name}");
         assert_eq!(d.config, then.config, "{name}");
         assert_eq!(d.steps, then.steps, "{name}");
-        assert_eq!(bits(d.network.as_ref().unwrap()), bits(&then.network), "{name}");
+        assert_eq!(
+            bits(d.network.as_ref().unwrap()),
+            bits(&then.network),
+            "{name}"
+        );
     }
 }
 

@@ -105,10 +105,12 @@ fn mangle(link: &str, rng: &mut SeedRng) -> String {
         0 => t = t.replacen('#', "%23", 1),
         1 => t = t.replacen('#', "%23", 1).replacen("net=", "net%3D", 1),
         2 => t = t.replacen('#', "%2523", 1).replacen("net=", "net%253D", 1),
-        3 => t = format!(
+        3 => {
+            t = format!(
             "https://eur01.safelinks.protection.outlook.com/?url={}&data=05%7C02%7C&amp;reserved=0",
             encode_all(&t)
-        ),
+        )
+        }
         4 => {
             t = format!(
                 "https://www.google.com/url?q={}&sa=D&source=editors",

@@ -330,8 +330,12 @@ pub fn spectrum_on<DB: DrawingBackend>(
         let chars = ((root.dim_in_pixel().0 as f64 / (6.5 * dpr)) as usize).max(20);
         for (i, line) in wrap(message, chars).iter().enumerate() {
             let y = ((6.0 + 16.0 * i as f64) * dpr) as i32;
-            root.draw(&Text::new(line.clone(), ((6.0 * dpr) as i32, y), font.clone()))
-                .map_err(err)?;
+            root.draw(&Text::new(
+                line.clone(),
+                ((6.0 * dpr) as i32, y),
+                font.clone(),
+            ))
+            .map_err(err)?;
         }
         return root.present().map_err(err);
     }
