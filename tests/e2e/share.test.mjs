@@ -100,8 +100,14 @@ test('Share → open the link in a fresh browser context → the same network', 
   await steps(page, 2);
   const original = await fingerprint(page);
   const exact = await share(page, 'exact');
+  // An exact link of a 128-unit network is far longer than chat tools keep: the dialog says
+  // so and names the shorter kinds.
+  const warning = page.getByTestId('share-warning');
+  assert.ok(await warning.isVisible(), 'a long exact link is flagged');
+  assert.match(await warning.textContent(), /characters.*compact link is much shorter/s);
   const compact = await share(page, 'compact');
   const recipe = await share(page, 'recipe');
+  assert.ok(!(await warning.isVisible()), 'a short recipe link carries no warning');
   const radius = await readFloat(page, 'radius');
   console.log(
     `# link lengths at step ${original.step}, N ${await page.locator('#hidden').inputValue()}: ` +

@@ -32,6 +32,7 @@ pub struct SharePanel {
     share: HtmlButtonElement,
     link: HtmlInputElement,
     length: HtmlElement,
+    warning: HtmlElement,
     copy: HtmlButtonElement,
     file: HtmlInputElement,
     exports: HtmlElement,
@@ -66,6 +67,7 @@ impl SharePanel {
             share: by_id(doc, "share")?,
             link: by_id(doc, "share-link")?,
             length: by_id(doc, "share-length")?,
+            warning: by_id(doc, "share-warning")?,
             copy: by_id(doc, "copy-link")?,
             file: by_id(doc, "import-file")?,
             exports: by_id(doc, "export-buttons")?,
@@ -161,11 +163,23 @@ impl SharePanel {
         }
     }
 
-    fn on_link(&mut self, kind: &str, fragment: &str, step: u64, cx: &Cx) {
+    fn on_link(&mut self, kind: link::LinkKind, fragment: &str, step: u64, cx: &Cx) {
         let href = cx.window.location().href().unwrap_or_default();
         let url = link::share_url(&href, fragment);
         self.link.set_value(&url);
         let chars = url.chars().count();
+        // Long links get cut by chat and mail tools: say so, and what to send instead.
+        match link::length_warning(kind, chars) {
+            Some(w) => {
+                self.warning.set_text_content(Some(&capitalised(&w.to_string())));
+                self.warning.set_hidden(false);
+            }
+            None => {
+                self.warning.set_text_content(None);
+                self.warning.set_hidden(true);
+            }
+        }
+        let kind = kind.name();
         let _ = self.link.set_attribute("data-kind", kind);
         let _ = self.link.set_attribute("data-step", &step.to_string());
         self.length
@@ -238,6 +252,7 @@ impl SharePanel {
         self.share.set_disabled(true);
         self.link.set_value("");
         self.length.set_text_content(Some("(making the link…)"));
+        self.warning.set_hidden(true);
         let _ = self.length.remove_attribute("data-chars");
         // The button comes back with the answer (or with an error event).
         cx.send(Command::EncodeLink { kind });
@@ -448,7 +463,7 @@ impl Component for SharePanel {
                 fragment,
                 step,
                 ..
-            } => self.on_link(kind.name(), fragment, *step, cx),
+            } => self.on_link(*kind, fragment, *step, cx),
             Event::Loaded { origin, format, .. } => self.on_loaded(origin, *format, ev, cx),
             Event::LoadFailed { message, .. } => {
                 cx.set_status("");
@@ -659,4 +674,12 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
         }
     })?;
     Ok(())
+}
+
+/// `text` with its first letter in upper case (the formats crate's messages are clauses).
+fn capitalised(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

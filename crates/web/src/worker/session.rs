@@ -549,6 +549,9 @@ impl Session {
             return self.error("No network yet: nothing to share.");
         };
         let fragment = loaders::encode(kind, t.config(), t.network(), step);
+        // A compact link falls back to the exact encoding where that is shorter: report the
+        // kind actually made.
+        let kind = flipflop_formats::link::kind_of(&fragment).unwrap_or(kind);
         self.out.push(Event::Link {
             kind,
             fragment,
