@@ -101,9 +101,8 @@ impl App {
         }
     }
 
-    /// Every panel forgets the current network (before an `Init`).
-    fn new_network(&mut self) {
-        self.cx.run.clear();
+    /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 5]) {
         let App {
             cx,
             controls,
@@ -113,7 +112,14 @@ impl App {
             share,
             ..
         } = self;
-        for c in [controls as &mut dyn Component, charts, live, fixed, share] {
+        (cx, [controls, charts, live, fixed, share])
+    }
+
+    /// Every panel forgets the current network (before an `Init`).
+    fn new_network(&mut self) {
+        self.cx.run.clear();
+        let (cx, panels) = self.parts();
+        for c in panels {
             c.on_new_network(cx);
         }
         self.cx.redraw();
@@ -187,16 +193,8 @@ impl App {
             _ => {}
         }
         self.cx.run.absorb(&ev);
-        let App {
-            cx,
-            controls,
-            charts,
-            live,
-            fixed,
-            share,
-            ..
-        } = self;
-        for c in [controls as &mut dyn Component, charts, live, fixed, share] {
+        let (cx, panels) = self.parts();
+        for c in panels {
             c.on_event(&ev, cx);
         }
         self.settle();
@@ -207,16 +205,8 @@ impl App {
         self.frame_pending = false;
         let now = self.cx.now();
         let mut again = false;
-        let App {
-            cx,
-            controls,
-            charts,
-            live,
-            fixed,
-            share,
-            ..
-        } = self;
-        for c in [controls as &mut dyn Component, charts, live, fixed, share] {
+        let (cx, panels) = self.parts();
+        for c in panels {
             again |= c.frame(now, cx);
         }
         if again {

@@ -11,6 +11,8 @@
 //! pre-trained file. Whatever is adopted sets `Cx::adopted`, so a later, lower-priority
 //! source (the pre-trained file arriving by fetch) must leave it alone.
 
+mod solved;
+
 use super::context::{Adoption, Cx, Request};
 use super::dom::{by_id, closest_with, on, then2};
 use super::{act, Component, Shared};
@@ -55,8 +57,16 @@ pub struct SharePanel {
 /// Whether the page's whole address holds a share link, also when a mail or chat tool wrote
 /// its `#` as `%23` or wrapped it in a redirector (then it is not in `location.hash`): the
 /// worker decodes the same text with `flipflop_formats::link::decode_link`.
+///
+/// An address whose fragment names a link that cannot be read (`#net=<garbage>`) counts too:
+/// the worker's decoder then says what is wrong with it, instead of the page ignoring it.
 fn fragment_has_link(href: &str) -> bool {
-    link::has_link(href)
+    let names_one = href.split_once('#').is_some_and(|(_, fragment)| {
+        fragment
+            .split('&')
+            .any(|e| e.trim_start().starts_with(link::FRAGMENT_KEY) && e.contains('='))
+    });
+    names_one || link::has_link(href)
 }
 
 impl SharePanel {
@@ -171,7 +181,8 @@ impl SharePanel {
         // Long links get cut by chat and mail tools: say so, and what to send instead.
         match link::length_warning(kind, chars) {
             Some(w) => {
-                self.warning.set_text_content(Some(&capitalised(&w.to_string())));
+                self.warning
+                    .set_text_content(Some(&capitalised(&w.to_string())));
                 self.warning.set_hidden(false);
             }
             None => {
@@ -359,94 +370,6 @@ impl SharePanel {
         self.saved_empty.set_hidden(!list.is_empty());
         for (i, e) in list.iter().enumerate() {
             let _ = saved_item(&cx.doc, ul, i, e);
-        }
-    }
-}
-
-/// Shortest time between two writes of the kept solved network while training, ms.
-const KEEP_EVERY_MS: f64 = 2_000.0;
-
-impl SharePanel {
-    /// After a held-out check: keep a solved network, or offer to go back to the kept one.
-    fn after_check(&mut self, solved: bool, cx: &Cx) {
-        let kept = storage::parse_kept(storage::get(storage::SOLVED_KEY).as_deref());
-        match storage::solved_action(solved, cx.run.solved.is_some(), kept.as_ref()) {
-            storage::SolvedAction::Keep => self.restore.set_hidden(true),
-            storage::SolvedAction::OfferBack { step, accuracy } => {
-                self.restore.set_text_content(Some(&format!(
-                    "Go back to the solved network (step {step}, accuracy {:.1} %)",
-                    accuracy as f64 * 100.0
-                )));
-                let _ = self.restore.set_attribute("data-step", &step.to_string());
-                self.restore.set_hidden(false);
-            }
-            storage::SolvedAction::Nothing => {}
-        }
-    }
-
-    /// Writes the current network as the kept solved one when the latest check of this very
-    /// step said solved (at most every [`KEEP_EVERY_MS`] while training).
-    fn keep_if_solved(&mut self, cx: &Cx) {
-        let (Some(s), Some(&(m_step, _, accuracy))) = (&cx.run.snapshot, cx.run.metrics.last())
-        else {
-            return;
-        };
-        if cx.bench || cx.run.last_solved != Some(true) || m_step != s.step {
-            return;
-        }
-        let now = cx.now();
-        let due = match self.kept {
-            None => true,
-            Some((step, at)) => step != s.step && (!cx.run.running || now - at >= KEEP_EVERY_MS),
-        };
-        let Ok(net) = s.network.to_network() else {
-            return;
-        };
-        if !due {
-            return;
-        }
-        let record = storage::KeptSolved {
-            save: storage::Autosave {
-                net: storage::pack_net(&cx.run.config, &net, s.step),
-                losses: storage::thin(&cx.run.losses, storage::MAX_HISTORY),
-                metrics: storage::thin(&cx.run.metrics, storage::MAX_HISTORY),
-                saved_at_ms: js_sys::Date::now(),
-            },
-            step: s.step,
-            accuracy,
-        };
-        let text = serde_json::to_string(&record).unwrap_or_default();
-        if storage::set(storage::SOLVED_KEY, &text).is_ok() {
-            self.kept = Some((s.step, now));
-        }
-    }
-
-    /// Adopts the kept solved network.
-    fn on_restore(&mut self, cx: &mut Cx) {
-        let kept = storage::parse_kept(storage::get(storage::SOLVED_KEY).as_deref());
-        let Some(k) = kept else {
-            self.restore.set_hidden(true);
-            return cx.show_error("The solved network kept in this browser is gone or damaged.");
-        };
-        match storage::unpack_net(&k.save.net) {
-            Ok(f) => {
-                cx.clear_error();
-                cx.request(Request::Adopt(Box::new(Adoption {
-                    status: format!(
-                        "Back to the solved network of step {} (held-out accuracy {:.1} %).",
-                        f.steps,
-                        k.accuracy as f64 * 100.0
-                    ),
-                    network: Some(WireNetwork::from_network(&f.network)),
-                    config: f.config,
-                    steps: f.steps,
-                    history: Some((k.save.losses, k.save.metrics)),
-                    pretrained: false,
-                })));
-            }
-            Err(e) => cx.show_error(&format!(
-                "The solved network kept in this browser is damaged: {e}. The current network is unchanged."
-            )),
         }
     }
 }
