@@ -107,3 +107,32 @@ export const inked = (page, id) =>
     return n;
   }, id);
 
+
+const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+/** Runs axe-core (WCAG 2.x A and AA rules and axe's best practices) on the page as it is now
+ * and fails on any critical or serious violation, naming the rule, its help and the first
+ * offending elements; `label` names the page state in the message and the log. Returns all
+ * violations (minor and moderate ones are logged, not failed). Reusable: call it from any
+ * test on any state of the page, e.g. `await axeCheck(page, 'tour open')`. */
+export async function axeCheck(page, label) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const result = await page.evaluate(() =>
+    window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    }),
+  );
+  const describe = (v) =>
+    `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×: ${v.nodes
+      .slice(0, 3)
+      .map((n) => n.target.join(' '))
+      .join(', ')})`;
+  const bad = result.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious');
+  for (const v of result.violations.filter((v) => !bad.includes(v))) console.log(`# axe, ${label}: ${describe(v)}`);
+  console.log(`# axe, ${label}: ${result.violations.length} violations, ${bad.length} critical or serious`);
+  if (bad.length > 0) throw new Error(`axe-core, ${label}:\n${bad.map(describe).join('\n')}`);
+  return result.violations;
+}

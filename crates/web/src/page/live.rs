@@ -43,6 +43,8 @@ pub struct Live {
     variance: HtmlElement,
     legend: HtmlElement,
     bits_box: HtmlElement,
+    /// The one-line key prompt over the Set/Reset rows.
+    prompt: HtmlElement,
     memory: HtmlElement,
     speed_input: HtmlInputElement,
     speed_value: HtmlElement,
@@ -97,6 +99,7 @@ impl Live {
             variance: by_id(doc, "cube-variance")?,
             legend: by_id(doc, "cube-legend")?,
             bits_box: by_id(doc, "play-bits")?,
+            prompt: by_id(doc, "play-prompt")?,
             memory: by_id(doc, "memory-state")?,
             speed_input,
             speed_value: by_id(doc, "play-speed-value")?,
@@ -142,19 +145,23 @@ impl Live {
         let mut html = String::new();
         for b in 0..bits.min(play::MAX_BITS) {
             let (set, reset) = (play::SET_KEYS[b], play::RESET_KEYS[b]);
+            // Bits are numbered from 1 wherever a person reads them (`n`); the test ids and
+            // data attributes keep the 0-based index (`b`).
+            let n = b + 1;
             html.push_str(&format!(
-                "<div class=\"bit-row\" role=\"group\" aria-label=\"Bit {b}\">\
-                 <span class=\"bit-name\">Bit {b}</span>\
+                "<div class=\"bit-row\" role=\"group\" aria-label=\"Bit {n}\">\
+                 <span class=\"bit-name\">Bit {n}</span>\
                  <button type=\"button\" data-testid=\"bit-{b}-set\" data-bit=\"{b}\" data-sign=\"1\" \
                  aria-keyshortcuts=\"{set}\">Set +1 <kbd>{set}</kbd></button>\
                  <button type=\"button\" data-testid=\"bit-{b}-reset\" data-bit=\"{b}\" data-sign=\"-1\" \
                  aria-keyshortcuts=\"{reset}\">Reset −1 <kbd>{reset}</kbd></button>\
                  <span class=\"bit-out\" data-testid=\"output-bit-{b}\" data-value=\"0\" \
-                 title=\"Output of bit {b}\"><span class=\"lamp\" data-on=\"mid\"></span>\
+                 title=\"Output of bit {n}\"><span class=\"lamp\" data-on=\"mid\"></span>\
                  <span class=\"value\">0.00</span></span></div>"
             ));
         }
         self.bits_box.set_inner_html(&html);
+        self.prompt.set_inner_html(&play::key_prompt_html(bits));
         self.outs = (0..bits.min(play::MAX_BITS))
             .filter_map(|b| {
                 let out = doc
@@ -244,36 +251,45 @@ impl Live {
         cx.redraw();
     }
 
-    /// The cube (`cube`) or the live-play trace (`play-trace`) as an SVG document, drawn as
-    /// on screen at the canvas's CSS size.
-    pub fn svg(&self, id: &str, cx: &Cx) -> Option<String> {
-        let canvas = match id {
-            "cube" => &self.cube_canvas,
-            "play-trace" => &self.trace_canvas,
-            _ => return None,
-        };
-        let (w, h) = (
-            canvas.client_width().max(1) as f64,
-            canvas.client_height().max(1) as f64,
-        );
-        let mut svg = crate::view::paint::Svg::new(w, h);
-        if id == "cube" {
-            let markers = cx.overlay.markers(self.scene.as_ref());
-            cube::paint(
-                &mut svg,
-                w,
-                h,
-                1.0,
-                self.scene.as_ref(),
-                &self.view,
-                &self.projected_trail(),
-                &markers,
-                cx.overlay.selected,
-            );
-        } else {
-            trace::paint(&mut svg, w, h, 1.0, &self.play);
+    /// Paints the cube (`cube`) or the live-play trace (`play-trace`) as on screen onto `p`
+    /// (`w × h` device pixels at `scale` device pixels per design pixel): the exports.
+    /// Returns false for any other id.
+    pub fn paint_panel(
+        &self,
+        id: &str,
+        p: &mut impl crate::view::paint::Painter,
+        w: f64,
+        h: f64,
+        scale: f64,
+        cx: &Cx,
+    ) -> bool {
+        match id {
+            "cube" => {
+                let markers = cx.overlay.markers(self.scene.as_ref());
+                cube::paint(
+                    p,
+                    w,
+                    h,
+                    scale,
+                    self.scene.as_ref(),
+                    &self.view,
+                    &self.projected_trail(),
+                    &markers,
+                    cx.overlay.selected,
+                );
+                true
+            }
+            "play-trace" => {
+                trace::paint(p, w, h, scale, &self.play);
+                true
+            }
+            _ => false,
         }
-        Some(svg.finish())
+    }
+
+    /// Both canvases again at the next frame (the window was resized).
+    pub fn redraw_all(&mut self) {
+        self.dirty = true;
     }
 
     /// The live-play trace as CSV (see [`play::trace_csv`]).

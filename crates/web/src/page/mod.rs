@@ -339,12 +339,29 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
             act(&a, |app| app.controls.on_form_change(id, &mut app.cx))
         })?;
     }
+    // Resizing (a rotated phone, a window dragged to the projector) redraws every canvas at
+    // its new size, once the resizing has paused for RESIZE_SETTLE_MS (a drag fires dozens
+    // of events); the charts then draw one per frame as always.
     let a = app.clone();
-    on(&window, "resize", move |_e: web_sys::Event| {
+    let redraw = Closure::<dyn FnMut()>::new(move || {
         act(&a, |app| {
             app.charts.redraw_all();
+            app.live.redraw_all();
             app.cx.redraw();
         })
+    });
+    let redraw: js_sys::Function = redraw.into_js_value().unchecked_into();
+    let pending = std::rc::Rc::new(std::cell::Cell::new(None::<i32>));
+    let w = window.clone();
+    on(&window, "resize", move |_e: web_sys::Event| {
+        if let Some(id) = pending.take() {
+            w.clear_timeout_with_handle(id);
+        }
+        if let Ok(id) =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(&redraw, RESIZE_SETTLE_MS)
+        {
+            pending.set(Some(id));
+        }
     })?;
     // Debug/test hook: `window.flipflopDebugCrash()` makes the worker panic.
     let a = app.clone();
@@ -355,6 +372,9 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
     crash.forget();
     Ok(())
 }
+
+/// Quiet time after the last resize event before the canvases are redrawn, ms.
+const RESIZE_SETTLE_MS: i32 = 150;
 
 /// The workload of `?bench` (the reference step of BENCHMARKS.md).
 fn bench_config() -> Config {

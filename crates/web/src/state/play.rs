@@ -22,6 +22,25 @@ pub const RESET_KEYS: [&str; MAX_BITS] = ["q", "w", "e", "r", "t", "y", "u", "i"
 /// |z| below this counts as undecided when naming the memory state.
 pub const DECIDED: f32 = 0.5;
 
+/// The one-line prompt over the Set/Reset rows for `bits` bits (HTML: the keys as `<kbd>`;
+/// at most [`MAX_BITS`]): "Press 1 2 3 to set a bit (+1), q w e to reset it (−1)."
+pub fn key_prompt_html(bits: usize) -> String {
+    let n = bits.clamp(1, MAX_BITS);
+    let keys = |ks: &[&str]| {
+        ks.iter()
+            .take(n)
+            .map(|k| format!("<kbd>{k}</kbd>"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let one = if n == 1 { "the bit" } else { "a bit" };
+    format!(
+        "Press {} to set {one} (+1), {} to reset it (−1), and watch the outputs and the cube.",
+        keys(&SET_KEYS),
+        keys(&RESET_KEYS)
+    )
+}
+
 /// One step of the trace: inputs and outputs per bit (unused bits are zero).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
@@ -219,6 +238,23 @@ pub fn trace_csv(play: &Play) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_prompt_names_the_keys_of_every_bit_shown() {
+        let three = key_prompt_html(3);
+        assert!(
+            three.starts_with("Press <kbd>1</kbd> <kbd>2</kbd> <kbd>3</kbd> to set a bit (+1), <kbd>q</kbd> <kbd>w</kbd> <kbd>e</kbd> to reset it"),
+            "{three}"
+        );
+        assert!(!three.contains("<kbd>4</kbd>") && !three.contains("<kbd>r</kbd>"));
+        assert!(key_prompt_html(1)
+            .starts_with("Press <kbd>1</kbd> to set the bit (+1), <kbd>q</kbd> to"));
+        assert_eq!(key_prompt_html(20), key_prompt_html(MAX_BITS));
+        assert!(
+            key_prompt_html(8).contains("<kbd>8</kbd> to set")
+                && key_prompt_html(8).contains("<kbd>i</kbd> to reset")
+        );
+    }
     use flipflop_core::Trainer;
 
     fn trained() -> (Network, TaskConfig) {

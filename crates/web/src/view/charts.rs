@@ -4,7 +4,9 @@
 use crate::protocol::Snapshot;
 use crate::state::plotdata::{diverging, robust_limit, thin_log};
 use crate::view::paint::Painter;
+use crate::view::scale;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
@@ -41,21 +43,25 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
-/// Sizes the canvas backing store to its CSS box times the device pixel ratio; returns the
-/// ratio (1 when unknown). Resizing clears the canvas, so it only happens on change.
+/// The window's device pixel ratio, clamped (see [`scale::clamp_dpr`]).
+pub fn device_ratio() -> f64 {
+    scale::clamp_dpr(web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()))
+}
+
+/// Sizes the canvas backing store to its CSS box times the device pixel ratio and returns
+/// the drawing scale, device pixels per design pixel ([`scale::drawing_scale`]): labels and
+/// strokes grow with the canvas. Resizing clears the canvas, so it only happens on change.
 pub fn fit(canvas: &HtmlCanvasElement) -> f64 {
-    let dpr = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 3.0);
-    let w = (canvas.client_width() as f64 * dpr).round().max(1.0) as u32;
-    let h = (canvas.client_height() as f64 * dpr).round().max(1.0) as u32;
+    let dpr = device_ratio();
+    let css_w = canvas.client_width() as f64;
+    let (w, h) = scale::backing_size(css_w, canvas.client_height() as f64, dpr);
     if canvas.width() != w {
         canvas.set_width(w);
     }
     if canvas.height() != h {
         canvas.set_height(h);
     }
-    dpr
+    scale::drawing_scale(css_w, dpr)
 }
 
 /// Blanks a canvas (no data yet).
@@ -75,17 +81,49 @@ pub fn loss_chart(
 ) -> Result<(), String> {
     let dpr = fit(canvas);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
-    loss_chart_on(backend.into_drawing_area(), dpr, losses, metrics)
+    loss_chart_on(backend.into_drawing_area(), dpr, losses, metrics, false)
 }
 
-/// [`loss_chart`] onto any plotters drawing area (the canvas, or an SVG export).
+/// The loss chart's three lines, as its legend names them.
+pub const LOSS_LEGEND: [(&str, RGBColor); 3] = [
+    ("training loss", TRAIN),
+    ("held-out loss", HELD_OUT),
+    ("held-out accuracy (right axis)", ACCURACY),
+];
+
+/// [`loss_chart`] onto any plotters drawing area (the canvas, or an export) at `dpr` device
+/// pixels per design pixel; with `legend`, a strip on top names the lines (exports carry
+/// it; on the page the legend is HTML under the canvas).
 pub fn loss_chart_on<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     dpr: f64,
     losses: &[(u64, f32)],
     metrics: &[(u64, f32, f32)],
+    legend: bool,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
+    let root = if legend {
+        let strip = (22.0 * dpr) as u32;
+        let mut x = (8.0 * dpr) as i32;
+        let y = (strip / 2) as i32;
+        let font = TextStyle::from((FONT, 12.0 * dpr).into_font());
+        for (name, colour) in LOSS_LEGEND {
+            let line = (18.0 * dpr) as i32;
+            root.draw(&PathElement::new(
+                vec![(x, y), (x + line, y)],
+                colour.stroke_width((2.0 * dpr).max(1.0) as u32),
+            ))
+            .map_err(err)?;
+            let label = font.pos(Pos::new(HPos::Left, VPos::Center));
+            root.draw(&Text::new(name, (x + line + (5.0 * dpr) as i32, y), label))
+                .map_err(err)?;
+            let (tw, _) = root.estimate_text_size(name, &font).map_err(err)?;
+            x += line + (5.0 * dpr) as i32 + tw as i32 + (16.0 * dpr) as i32;
+        }
+        root.margin(strip, 0, 0, 0)
+    } else {
+        root
+    };
     let train = thin_log(losses, 600);
     let last_step = losses
         .last()
@@ -188,12 +226,18 @@ pub fn loss_chart_on<DB: DrawingBackend>(
         } else {
             (vec!["Press Train or Step".to_string()], 16.0)
         };
-        for (i, line) in lines.into_iter().enumerate() {
-            let y = (40.0 + 18.0 * i as f64) * dpr;
+        // Centred over the plotting area (between the two axes' label areas), so that it
+        // never runs over an axis.
+        let (cw, ch) = root.dim_in_pixel();
+        let x = (cw as f64 + (56.0 - 44.0) * dpr) / 2.0;
+        let font = TextStyle::from((FONT, size * dpr).into_font())
+            .pos(Pos::new(HPos::Center, VPos::Center));
+        for (i, line) in lines.iter().enumerate() {
+            let y = ch as f64 * 0.4 + (size + 5.0) * dpr * i as f64;
             root.draw(&Text::new(
-                line,
-                (70 * dpr as i32, y as i32),
-                (FONT, size * dpr),
+                line.as_str(),
+                (x as i32, y as i32),
+                font.clone(),
             ))
             .map_err(err)?;
         }

@@ -216,23 +216,29 @@ pub fn draw(
     markers: &[crate::state::fixed::Marker],
     selected: Option<usize>,
 ) -> Vec<(usize, f64, f64)> {
-    let dpr = crate::view::charts::fit(canvas);
+    let scale = crate::view::charts::fit(canvas);
+    let ratio = crate::view::charts::device_ratio();
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    paint(
+    let mut positions = paint(
         &mut ctx.clone(),
         w,
         h,
-        dpr,
+        scale,
         scene,
         view,
         trail,
         markers,
         selected,
-    )
+    );
+    for p in &mut positions {
+        (p.1, p.2) = (p.1 / ratio, p.2 / ratio);
+    }
+    positions
 }
 
-/// [`draw`] onto any [`Painter`] of `w × h` device pixels at `dpr` device pixels per CSS
-/// pixel (the canvas on screen, or an SVG export).
+/// [`draw`] onto any [`Painter`] of `w × h` device pixels at `dpr` device pixels per design
+/// pixel (see [`crate::view::scale`]; the canvas on screen, or an export). Returns the
+/// markers' positions in device pixels.
 #[allow(clippy::too_many_arguments)]
 pub fn paint(
     ctx: &mut impl Painter,
@@ -277,11 +283,12 @@ pub fn paint(
         ctx.stroke();
         let frac = p.fractions.get(i).copied().unwrap_or(0.0);
         ctx.fill_style("#5a5a60");
-        ctx.fill_text(
-            &format!("{} {} ({:.0} %)", scene.method(), i + 1, frac * 100.0),
-            x1 + 3.0 * dpr,
-            y1 - 3.0 * dpr,
-        );
+        // Kept inside the canvas (a small canvas would cut off the labels at its edges).
+        let label = format!("{} {} ({:.0} %)", scene.method(), i + 1, frac * 100.0);
+        let tw = ctx.text_width(&label);
+        let lx = (x1 + 3.0 * dpr).min(w - tw - 2.0 * dpr).max(2.0 * dpr);
+        let ly = (y1 - 3.0 * dpr).clamp(12.0 * dpr, h - 3.0 * dpr);
+        ctx.fill_text(&label, lx, ly);
     }
 
     // Cube edges between centroids one bit apart.
@@ -341,12 +348,12 @@ pub fn paint(
                 ctx.begin_path();
                 ctx.arc(*x, *y, 4.0 * dpr, 0.0, std::f64::consts::TAU);
                 ctx.fill();
+                // The label goes on the side away from the centre, where the cube's own
+                // edges and the neighbouring corners' labels are not.
+                let name = flipflop_core::task::state_name(s as u32, bits);
+                let (lx, ly) = label_spot((*x, *y), (cx, cy), ctx.text_width(&name), 12.0 * dpr);
                 ctx.fill_style("#1d1d1f");
-                ctx.fill_text(
-                    &flipflop_core::task::state_name(s as u32, bits),
-                    x + 6.0 * dpr,
-                    y - 6.0 * dpr,
-                );
+                ctx.fill_text(&name, lx, ly);
             }
         }
     }
@@ -383,9 +390,27 @@ pub fn paint(
     positions
 }
 
+/// Where a label `text_w` wide (font size `font`, device pixels) of the point `p` goes: to
+/// the outer side of `p` as seen from the centre `c`, clear of the point's dot. Returns the
+/// text's left end and baseline.
+fn label_spot(p: (f64, f64), c: (f64, f64), text_w: f64, font: f64) -> (f64, f64) {
+    let gap = font / 2.0;
+    let x = if p.0 < c.0 {
+        p.0 - gap - text_w
+    } else {
+        p.0 + gap
+    };
+    let y = if p.1 < c.1 {
+        p.1 - gap
+    } else {
+        p.1 + gap + font * 0.8
+    };
+    (x, y)
+}
+
 /// Fixed points: saddles' unstable directions as dark segments, then stable points as filled
 /// discs in their memory state's colour, saddles as open circles, slow points as small open
-/// squares; the selected one gets a ring. Returns the positions in CSS pixels.
+/// squares; the selected one gets a ring. Returns the positions in device pixels.
 fn draw_markers(
     ctx: &mut impl Painter,
     scene: &Scene,
@@ -412,7 +437,7 @@ fn draw_markers(
     let mut positions = Vec::with_capacity(markers.len());
     for m in markers {
         let (x, y, _) = to_px(scene.frame.norm(&m.pos));
-        positions.push((m.index, x / dpr, y / dpr));
+        positions.push((m.index, x, y));
         ctx.line_width(2.0 * dpr);
         ctx.stroke_style("#1d1d1f");
         ctx.begin_path();
@@ -449,6 +474,25 @@ fn draw_markers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn state_labels_go_outwards_from_the_centre() {
+        // (point, text left end and baseline) around a centre at (100, 100), text 30 wide,
+        // 12 px font: left of the point on the left, below it in the lower half.
+        let cases = [
+            ((150.0, 60.0), (156.0, 54.0)),
+            ((50.0, 60.0), (14.0, 54.0)),
+            ((50.0, 140.0), (14.0, 155.6)),
+            ((150.0, 140.0), (156.0, 155.6)),
+        ];
+        for (p, want) in cases {
+            let got = label_spot(p, (100.0, 100.0), 30.0, 12.0);
+            assert!(
+                (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+                "{p:?}: {got:?} ≠ {want:?}"
+            );
+        }
+    }
     use crate::protocol::F32s;
 
     fn projection(coords: Vec<f32>) -> WireProjection {

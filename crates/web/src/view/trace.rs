@@ -11,6 +11,7 @@ pub fn draw(
     play: &Play,
 ) {
     let dpr = crate::view::charts::fit(canvas);
+    // `dpr` here and below: device pixels per design pixel (see crate::view::scale).
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
     paint(&mut ctx.clone(), w, h, dpr, play);
 }
@@ -42,7 +43,8 @@ pub fn paint(ctx: &mut impl crate::view::paint::Painter, w: f64, h: f64, dpr: f6
         }
         ctx.stroke();
         ctx.fill_style("#5a5a60");
-        ctx.fill_text(&format!("bit {b}"), 2.0 * dpr, mid + 4.0 * dpr);
+        // Bits are numbered from 1 on the page (the held-out trials, the Set/Reset rows).
+        ctx.fill_text(&format!("bit {}", b + 1), 2.0 * dpr, mid + 4.0 * dpr);
         // Inputs as bars.
         ctx.fill_style("rgba(86,180,233,0.55)");
         for (i, s) in play.history.iter().enumerate() {
