@@ -97,6 +97,10 @@ test('the tour runs start to end by keyboard, notices a bit flip, resumes after 
     assert.match(s.link, /^https:\/\/doi\.org\//, `${name}: links its source`);
     if (name === 'flip') {
       assert.match(await page.getByTestId('tour-task').innerText(), /Waiting for your key press/);
+      // Live play runs the network (after the reloads above it may still be loading).
+      await page.waitForFunction(() => /^[+-]1 [+-]1 [+-]1$/.test(document.querySelector('[data-testid=memory-state]').textContent), null, {
+        timeout: 20_000,
+      });
       // The student's own press, with focus still on the tour's Next button.
       await page.keyboard.press('1');
       await page.waitForSelector('#tour[data-noticed=true]', { timeout: 5_000 });

@@ -233,12 +233,26 @@ mod tests {
         let html = include_str!("../../../../index.html");
         for s in STEPS {
             let id = format!("id=\"{}\"", s.target);
-            assert!(html.contains(&id), "step {} targets #{} which index.html lacks", s.name, s.target);
-            assert!(s.url.starts_with("https://doi.org/"), "step {}: {}", s.name, s.url);
+            assert!(
+                html.contains(&id),
+                "step {} targets #{} which index.html lacks",
+                s.name,
+                s.target
+            );
+            assert!(
+                s.url.starts_with("https://doi.org/"),
+                "step {}: {}",
+                s.name,
+                s.url
+            );
             // Only the plain tags the doc names, without attributes (the text is set as HTML).
             for tag in s.body.split('<').skip(1) {
                 let name = tag.split('>').next().unwrap_or(tag).trim_start_matches('/');
-                assert!(["p", "b", "i", "kbd", "sub"].contains(&name), "step {}: <{tag}", s.name);
+                assert!(
+                    ["p", "b", "i", "kbd", "sub"].contains(&name),
+                    "step {}: <{tag}",
+                    s.name
+                );
             }
         }
         let mut names: Vec<_> = STEPS.iter().map(|s| s.name).collect();
@@ -250,11 +264,29 @@ mod tests {
     #[test]
     fn the_tour_covers_the_papers_figures_in_order() {
         let sources: Vec<_> = STEPS.iter().map(|s| s.source).collect();
-        let at = |needle: &str| sources.iter().position(|s| s.contains(needle)).unwrap_or(usize::MAX);
-        let order = [at("Figure 3"), at("Figure 4 (left)"), at("Figure 4 (right)"), at("Figure 5"), at("Figure 6"), at("Sussillo")];
-        assert!(order.windows(2).all(|w| w[0] < w[1] && w[1] != usize::MAX), "{order:?}");
+        let at = |needle: &str| {
+            sources
+                .iter()
+                .position(|s| s.contains(needle))
+                .unwrap_or(usize::MAX)
+        };
+        let order = [
+            at("Figure 3"),
+            at("Figure 4 (left)"),
+            at("Figure 4 (right)"),
+            at("Figure 5"),
+            at("Figure 6"),
+            at("Sussillo"),
+        ];
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1] && w[1] != usize::MAX),
+            "{order:?}"
+        );
         // Exactly one step waits for the student's own bit flip.
-        assert_eq!(STEPS.iter().filter(|s| s.wait == Wait::PlayPress).count(), 1);
+        assert_eq!(
+            STEPS.iter().filter(|s| s.wait == Wait::PlayPress).count(),
+            1
+        );
     }
 
     #[test]
@@ -265,17 +297,34 @@ mod tests {
                 assert_eq!(Tour::parse(Some(&t.format())), t);
             }
         }
-        let cases = [None, Some(""), Some("3"), Some("x:1"), Some("-1:1"), Some("2:yes"), Some("2:1:0")];
+        let cases = [
+            None,
+            Some(""),
+            Some("3"),
+            Some("x:1"),
+            Some("-1:1"),
+            Some("2:yes"),
+            Some("2:1:0"),
+        ];
         for text in cases {
             assert_eq!(Tour::parse(text), Tour::default(), "{text:?}");
         }
         // A saved step past the end (a shorter tour in a newer build) lands on the last step.
-        assert_eq!(Tour::parse(Some("99:1")), Tour { step: STEPS.len() - 1, open: true });
+        assert_eq!(
+            Tour::parse(Some("99:1")),
+            Tour {
+                step: STEPS.len() - 1,
+                open: true
+            }
+        );
     }
 
     #[test]
     fn next_and_prev_stay_in_range_and_the_end_starts_over() {
-        let mut t = Tour { step: 0, open: true };
+        let mut t = Tour {
+            step: 0,
+            open: true,
+        };
         t.prev();
         assert_eq!(t.step, 0);
         for expected in 1..STEPS.len() {
@@ -283,15 +332,25 @@ mod tests {
             assert_eq!((t.step, t.open), (expected, true));
         }
         assert!(t.is_last());
-        assert_eq!(t.counter(), format!("Step {} of {}", STEPS.len(), STEPS.len()));
+        assert_eq!(
+            t.counter(),
+            format!("Step {} of {}", STEPS.len(), STEPS.len())
+        );
         t.next();
-        assert_eq!(t, Tour::default(), "finishing closes the tour and rewinds it");
+        assert_eq!(
+            t,
+            Tour::default(),
+            "finishing closes the tour and rewinds it"
+        );
     }
 
     #[test]
     fn the_flip_step_names_the_key_of_the_press() {
         assert!(noticed(0, 1.0).contains("set the bit of key 1"));
         assert!(noticed(2, -1.0).contains("reset the bit of key e"));
-        assert!(noticed(99, 1.0).contains("key ?"), "an impossible bit never panics");
+        assert!(
+            noticed(99, 1.0).contains("key ?"),
+            "an impossible bit never panics"
+        );
     }
 }
