@@ -24,8 +24,9 @@ const MIME = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.net': 'application/octet-stream',
+  '.webmanifest': 'application/manifest+json',
 };
-const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.json', '.svg', '.net']);
+const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.json', '.svg', '.net', '.webmanifest']);
 
 /** Writes `.br` and `.gz` siblings of every compressible file under `dir`; returns the count. */
 export function precompress(dir) {

@@ -252,6 +252,8 @@ pub struct Cx {
     pub adopted: bool,
     /// Some component needs another animation frame.
     pub frame_wanted: bool,
+    /// The latest live-play press as `(presses so far, bit, sign)`: the tour notices it.
+    pub last_press: Option<(u64, usize, f32)>,
     status: HtmlElement,
     error: HtmlElement,
     /// Commands and requests, in the order the components made them.
@@ -284,6 +286,7 @@ impl Cx {
             },
             adopted: false,
             frame_wanted: false,
+            last_press: None,
             outbox: Vec::new(),
         })
     }

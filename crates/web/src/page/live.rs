@@ -247,6 +247,8 @@ impl Live {
 impl Live {
     fn press(&mut self, bit: usize, sign: f32, cx: &mut Cx) {
         self.play.press(bit, sign);
+        let count = cx.last_press.map_or(0, |p| p.0) + 1;
+        cx.last_press = Some((count, bit, sign));
         self.dirty = true;
         cx.redraw();
     }

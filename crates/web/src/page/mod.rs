@@ -22,6 +22,7 @@ mod link;
 mod live;
 mod pretrained;
 mod share;
+mod tour;
 
 use crate::protocol::{self, Command, Event};
 use context::{Adoption, Cx, Out, Request, Run};
@@ -54,6 +55,7 @@ struct App {
     live: live::Live,
     fixed: fixed::FixedPanel,
     share: share::SharePanel,
+    tour: tour::TourPanel,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -102,7 +104,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 5]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 6]) {
         let App {
             cx,
             controls,
@@ -110,9 +112,10 @@ impl App {
             live,
             fixed,
             share,
+            tour,
             ..
         } = self;
-        (cx, [controls, charts, live, fixed, share])
+        (cx, [controls, charts, live, fixed, share, tour])
     }
 
     /// Every panel forgets the current network (before an `Init`).
@@ -399,6 +402,7 @@ pub fn start() -> Result<(), JsValue> {
         live: live::Live::find(&doc)?,
         fixed: fixed::FixedPanel::find(&doc)?,
         share: share::SharePanel::find(&doc)?,
+        tour: tour::TourPanel::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,
@@ -418,6 +422,7 @@ pub fn start() -> Result<(), JsValue> {
     share::wire(&app)?;
     fixed::wire(&app)?;
     live::wire(&app)?;
+    tour::wire(&app)?;
     spawn_worker(&app)?;
     let bench = app.borrow().cx.bench;
     if bench {

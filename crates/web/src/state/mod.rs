@@ -10,3 +10,4 @@ pub mod play;
 pub mod plotdata;
 pub mod share;
 pub mod storage;
+pub mod tour;
