@@ -31,15 +31,31 @@ async function firstScreen(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
 
-/** An export's download: its file name, bytes and the status line after it. */
+/** An export: its file name and bytes (taken at the download anchor's click, as in
+ * share.test.mjs: many real downloads in a row are at the mercy of Chromium's download
+ * manager under load), and the export status line after it. */
 async function exportDownload(page, selector) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.locator(selector).click()]);
-  const bytes = fs.readFileSync(await download.path());
-  await page.waitForFunction(
-    (name) => document.querySelector('[data-testid=export-status]').dataset.file === name,
-    download.suggestedFilename(),
-  );
-  return { name: download.suggestedFilename(), bytes, status: await page.getByTestId('export-status').innerText() };
+  await page.evaluate(() => {
+    if (window.__downloads) return;
+    window.__downloads = [];
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function () {
+      if (this.download) window.__downloads.push({ name: this.download, href: this.href });
+      else click.call(this);
+    };
+  });
+  const before = await page.evaluate(() => window.__downloads.length);
+  await page.locator(selector).click();
+  await page.waitForFunction((n) => window.__downloads.length > n, before);
+  const { name, b64 } = await page.evaluate(async () => {
+    const d = window.__downloads.at(-1);
+    const bytes = new Uint8Array(await (await fetch(d.href)).arrayBuffer());
+    let s = '';
+    for (const x of bytes) s += String.fromCharCode(x);
+    return { name: d.name, b64: btoa(s) };
+  });
+  await page.waitForFunction((n) => document.querySelector('[data-testid=export-status]').dataset.file === n, name);
+  return { name, bytes: Buffer.from(b64, 'base64'), status: await page.getByTestId('export-status').innerText() };
 }
 
 /** WCAG contrast ratio of two CSS rgb() colours. */
@@ -94,10 +110,10 @@ test('1920×1080: canvases and their text are larger than at 1366, and live play
         }),
       ),
     );
+    if (width === 1920) await firstScreen(page, '41-classroom-1920x1080');
     // The font of the held-out trials' labels, as the SVG export draws them (as on screen).
     const svg = (await exportDownload(page, '[data-export="svg:traces"]')).bytes.toString();
     const font = Number(svg.match(/style="font: ([\d.]+)px/)[1]);
-    if (width === 1920) await firstScreen(page, '41-classroom-1920x1080');
     assert.deepEqual(errors, []);
     await context.close();
     return { sizes, font };
@@ -141,6 +157,9 @@ test('375 px phone: no horizontal scroll, no clipped title, canvases inside the 
   assert.deepEqual(layout.clipped, []);
   assert.deepEqual(layout.canvases, []);
   await screenshot(page, '42-classroom-375x812');
+  for (const [name, sel] of [['play', '.play-panel'], ['loss', '[aria-labelledby=loss-title]'], ['cube', '.cube-panel']]) {
+    await page.locator(sel).screenshot({ path: path.join(SCREENSHOTS, `44-classroom-375-${name}.png`) });
+  }
   await firstScreen(page, '43-classroom-375x812-first');
   assert.deepEqual(errors, []);
   await context.close();

@@ -351,7 +351,11 @@ pub fn paint(
                 // The label goes on the side away from the centre, where the cube's own
                 // edges and the neighbouring corners' labels are not.
                 let name = flipflop_core::task::state_name(s as u32, bits);
-                let (lx, ly) = label_spot((*x, *y), (cx, cy), ctx.text_width(&name), 12.0 * dpr);
+                let tw = ctx.text_width(&name);
+                let (lx, ly) = label_spot((*x, *y), (cx, cy), tw, 12.0 * dpr);
+                // …and inside the canvas.
+                let lx = lx.min(w - tw - 2.0 * dpr).max(2.0 * dpr);
+                let ly = ly.clamp(12.0 * dpr, h - 3.0 * dpr);
                 ctx.fill_style("#1d1d1f");
                 ctx.fill_text(&name, lx, ly);
             }

@@ -1,12 +1,12 @@
 //! How big to draw: every panel is laid out in "design pixels" for a canvas
-//! [`REFERENCE_WIDTH`] CSS pixels wide (the size a panel has on a 1366 px laptop), and one
+//! [`REFERENCE_WIDTH`] CSS pixels wide (a little less than a panel on a 1366 px laptop), and one
 //! design pixel is [`drawing_scale`] device pixels. So text, margins and strokes grow with
 //! the canvas on a projector, shrink a little on a phone (never below [`MIN_SCALE`], where
 //! 12 px labels become 9.6 px), and stay sharp at any device pixel ratio, because the
 //! backing store is the CSS size times that ratio ([`backing_size`]).
 
 /// CSS width (px) at which one design pixel is one CSS pixel.
-pub const REFERENCE_WIDTH: f64 = 440.0;
+pub const REFERENCE_WIDTH: f64 = 400.0;
 /// Smallest design-pixel size in CSS pixels (a 375 px phone's canvases).
 pub const MIN_SCALE: f64 = 0.8;
 /// Largest design-pixel size in CSS pixels (a 4K projector).
@@ -57,12 +57,12 @@ mod tests {
     fn text_grows_with_the_canvas_within_bounds() {
         // (CSS width, device pixel ratio, device pixels per design pixel)
         let cases = [
-            (440.0, 1.0, 1.0),
-            (880.0, 1.0, 2.0),
-            (660.0, 2.0, 3.0),
+            (400.0, 1.0, 1.0),
+            (800.0, 1.0, 2.0),
+            (600.0, 2.0, 3.0),
             // A 375 px phone: not below 0.8 CSS px per design pixel.
-            (330.0, 1.0, 0.8),
-            (330.0, 3.0, 2.4),
+            (300.0, 1.0, 0.8),
+            (300.0, 3.0, 2.4),
             // Past a 4K wall: capped.
             (5000.0, 1.0, 3.0),
             // Not laid out yet.
