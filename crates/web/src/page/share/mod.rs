@@ -405,6 +405,9 @@ impl Component for SharePanel {
             // comes back.
             Event::Error { .. } => self.share.set_disabled(false),
             Event::Running { running: false, .. } => self.autosave(cx),
+            // Sent when training stops, after the events above: save again with it, so a
+            // reload continues training exactly.
+            Event::Optimiser { .. } => self.autosave(cx),
             Event::Metrics { solved, .. } => {
                 self.after_check(*solved, cx);
                 if cx.run.newly_solved {
