@@ -225,7 +225,7 @@ test('an out-of-range value shows an error and changes nothing', async () => {
   await context.close();
 });
 
-test('learning rate applies live; architecture change asks first', async () => {
+test('learning rate applies live; architecture change acts at once and can be undone', async () => {
   const { page, errors, context } = await freshPage();
   await page.getByTestId('step').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '1');
@@ -234,23 +234,21 @@ test('learning rate applies live; architecture change asks first', async () => {
   await page.getByTestId('step').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '2');
   assert.equal(await page.getByTestId('error').innerText(), '');
-  // Dismissing the confirmation keeps the network and restores the form.
+  // No dialog: the new network comes at once, and the undo bar brings the trained one back.
   let asked = 0;
-  page.once('dialog', (d) => {
+  page.on('dialog', (d) => {
     asked += 1;
     d.dismiss();
   });
   await page.locator('#hidden').fill('64');
   await page.locator('#hidden').dispatchEvent('change');
-  assert.equal(asked, 1, 'asked before discarding');
-  assert.equal(await page.locator('#hidden').inputValue(), '128');
-  assert.equal(await readInt(page, 'step-count'), 2);
-  // Accepting rebuilds.
-  page.once('dialog', (d) => d.accept());
-  await page.locator('#hidden').fill('64');
-  await page.locator('#hidden').dispatchEvent('change');
   await page.waitForFunction(() => document.querySelector('[data-testid=params]').textContent === String(64 * 3 + 64 * 64 + 3 * 64 + 3));
   assert.equal(await readInt(page, 'step-count'), 0);
+  await page.getByTestId('undo').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=params]').textContent === String(128 * 3 + 128 * 128 + 3 * 128 + 3));
+  await page.waitForFunction(() => document.querySelector('[data-testid=step-count]').textContent === '2');
+  assert.equal(await page.locator('#hidden').inputValue(), '128');
+  assert.equal(asked, 0, 'never asked with a blocking dialog');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -1,21 +1,32 @@
 //! The network file (NET): a versioned, self-describing binary holding the full root
-//! [`Config`] (seed included), the steps trained and the weights. Pure bytes in and out; the
-//! caller does the I/O.
+//! [`Config`] (seed included), the steps trained, the weights and, optionally, the state of
+//! the optimiser that trained them. Pure bytes in and out; the caller does the I/O.
 //!
 //! Layout (all integers little-endian):
 //!
 //! ```text
 //! offset  size  field
 //!      0     8  magic  b"FFLABNET"
-//!      8     4  format version (u32, currently 1)
+//!      8     4  format version (u32): 1 without, 2 with the optimiser section
 //!     12     4  L = length of the config JSON in bytes (u32, ≤ MAX_CONFIG_BYTES)
 //!     16     8  steps trained (u64)
 //!     24     8  W = number of weights (u64, ≤ MAX_WEIGHTS)
 //!     32     L  the root Config as UTF-8 JSON (its `model` is the network's architecture)
 //!   32+L   4·W  weights as f32 LE, in order W_in (N×bits), W_rec (N×N), b_rec (N),
 //!               W_out (bits×N), b_out (bits), each row-major
-//! 32+L+4W    4  CRC-32 (IEEE, as zlib's crc32) of every byte before it
+//!  32+L+4W  …   version 2 only, the optimiser section (Adam, same tensor order as the
+//!               weights; see `flipflop_core::train::Adam`):
+//!                 4  b"ADAM"
+//!                 8  t, Adam's step counter (u64, ≤ MAX_STEPS_TRAINED)
+//!               4·W  first moments m (f32 LE)
+//!               4·W  second moments v (f32 LE, finite, ≥ 0)
+//!        end-4   4  CRC-32 (IEEE, as zlib's crc32) of every byte before it
 //! ```
+//!
+//! A file without an optimiser state is written as version 1, byte for byte what earlier
+//! versions wrote (links embed these bytes), so old readers still open it; a version 2 file
+//! lets training continue exactly where it stopped ([`decode_with_optimiser`]). Readers that
+//! only want the network ([`decode`]) accept both versions.
 //!
 //! `b_rec` is always stored (zeros when the model has no recurrent bias), so
 //! `W = N·bits + N² + N + bits·N + bits`.
@@ -28,12 +39,18 @@ use flipflop_core::config::Config;
 use flipflop_core::error::ConfigError;
 use flipflop_core::model::{ModelConfig, Network, MAX_HIDDEN};
 use flipflop_core::task::MAX_BITS;
+use flipflop_core::train::Adam;
 use std::fmt;
 
 /// The first eight bytes of every NET file.
 pub const MAGIC: [u8; 8] = *b"FFLABNET";
-/// The format version this code writes; it reads versions `1..=VERSION`.
-pub const VERSION: u32 = 1;
+/// The newest format version this code writes (files with an optimiser section); it reads
+/// versions `1..=VERSION`.
+pub const VERSION: u32 = 2;
+/// The version of files without an optimiser section.
+pub const VERSION_PLAIN: u32 = 1;
+/// The tag that opens the optimiser section.
+pub const OPTIMISER_TAG: [u8; 4] = *b"ADAM";
 /// Largest config JSON accepted.
 pub const MAX_CONFIG_BYTES: usize = 1 << 20;
 /// Largest weight count accepted: the largest allowed network (N = 1024, 8 bits).
@@ -44,7 +61,7 @@ pub const HEADER_BYTES: usize = 32;
 pub const CHECKSUM_BYTES: usize = 4;
 /// No valid NET file is larger than this; callers may refuse to read bigger files.
 pub const MAX_FILE_BYTES: usize =
-    HEADER_BYTES + MAX_CONFIG_BYTES + 4 * MAX_WEIGHTS + CHECKSUM_BYTES;
+    HEADER_BYTES + MAX_CONFIG_BYTES + 12 * MAX_WEIGHTS + 12 + CHECKSUM_BYTES;
 
 /// Most training steps a recipe may ask for: the range of the step budget in the controls
 /// (`train.max_steps`, `flipflop train --steps`).
@@ -184,6 +201,9 @@ pub enum FormatError {
     },
     /// `b_rec` is non-zero although the model has no recurrent bias.
     UnusedBias,
+    /// The optimiser section is damaged (a wrong tag, a step counter out of range, a
+    /// non-finite moment or a negative second moment).
+    Optimiser(String),
 }
 
 impl fmt::Display for FormatError {
@@ -222,23 +242,47 @@ impl fmt::Display for FormatError {
                 write!(f, "network file has a NaN or infinite weight: {tensor}[{index}]")
             }
             UnusedBias => write!(f, "network file has a non-zero b_rec but model.rec_bias is false"),
+            Optimiser(what) => write!(
+                f,
+                "network file has an unusable optimiser state ({what}); open it with an older \
+                 copy of the file or re-export it"
+            ),
         }
     }
 }
 
 impl std::error::Error for FormatError {}
 
-/// Encodes a network file. The config stored is `config` with its `model` replaced by
-/// `net.config`, so the file always describes the weights it holds.
+/// Encodes a network file without an optimiser state (version 1). The config stored is
+/// `config` with its `model` replaced by `net.config`, so the file always describes the
+/// weights it holds.
 pub fn encode(config: &Config, net: &Network, steps: u64) -> Vec<u8> {
+    encode_with_optimiser(config, net, steps, None)
+}
+
+/// Encodes a network file with the optimiser state that trained it (version 2), or without
+/// one (`None` or a state whose shapes do not fit `net`: version 1, as [`encode`]).
+pub fn encode_with_optimiser(
+    config: &Config,
+    net: &Network,
+    steps: u64,
+    optimiser: Option<&Adam>,
+) -> Vec<u8> {
+    let optimiser = optimiser.filter(|a| a.fits(net));
+    let version = match optimiser {
+        Some(_) => VERSION,
+        None => VERSION_PLAIN,
+    };
     let mut config = config.clone();
     config.model = net.config.clone();
     // Serialising plain data (no maps with non-string keys) cannot fail.
     let json = serde_json::to_vec(&config).unwrap_or_default();
     let n_weights: usize = net.params().iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(HEADER_BYTES + json.len() + 4 * n_weights + CHECKSUM_BYTES);
+    let section = optimiser.map_or(0, |_| 12 + 8 * n_weights);
+    let mut out =
+        Vec::with_capacity(HEADER_BYTES + json.len() + 4 * n_weights + section + CHECKSUM_BYTES);
     out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&version.to_le_bytes());
     out.extend_from_slice(&(json.len() as u32).to_le_bytes());
     out.extend_from_slice(&steps.to_le_bytes());
     out.extend_from_slice(&(n_weights as u64).to_le_bytes());
@@ -246,6 +290,13 @@ pub fn encode(config: &Config, net: &Network, steps: u64) -> Vec<u8> {
     for p in net.params() {
         for w in p {
             out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    if let Some(adam) = optimiser {
+        out.extend_from_slice(&OPTIMISER_TAG);
+        out.extend_from_slice(&adam.t.to_le_bytes());
+        for x in adam.m.iter().chain(&adam.v).flatten() {
+            out.extend_from_slice(&x.to_le_bytes());
         }
     }
     let crc = crc32fast::hash(&out);
@@ -265,8 +316,14 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(a)
 }
 
-/// Decodes and checks a network file (see the module docs for every check).
+/// Decodes and checks a network file (see the module docs for every check); an optimiser
+/// section is checked and then dropped.
 pub fn decode(bytes: &[u8]) -> Result<NetFile, FormatError> {
+    decode_with_optimiser(bytes).map(|(file, _)| file)
+}
+
+/// Decodes and checks a network file and its optimiser state (`None` in a version 1 file).
+pub fn decode_with_optimiser(bytes: &[u8]) -> Result<(NetFile, Option<Adam>), FormatError> {
     let found = bytes.len();
     // Magic first (a short prefix of the magic is a truncated file, anything else is not ours).
     let m = found.min(MAGIC.len());
@@ -301,7 +358,8 @@ pub fn decode(bytes: &[u8]) -> Result<NetFile, FormatError> {
         });
     }
     let n_weights = n_weights as usize; // ≤ MAX_WEIGHTS, so it fits and the sum below cannot overflow
-    let expected = HEADER_BYTES + json_len + 4 * n_weights + CHECKSUM_BYTES;
+    let section = if version >= 2 { 12 + 8 * n_weights } else { 0 };
+    let expected = HEADER_BYTES + json_len + 4 * n_weights + section + CHECKSUM_BYTES;
     if found < expected {
         return Err(FormatError::Truncated { expected, found });
     }
@@ -327,12 +385,51 @@ pub fn decode(bytes: &[u8]) -> Result<NetFile, FormatError> {
             found: n_weights,
         });
     }
-    let network = read_weights(&config.model, &bytes[HEADER_BYTES + json_len..body])?;
-    Ok(NetFile {
+    let w_end = HEADER_BYTES + json_len + 4 * n_weights;
+    let network = read_weights(&config.model, &bytes[HEADER_BYTES + json_len..w_end])?;
+    let optimiser = match section {
+        0 => None,
+        _ => Some(read_optimiser(&network, &bytes[w_end..body])?),
+    };
+    let file = NetFile {
         config,
         network,
         steps,
-    })
+    };
+    Ok((file, optimiser))
+}
+
+/// Reads the optimiser section (`12 + 8·W` bytes, checked by the caller).
+fn read_optimiser(net: &Network, raw: &[u8]) -> Result<Adam, FormatError> {
+    if raw[..4] != OPTIMISER_TAG {
+        return Err(FormatError::Optimiser(
+            "the section does not start with ADAM".into(),
+        ));
+    }
+    let t = u64_at(raw, 4);
+    if t > MAX_STEPS_TRAINED {
+        return Err(FormatError::Optimiser(format!(
+            "step counter {t} is beyond {MAX_STEPS_TRAINED}"
+        )));
+    }
+    let mut adam = Adam::new(net);
+    adam.t = t;
+    let mut words = raw[12..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+    for (name, moments) in [("m", &mut adam.m), ("v", &mut adam.v)] {
+        for (index, x) in moments.iter_mut().flatten().enumerate() {
+            let w = words.next().unwrap_or(f32::NAN);
+            if !w.is_finite() || (name == "v" && w < 0.0) {
+                return Err(FormatError::Optimiser(format!(
+                    "moment {name}[{index}] = {w} is not a finite{} number",
+                    if name == "v" { ", non-negative" } else { "" }
+                )));
+            }
+            *x = w;
+        }
+    }
+    Ok(adam)
 }
 
 /// Reads the weights (exactly `stored_weights(N, bits)` f32s, checked by the caller).
@@ -454,8 +551,8 @@ mod tests {
             ),
             (
                 "newer version",
-                Box::new(|b| b[8..12].copy_from_slice(&2u32.to_le_bytes())),
-                Box::new(|e| *e == FormatError::UnsupportedVersion { found: 2 }),
+                Box::new(|b| b[8..12].copy_from_slice(&3u32.to_le_bytes())),
+                Box::new(|e| *e == FormatError::UnsupportedVersion { found: 3 }),
             ),
             (
                 "version 0",
@@ -538,7 +635,7 @@ mod tests {
     fn handmade(json: &str, weights: &[f32]) -> Vec<u8> {
         let mut b = Vec::new();
         b.extend_from_slice(&MAGIC);
-        b.extend_from_slice(&VERSION.to_le_bytes());
+        b.extend_from_slice(&VERSION_PLAIN.to_le_bytes());
         b.extend_from_slice(&(json.len() as u32).to_le_bytes());
         b.extend_from_slice(&0u64.to_le_bytes());
         b.extend_from_slice(&(weights.len() as u64).to_le_bytes());

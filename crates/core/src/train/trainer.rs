@@ -1,6 +1,6 @@
 //! The step-at-a-time trainer, its events and held-out metrics.
 
-use super::adam::{global_norm, Adam};
+use super::adam::{global_norm, Adam, WARM_START_BATCHES};
 use super::bptt::loss_and_grad;
 use super::forward::forward;
 use super::workspace::Workspace;
@@ -81,6 +81,11 @@ pub struct Trainer {
     rng: SeedRng,
     last_loss: Option<f32>,
     backup: (Network, Adam),
+    /// Steps taken by this trainer (Adam's `t` may start higher when resuming).
+    steps_taken: u64,
+    /// Resumed without a saved optimiser state: warm-start Adam at the first step, as if
+    /// trained for this many steps.
+    pending_warm: Option<u64>,
 }
 
 impl Trainer {
@@ -91,7 +96,30 @@ impl Trainer {
         Ok(Self::with_network(config, net))
     }
 
-    /// Continues training `net` (its shapes must match `config.model`).
+    /// Continues training `net` that was trained for `trained_steps` steps elsewhere (its
+    /// shapes must match `config.model`). With `optimiser` (the state saved with the
+    /// network, e.g. in its network file) Adam carries on exactly where it stopped; without
+    /// one, or with one that does not fit the network ([`Adam::fits`]), Adam is warm-started
+    /// before the first step ([`Adam::warm_start`]: second moments from the gradients of a
+    /// few seeded batches, first moments zero, the step counter at `trained_steps`), so that
+    /// continuing never takes the sign-like first step of a restarted Adam.
+    pub fn resume(
+        config: Config,
+        net: Network,
+        trained_steps: u64,
+        optimiser: Option<Adam>,
+    ) -> Self {
+        let mut t = Self::with_network(config, net);
+        match optimiser {
+            Some(a) if a.fits(&t.net) => t.adam = a,
+            _ => t.pending_warm = Some(trained_steps),
+        }
+        t
+    }
+
+    /// Trains `net` (its shapes must match `config.model`) with a fresh Adam (zero moments,
+    /// `t = 0`), as if from its initial weights; use [`Trainer::resume`] to continue a
+    /// trained network.
     pub fn with_network(config: Config, mut net: Network) -> Self {
         config
             .model
@@ -115,6 +143,8 @@ impl Trainer {
             net,
             config,
             last_loss: None,
+            steps_taken: 0,
+            pending_warm: None,
         }
     }
 
@@ -128,9 +158,57 @@ impl Trainer {
         &self.net
     }
 
-    /// Steps taken.
+    /// Steps taken by this trainer (not counting the steps a resumed network had before).
     pub fn steps_done(&self) -> u64 {
-        self.adam.t
+        self.steps_taken
+    }
+
+    /// The optimiser state to save with the network, or `None` while a warm start is still
+    /// pending (nothing was learnt about the moments yet: a later resume warm-starts again).
+    pub fn optimiser(&self) -> Option<&Adam> {
+        match self.pending_warm {
+            Some(_) => None,
+            None => Some(&self.adam),
+        }
+    }
+
+    /// Warm-starts Adam from [`WARM_START_BATCHES`] batches of the `WarmStart` stream (see
+    /// `adam.rs`); the weights are not changed. Uses the gradient buffers, so it allocates
+    /// the squared means once.
+    fn warm_start(&mut self, trained_steps: u64) {
+        let mut sq: Vec<Vec<f32>> = self
+            .net
+            .params()
+            .iter()
+            .map(|p| vec![0.0; p.len()])
+            .collect();
+        let mut rng = SeedRng::new(self.config.seed, Purpose::WarmStart);
+        let clip = self.config.train.clip;
+        let k = WARM_START_BATCHES as f32;
+        for _ in 0..WARM_START_BATCHES {
+            self.task
+                .fill(&mut self.batch, self.config.train.batch, &mut rng);
+            loss_and_grad(
+                &self.net,
+                &self.batch,
+                self.batch.mask(),
+                &mut self.ws,
+                &mut self.grads,
+            );
+            let norm = global_norm(&self.grads);
+            let scale = if clip > 0.0 && norm > clip {
+                clip / norm
+            } else {
+                1.0
+            };
+            for (s, g) in sq.iter_mut().zip(self.grads.params()) {
+                for (s, g) in s.iter_mut().zip(g) {
+                    let g = g * scale;
+                    *s += g * g / k;
+                }
+            }
+        }
+        self.adam.warm_start(&self.config.train, trained_steps, &sq);
     }
 
     /// The latest training loss.
@@ -148,6 +226,9 @@ impl Trainer {
     /// One step: fresh trials, loss and gradient, clipping, Adam. On a non-finite loss,
     /// gradient or result the weights stay as they were and `Diverged` is returned.
     pub fn step(&mut self) -> Result<StepEvent, TrainError> {
+        if let Some(trained) = self.pending_warm.take() {
+            self.warm_start(trained);
+        }
         self.task
             .fill(&mut self.batch, self.config.train.batch, &mut self.rng);
         let loss = loss_and_grad(
@@ -158,7 +239,7 @@ impl Trainer {
             &mut self.grads,
         );
         let grad_norm = global_norm(&self.grads);
-        let step = self.adam.t + 1;
+        let step = self.steps_taken + 1;
         if !loss.is_finite() || !grad_norm.is_finite() {
             return Err(TrainError::Diverged { step, loss });
         }
@@ -180,6 +261,7 @@ impl Trainer {
             return Err(TrainError::Diverged { step, loss });
         }
         self.last_loss = Some(loss);
+        self.steps_taken = step;
         Ok(StepEvent {
             step,
             loss,

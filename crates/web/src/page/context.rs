@@ -5,7 +5,7 @@
 //! everything one needs from another goes through here.
 
 use super::dom::by_id;
-use crate::protocol::{Command, Event, FixedPointsData, Snapshot, WireNetwork};
+use crate::protocol::{Command, Event, FixedPointsData, Snapshot, WireAdam, WireNetwork};
 use crate::state::fixed::{self, Marker};
 use crate::view::cube::Scene;
 use flipflop_core::{Config, Preset};
@@ -43,6 +43,14 @@ pub struct Run {
     pub newly_solved: bool,
     /// The verdict of the latest held-out check.
     pub last_solved: Option<bool>,
+    /// The latest optimiser state the worker sent, with the step it belongs to (kept with
+    /// the network by the autosave, the `.net` export and Reset's undo).
+    pub optimiser: Option<(u64, WireAdam)>,
+    /// What the status said when this network was opened (link, file, storage), until it
+    /// is trained here: the held-out verdict is added to it instead of replacing it.
+    pub opened: Option<String>,
+    /// Steps were taken on this network in this page.
+    pub trained_here: bool,
 }
 
 impl Run {
@@ -63,6 +71,9 @@ impl Run {
             solved: None,
             newly_solved: false,
             last_solved: None,
+            optimiser: None,
+            opened: None,
+            trained_here: false,
         }
     }
 
@@ -96,6 +107,7 @@ impl Run {
                     }
                 }
                 self.losses.extend_from_slice(losses);
+                self.trained_here |= !losses.is_empty();
                 self.step = *step;
                 self.lr_now = *lr;
                 self.speed = *steps_per_sec;
@@ -120,6 +132,9 @@ impl Run {
                 }
             }
             Event::Snapshot { snapshot, .. } => self.snapshot = Some(snapshot.clone()),
+            Event::Optimiser { step, state, .. } => {
+                self.optimiser = Some((*step, (**state).clone()));
+            }
             _ => {}
         }
     }
@@ -128,6 +143,33 @@ impl Run {
     pub fn current(&self) -> Option<(flipflop_core::Network, u64)> {
         let s = self.snapshot.as_ref()?;
         s.network.to_network().ok().map(|n| (n, s.step))
+    }
+
+    /// The optimiser state of the network at `step`, if the worker sent that one.
+    pub fn optimiser_at(&self, step: u64) -> Option<&WireAdam> {
+        self.optimiser
+            .as_ref()
+            .filter(|(s, _)| *s == step)
+            .map(|(_, a)| a)
+    }
+
+    /// Everything needed to bring this network back (Reset's undo): the last snapshot's
+    /// weights, the optimiser state of that step, the loss history; `None` before any
+    /// snapshot or for an untrained network (step 0: Reset gives the same one again).
+    pub fn undo_point(&self, status: String) -> Option<Adoption> {
+        let s = self.snapshot.as_ref()?;
+        if s.step == 0 {
+            return None;
+        }
+        Some(Adoption {
+            config: self.config.clone(),
+            network: Some(s.network.clone()),
+            steps: s.step,
+            status,
+            history: Some((self.losses.clone(), self.metrics.clone())),
+            pretrained: false,
+            optimiser: self.optimiser_at(s.step).cloned(),
+        })
     }
 }
 
@@ -221,6 +263,17 @@ pub struct Adoption {
     pub history: Option<History>,
     /// It is the shipped pre-trained network (counts as solved; tests read a flag).
     pub pretrained: bool,
+    /// The optimiser state saved with it (autosave, undo); `None`: Adam warm-starts.
+    pub optimiser: Option<WireAdam>,
+}
+
+/// A network that was replaced by Reset (or a setting that needs a new network) and can be
+/// brought back with one click.
+pub struct UndoOffer {
+    /// What happened, e.g. "Network reset."
+    pub message: String,
+    /// The network to bring back.
+    pub restore: Adoption,
 }
 
 /// What a component asks the App to do once the current call returns.
@@ -254,6 +307,10 @@ pub struct Cx {
     pub frame_wanted: bool,
     /// The latest live-play press as `(presses so far, bit, sign)`: the tour notices it.
     pub last_press: Option<(u64, usize, f32)>,
+    /// The network the last Reset replaced, while it can be brought back.
+    pub undo: Option<UndoOffer>,
+    /// Bumped whenever `undo` changes (the undo bar redraws then).
+    pub undo_revision: u64,
     status: HtmlElement,
     error: HtmlElement,
     /// Commands and requests, in the order the components made them.
@@ -287,6 +344,8 @@ impl Cx {
             adopted: false,
             frame_wanted: false,
             last_press: None,
+            undo: None,
+            undo_revision: 0,
             outbox: Vec::new(),
         })
     }
@@ -306,6 +365,30 @@ impl Cx {
     /// Asks the App for something after this call.
     pub fn request(&mut self, r: Request) {
         self.outbox.push(Out::Request(r));
+    }
+
+    /// Offers to bring the current network back after it is replaced (nothing to offer for
+    /// an untrained one: an earlier offer stays then).
+    pub fn offer_undo(&mut self, message: &str) {
+        if let Some(restore) = self.run.undo_point(format!(
+            "Undone: the network of step {} is back.",
+            self.run.snapshot.as_ref().map_or(0, |s| s.step)
+        )) {
+            self.undo = Some(UndoOffer {
+                message: message.to_string(),
+                restore,
+            });
+            self.undo_revision += 1;
+            self.redraw();
+        }
+    }
+
+    /// Drops the undo offer.
+    pub fn clear_undo(&mut self) {
+        if self.undo.take().is_some() {
+            self.undo_revision += 1;
+            self.redraw();
+        }
     }
 
     /// Asks for another animation frame.

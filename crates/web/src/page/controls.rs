@@ -1,7 +1,9 @@
 //! The training controls: the form (from the field table), Train / Step / Reset, the
 //! readouts, and the benchmark output. Invalid values are marked on their field
 //! (`aria-invalid` and a message the input's `aria-describedby` points at) and never
-//! applied; training on the last applied settings says so.
+//! applied; training on the last applied settings says so. Reset and settings that need a
+//! new network never ask first: they act, and the undo bar (`page::undo`) brings the
+//! trained network back with one click.
 
 use super::context::{Cx, Request};
 use super::dom::{by_id, set_flag};
@@ -9,6 +11,7 @@ use super::Component;
 use crate::protocol::{Command, Event};
 use crate::state::fields::FIELDS;
 use crate::state::form::{self, Change, FormError, FormValues};
+use crate::state::notes;
 use crate::worker::snapshot;
 use flipflop_core::{Config, Preset};
 use wasm_bindgen::JsValue;
@@ -148,18 +151,8 @@ impl Controls {
                 cx.send(Command::SetLr { lr });
             }
             Change::Rebuild => {
-                let discard = cx.run.step == 0
-                    || cx
-                        .window
-                        .confirm_with_message(
-                            "This change needs a new network: the trained one will be discarded. Continue?",
-                        )
-                        .unwrap_or(false);
-                if !discard {
-                    self.show_config(&cx.run.config, cx.run.preset);
-                    cx.set_status("Change cancelled: the trained network was kept.");
-                    return;
-                }
+                // No dialog: the trained network can be brought back from the undo bar.
+                cx.offer_undo("New network for the changed settings.");
                 cx.run.config = cfg;
                 cx.run.preset = preset;
                 cx.request(Request::Reinit);
@@ -205,6 +198,7 @@ impl Controls {
             Ok(cfg) => {
                 self.unmark();
                 cx.clear_error();
+                cx.offer_undo("Network reset.");
                 cx.run.config = cfg;
                 cx.run.preset = form::preset_of(&values);
                 cx.request(Request::Reinit);
@@ -250,11 +244,15 @@ impl Controls {
     }
 
     fn solved(&self, cx: &Cx, step: u64, mse: f32, accuracy: f32, elapsed_ms: f64) {
-        cx.set_status(&format!(
-            "Solved at step {step} after {:.1} s of training (held-out accuracy {:.1} %, MSE {mse:.3}).",
-            elapsed_ms / 1000.0,
-            accuracy * 100.0
-        ));
+        match cx.run.opened.as_deref().filter(|_| !cx.run.trained_here) {
+            // Opened, not trained here: say what was opened, with the verdict.
+            Some(opened) => cx.set_status(&notes::opened_status(opened, true, accuracy, mse)),
+            None => cx.set_status(&format!(
+                "Solved at step {step} after {:.1} s of training (held-out accuracy {:.1} %, MSE {mse:.3}).",
+                elapsed_ms / 1000.0,
+                accuracy * 100.0
+            )),
+        }
         let status = cx.status_element();
         let _ = status.set_attribute("data-solved-step", &step.to_string());
         let _ = status.set_attribute("data-solved-ms", &format!("{elapsed_ms:.0}"));

@@ -66,7 +66,11 @@ impl App {
             (Export::Json, Some((n, s))) => {
                 export::json_bytes(&run.config, n, *s).map_err(|e| e.to_string())?
             }
-            (Export::Net, Some((n, s))) => netfile::encode(&run.config, n, *s),
+            (Export::Net, Some((n, s))) => {
+                // With the optimiser state of this step when there is one (version 2 file).
+                let adam = run.optimiser_at(*s).and_then(|o| o.to_adam(n));
+                netfile::encode_with_optimiser(&run.config, n, *s, adam.as_ref())
+            }
             (Export::Png(_) | Export::Svg(_), _) => return Err("Not a data export.".into()),
         };
         let name = what.file_name(&stem, run.step);

@@ -20,9 +20,11 @@ mod export;
 mod fixed;
 mod link;
 mod live;
+mod notes;
 mod pretrained;
 mod share;
 mod tour;
+mod undo;
 
 use crate::protocol::{self, Command, Event};
 use context::{Adoption, Cx, Out, Request, Run};
@@ -56,6 +58,8 @@ struct App {
     fixed: fixed::FixedPanel,
     share: share::SharePanel,
     tour: tour::TourPanel,
+    undo: undo::UndoBar,
+    notes: notes::Notes,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -92,7 +96,7 @@ impl App {
                     Out::Request(Request::Adopt(a)) => self.adopt(*a),
                     Out::Request(Request::Reinit) => {
                         self.new_network();
-                        self.send_init(None, 0);
+                        self.send_init(None, 0, None);
                     }
                     Out::Request(Request::Export(what)) => self.export(&what),
                 }
@@ -104,7 +108,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 6]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 8]) {
         let App {
             cx,
             controls,
@@ -113,9 +117,11 @@ impl App {
             fixed,
             share,
             tour,
+            undo,
+            notes,
             ..
         } = self;
-        (cx, [controls, charts, live, fixed, share, tour])
+        (cx, [controls, charts, live, fixed, share, tour, undo, notes])
     }
 
     /// Every panel forgets the current network (before an `Init`).
@@ -129,14 +135,22 @@ impl App {
     }
 
     /// Asks the worker for a trainer of the current config (from `network`, or seeded
-    /// weights) under a new generation; events are stale until its answer.
-    fn send_init(&mut self, network: Option<protocol::WireNetwork>, base_step: u64) {
+    /// weights) under a new generation; events are stale until its answer. With
+    /// `optimiser` (saved with the network) training continues exactly; without, the worker
+    /// warm-starts Adam.
+    fn send_init(
+        &mut self,
+        network: Option<protocol::WireNetwork>,
+        base_step: u64,
+        optimiser: Option<protocol::WireAdam>,
+    ) {
         let generation = self.link.gate.begin();
         let config = self.cx.run.config.clone();
         self.send(Command::Init {
             config,
             network,
             base_step,
+            optimiser,
             generation,
         });
     }
@@ -148,8 +162,11 @@ impl App {
         self.cx.run.preset = crate::state::share::preset_for(&a.config);
         self.cx.run.config = a.config;
         self.cx.adopted = true;
+        // Another network replaces the one a Reset offered to bring back.
+        self.cx.clear_undo();
         self.new_network();
         self.cx.run.step = a.steps;
+        self.cx.run.opened = Some(a.status.clone());
         if let Some((losses, metrics)) = a.history {
             self.cx.run.losses = losses;
             self.cx.run.metrics = metrics;
@@ -162,7 +179,7 @@ impl App {
                 .set_attribute("data-pretrained", "true");
         }
         self.cx.set_status(&a.status);
-        self.send_init(a.network, a.steps);
+        self.send_init(a.network, a.steps, a.optimiser);
     }
 
     fn request_frame(&mut self) {
@@ -277,12 +294,13 @@ fn on_crash(app: &Shared, what: &str) {
         let msg = match base_step {
             0 => format!("The training worker crashed ({what}). It was restarted with a fresh network."),
             s => format!(
-                "The training worker crashed ({what}). It was restarted from the last snapshot (step {s}); \
-                 the optimiser state starts afresh."
+                "The training worker crashed ({what}). It was restarted from the last snapshot (step {s})."
             ),
         };
+        // The optimiser state of that step when the worker sent it, else a warm start.
+        let optimiser = a.cx.run.optimiser_at(base_step).cloned();
         a.cx.show_error(&msg);
-        a.send_init(network, base_step);
+        a.send_init(network, base_step, optimiser);
         a.settle();
         true
     };
@@ -330,6 +348,18 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
     let a = app.clone();
     on(&reset, "click", move |_e: web_sys::Event| {
         act(&a, |app| app.controls.on_reset(&mut app.cx))
+    })?;
+    let (undo, dismiss) = {
+        let a = app.borrow();
+        (a.undo.undo.clone(), a.undo.dismiss.clone())
+    };
+    let a = app.clone();
+    on(&undo, "click", move |_e: web_sys::Event| {
+        act(&a, |app| app.undo.on_undo(&mut app.cx))
+    })?;
+    let a = app.clone();
+    on(&dismiss, "click", move |_e: web_sys::Event| {
+        act(&a, |app| app.undo.on_dismiss(&mut app.cx))
     })?;
     let a = app.clone();
     on(&preset, "change", move |_e: web_sys::Event| {
@@ -403,6 +433,8 @@ pub fn start() -> Result<(), JsValue> {
         fixed: fixed::FixedPanel::find(&doc)?,
         share: share::SharePanel::find(&doc)?,
         tour: tour::TourPanel::find(&doc)?,
+        undo: undo::UndoBar::find(&doc)?,
+        notes: notes::Notes::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,

@@ -43,6 +43,7 @@ fn adopt(app: &Shared, bytes: &[u8]) {
             ),
             history: None,
             pretrained: true,
+            optimiser: None,
         })));
     });
 }

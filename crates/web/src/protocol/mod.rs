@@ -21,7 +21,7 @@ mod wire;
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
 pub use wire::{
-    Bytes, CubeData, F32s, FixedPointsData, Snapshot, Trace, WireNetwork, WireProjection,
+    Bytes, CubeData, F32s, FixedPointsData, Snapshot, Trace, WireAdam, WireNetwork, WireProjection,
 };
 
 use flipflop_core::fixedpoints::FixedPointOptions;
@@ -31,7 +31,8 @@ use std::fmt;
 
 /// Bumped whenever a variant or a field changes meaning.
 /// 3: generations on every network event, typed link kinds, formats and origins.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// 4: the optimiser state travels (`Init::optimiser`, [`Event::Optimiser`]).
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,6 +47,11 @@ pub enum Command {
         network: Option<WireNetwork>,
         /// Steps already taken by `network`.
         base_step: u64,
+        /// The optimiser state saved with `network` (autosave, undo): training continues
+        /// exactly. Without it (or when it does not fit), Adam is warm-started from
+        /// `base_step` (`Trainer::resume`).
+        #[serde(default)]
+        optimiser: Option<WireAdam>,
         /// The page's count of `Init`s sent; every later event about the network carries it
         /// (even when this `Init` fails and the old network stays).
         generation: u32,
@@ -202,6 +208,16 @@ pub enum Event {
         /// The network's generation.
         generation: u32,
     },
+    /// The optimiser state of the network at `step`, sent whenever training stops (pause,
+    /// budget, a `Step` done), so the page can keep it with the network.
+    Optimiser {
+        /// Step of the network it belongs to.
+        step: u64,
+        /// Adam's moments and counter (boxed: as large as two networks).
+        state: Box<WireAdam>,
+        /// The network's generation.
+        generation: u32,
+    },
     /// A link or a file was decoded (after `OpenLink` / `Import`).
     Loaded {
         /// Where it came from.
@@ -270,6 +286,7 @@ impl Event {
             | Event::Metrics { generation, .. }
             | Event::Snapshot { generation, .. }
             | Event::Cube { generation, .. }
+            | Event::Optimiser { generation, .. }
             | Event::Link { generation, .. }
             | Event::FixedPointProgress { generation, .. }
             | Event::FixedPoints { generation, .. }

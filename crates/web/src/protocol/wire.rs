@@ -6,6 +6,7 @@
 use super::ProtocolError;
 use base64::Engine;
 use flipflop_core::fixedpoints::{FixedPoint, FixedPointOptions};
+use flipflop_core::train::Adam;
 use flipflop_core::Network;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -191,6 +192,40 @@ impl WireNetwork {
             w_out: self.w_out.0.clone(),
             b_out: self.b_out.0.clone(),
         })
+    }
+}
+
+/// The wire form of Adam's state ([`Adam`]): one moment array per weight tensor, in the
+/// network's tensor order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireAdam {
+    /// Adam's step counter.
+    pub t: u64,
+    /// First moments.
+    pub m: Vec<F32s>,
+    /// Second moments.
+    pub v: Vec<F32s>,
+}
+
+impl WireAdam {
+    /// Copies the state out of the core optimiser.
+    pub fn from_adam(a: &Adam) -> Self {
+        Self {
+            t: a.t,
+            m: a.m.iter().map(|x| F32s(x.clone())).collect(),
+            v: a.v.iter().map(|x| F32s(x.clone())).collect(),
+        }
+    }
+
+    /// Back to the core optimiser, or `None` when it does not fit `net` ([`Adam::fits`]:
+    /// shapes, finite moments, v ≥ 0).
+    pub fn to_adam(&self, net: &Network) -> Option<Adam> {
+        let a = Adam {
+            m: self.m.iter().map(|x| x.0.clone()).collect(),
+            v: self.v.iter().map(|x| x.0.clone()).collect(),
+            t: self.t,
+        };
+        a.fits(net).then_some(a)
     }
 }
 

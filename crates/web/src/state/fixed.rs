@@ -10,7 +10,9 @@ use flipflop_core::fixedpoints::FixedPoint;
 /// times the cube frame's scale (so its drawn length shows how much of the direction lies
 /// in the three components shown).
 pub const SEGMENT: f32 = 0.25;
-/// A readout component this close to zero leaves its bit undecided.
+/// A readout component this close to zero leaves its bit undecided: the targets are ±1, and
+/// the task scores a bit by its sign, so |z| < 0.5 is nearer to "no answer" (0) than to
+/// either memory; such a bit is named `?`, never given a sign it barely has.
 pub const UNDECIDED: f32 = 0.5;
 
 /// What a point is, for drawing and for words.
@@ -69,6 +71,26 @@ pub fn state_of(p: &FixedPoint) -> u32 {
         .enumerate()
         .filter(|(_, s)| **s > 0)
         .fold(0u32, |acc, (j, _)| acc | 1 << j)
+}
+
+/// The memory a point holds, named truthfully from its readout: per bit `+1` (z ≥
+/// [`UNDECIDED`]), `-1` (z ≤ −[`UNDECIDED`]) or `?` (undecided, between memories), e.g.
+/// `-1 ? -1`. Bits beyond the readout are left out.
+pub fn point_name(p: &FixedPoint, bits: usize) -> String {
+    p.readout
+        .iter()
+        .take(bits)
+        .map(|z| {
+            if *z >= UNDECIDED {
+                "+1"
+            } else if *z <= -UNDECIDED {
+                "-1"
+            } else {
+                "?"
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Markers of every point on projection `p`, whose frame has `scale` data units per
@@ -204,7 +226,7 @@ pub fn label(i: usize, p: &FixedPoint, bits: usize) -> String {
     format!(
         "#{} {kind} · {} · q {:.0e}",
         i + 1,
-        flipflop_core::task::state_name(state_of(p), bits.min(p.nearest_memory.len())),
+        point_name(p, bits.min(p.nearest_memory.len())),
         p.q
     )
 }
@@ -212,7 +234,7 @@ pub fn label(i: usize, p: &FixedPoint, bits: usize) -> String {
 /// Everything the details box says about point `i`.
 pub fn details(i: usize, p: &FixedPoint, bits: usize) -> String {
     let n_bits = bits.min(p.nearest_memory.len());
-    let name = flipflop_core::task::state_name(state_of(p), n_bits);
+    let name = point_name(p, n_bits);
     let rho = largest_modulus(p);
     let what = match Kind::of(p) {
         Kind::Stable => format!(
@@ -366,7 +388,7 @@ mod tests {
         assert!(saddle.contains("largest |λ| = 1.200"), "{saddle}");
         assert!(saddle.contains("q = 1.00e-30"), "{saddle}");
         assert!(
-            saddle.contains("memory state +1 -1, with bit 0 undecided"),
+            saddle.contains("memory state ? -1, with bit 0 undecided"),
             "{saddle}"
         );
         assert!(saddle.contains("(+0.10, −1.00)"), "{saddle}");
@@ -375,8 +397,28 @@ mod tests {
         assert!(details(3, &d.points[3], 2).starts_with("#4: Slow point"));
         assert_eq!(
             label(2, &d.points[2], 2),
-            "#3 saddle, 1 unstable dir. · +1 -1 · q 1e-30"
+            "#3 saddle, 1 unstable dir. · ? -1 · q 1e-30"
         );
+    }
+
+    /// A bit whose readout is near zero is `?`, not the sign it barely has (threshold
+    /// [`UNDECIDED`] = 0.5, inclusive on the decided side).
+    #[test]
+    fn point_names_are_truthful() {
+        let cases: &[(&[f32], &str)] = &[
+            (&[-1.0, 1.0, -1.0], "-1 +1 -1"),
+            (&[-0.98, 0.03, -1.02], "-1 ? -1"),
+            (&[-0.98, -0.2, -1.02], "-1 ? -1"),
+            (&[0.5, -0.5, 0.49], "+1 -1 ?"),
+            (&[0.0, 0.0, 0.0], "? ? ?"),
+        ];
+        for (readout, want) in cases {
+            let p = point(vec![0.0, 0.0], true, false, readout.to_vec());
+            assert_eq!(point_name(&p, 3), *want, "{readout:?}");
+            assert!(label(0, &p, 3).contains(want), "{readout:?}");
+        }
+        let p = point(vec![0.0, 0.0], true, true, vec![0.9, -0.9, 0.1]);
+        assert_eq!(point_name(&p, 2), "+1 -1", "only the task's bits");
     }
 
     #[test]

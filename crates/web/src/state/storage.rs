@@ -10,6 +10,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
+use flipflop_core::train::Adam;
 use flipflop_core::{Config, Network};
 use flipflop_formats::netfile::{self, NetFile};
 use serde::{Deserialize, Serialize};
@@ -107,15 +108,33 @@ pub struct SavedNet {
 
 /// A network as stored: its network file in base64.
 pub fn pack_net(config: &Config, net: &Network, steps: u64) -> String {
-    STANDARD.encode(netfile::encode(config, net, steps))
+    pack_net_with(config, net, steps, None)
+}
+
+/// A network as stored with the optimiser state that trained it (the autosave: training
+/// continues exactly after a reload), in a version 2 network file.
+pub fn pack_net_with(
+    config: &Config,
+    net: &Network,
+    steps: u64,
+    optimiser: Option<&Adam>,
+) -> String {
+    STANDARD.encode(netfile::encode_with_optimiser(
+        config, net, steps, optimiser,
+    ))
 }
 
 /// Reads a stored network back (every check of the network file applies).
 pub fn unpack_net(text: &str) -> Result<NetFile, String> {
+    unpack_net_with(text).map(|(f, _)| f)
+}
+
+/// Reads a stored network and its optimiser state (`None` when stored without one).
+pub fn unpack_net_with(text: &str) -> Result<(NetFile, Option<Adam>), String> {
     let bytes = STANDARD
         .decode(text.as_bytes())
         .map_err(|_| "the stored network is not valid base64".to_string())?;
-    netfile::decode(&bytes).map_err(|e| e.to_string())
+    netfile::decode_with_optimiser(&bytes).map_err(|e| e.to_string())
 }
 
 /// Keeps at most `max` points, evenly thinned, always keeping the last one.
@@ -247,6 +266,29 @@ mod tests {
         bad[k] = if bad[k] == b'A' { b'B' } else { b'A' };
         assert!(unpack_net(std::str::from_utf8(&bad).unwrap()).is_err());
         assert!(unpack_net("%%%").unwrap_err().contains("base64"));
+    }
+
+    #[test]
+    fn the_autosave_keeps_the_optimiser_state() {
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 6;
+        let net = Network::init(&cfg.model, 4);
+        let mut adam = Adam::new(&net);
+        adam.t = 77;
+        adam.m[1][3] = -0.25;
+        adam.v[1][3] = 1.5e-6;
+        let text = pack_net_with(&cfg, &net, 77, Some(&adam));
+        let (back, state) = unpack_net_with(&text).unwrap();
+        assert_eq!(
+            (back.network, back.steps, state),
+            (net.clone(), 77, Some(adam))
+        );
+        // Without a state: the old bytes, and no state back.
+        assert_eq!(
+            pack_net_with(&cfg, &net, 77, None),
+            pack_net(&cfg, &net, 77)
+        );
+        assert_eq!(unpack_net_with(&pack_net(&cfg, &net, 77)).unwrap().1, None);
     }
 
     #[test]

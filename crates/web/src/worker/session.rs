@@ -9,7 +9,7 @@
 
 use super::throttle::Throttle;
 use super::{loaders, snapshot};
-use crate::protocol::{self, Command, Event, LinkKind, WireNetwork};
+use crate::protocol::{self, Command, Event, LinkKind, WireAdam, WireNetwork};
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
 use flipflop_core::{Config, StepEvent, Trainer};
 
@@ -162,8 +162,9 @@ impl Session {
                 config,
                 network,
                 base_step,
+                optimiser,
                 generation,
-            } => self.init(config, network, base_step, generation, clock),
+            } => self.init(config, network, base_step, optimiser, generation, clock),
             Command::Start => {
                 if self.trainer.is_none() {
                     return self.no_network();
@@ -178,7 +179,12 @@ impl Session {
                 }
                 self.set_running(true, None);
             }
-            Command::Pause => self.set_running(false, None),
+            Command::Pause => {
+                if self.running {
+                    self.set_running(false, None);
+                    self.report_optimiser();
+                }
+            }
             Command::Step { count } => self.step(count, clock),
             Command::SetLr { lr } => {
                 let result = self.trainer.as_mut().map(|t| t.set_lr(lr));
@@ -218,6 +224,7 @@ impl Session {
         config: Config,
         network: Option<WireNetwork>,
         base_step: u64,
+        optimiser: Option<WireAdam>,
         generation: u32,
         clock: Clock,
     ) {
@@ -232,7 +239,11 @@ impl Session {
                 (Ok(()), Ok(net)) if net.config != config.model => {
                     Err("the saved weights do not match the configuration".to_string())
                 }
-                (Ok(()), Ok(net)) => Ok(Trainer::with_network(config, net)),
+                (Ok(()), Ok(net)) => {
+                    // The saved state when it fits, else a warm start from base_step.
+                    let adam = optimiser.and_then(|o| o.to_adam(&net));
+                    Ok(Trainer::resume(config, net, base_step, adam))
+                }
             },
         };
         match trainer {
@@ -279,6 +290,7 @@ impl Session {
         }
         self.report_snapshot(clock);
         self.report_cube(clock);
+        self.report_optimiser();
         self.end_slice(clock);
     }
 
@@ -301,6 +313,7 @@ impl Session {
                     self.flush_progress(clock);
                     self.error(msg);
                     self.set_running(false, Some("diverged".into()));
+                    self.report_optimiser();
                     return false;
                 }
             }
@@ -371,6 +384,7 @@ impl Session {
                     "step budget of {budget} steps reached (press Train for {budget} more)"
                 )),
             );
+            self.report_optimiser();
             return;
         }
         if self.metrics.due(t1, step) {
@@ -382,6 +396,20 @@ impl Session {
         if self.cube.due(t1, step) {
             self.report_cube(clock);
         }
+    }
+
+    /// The optimiser state, for the page to keep with the network (nothing while a warm
+    /// start is pending: no step taken since a resume without a state).
+    fn report_optimiser(&mut self) {
+        let step = self.step_no();
+        let Some(adam) = self.trainer.as_ref().and_then(|t| t.optimiser()) else {
+            return;
+        };
+        self.out.push(Event::Optimiser {
+            step,
+            state: Box::new(WireAdam::from_adam(adam)),
+            generation: self.generation,
+        });
     }
 
     fn report_metrics(&mut self, clock: Clock) {

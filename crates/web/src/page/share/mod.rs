@@ -16,7 +16,7 @@ mod solved;
 use super::context::{Adoption, Cx, Request};
 use super::dom::{by_id, closest_with, on, then2};
 use super::{act, Component, Shared};
-use crate::protocol::{Bytes, Command, Event, Format, Origin, WireNetwork};
+use crate::protocol::{Bytes, Command, Event, Format, Origin, WireAdam, WireNetwork};
 use crate::state::storage;
 use flipflop_formats::{import, link};
 use wasm_bindgen::prelude::*;
@@ -118,9 +118,9 @@ impl SharePanel {
         };
         let parsed = serde_json::from_str::<storage::Autosave>(&text)
             .map_err(|e| e.to_string())
-            .and_then(|a| storage::unpack_net(&a.net).map(|f| (a, f)));
+            .and_then(|a| storage::unpack_net_with(&a.net).map(|f| (a, f)));
         match parsed {
-            Ok((a, f)) => {
+            Ok((a, (f, optimiser))) => {
                 let status = format!(
                     "Restored your network from this browser (step {}, saved {} UTC).",
                     f.steps,
@@ -134,6 +134,8 @@ impl SharePanel {
                     status,
                     history: Some((a.losses, a.metrics)),
                     pretrained: false,
+                    // Training continues exactly where it stopped (else a warm start).
+                    optimiser: optimiser.as_ref().map(WireAdam::from_adam),
                 })));
                 true
             }
@@ -155,8 +157,10 @@ impl SharePanel {
         let Ok(net) = s.network.to_network() else {
             return;
         };
+        // The optimiser state goes with the weights when the worker sent that step's.
+        let adam = cx.run.optimiser_at(s.step).and_then(|o| o.to_adam(&net));
         let record = storage::Autosave {
-            net: storage::pack_net(&cx.run.config, &net, s.step),
+            net: storage::pack_net_with(&cx.run.config, &net, s.step, adam.as_ref()),
             losses: storage::thin(&cx.run.losses, storage::MAX_HISTORY),
             metrics: storage::thin(&cx.run.metrics, storage::MAX_HISTORY),
             saved_at_ms: js_sys::Date::now(),
@@ -236,6 +240,7 @@ impl SharePanel {
             status,
             history: None,
             pretrained: false,
+            optimiser: None,
         })));
         if *origin == Origin::Link {
             // Drop the fragment so that a reload shows the autosaved (possibly further
@@ -341,6 +346,7 @@ impl SharePanel {
                         steps: f.steps,
                         history: None,
                         pretrained: false,
+                        optimiser: None,
                     })));
                     cx.adopted = true;
                 }
@@ -399,6 +405,9 @@ impl Component for SharePanel {
             // comes back.
             Event::Error { .. } => self.share.set_disabled(false),
             Event::Running { running: false, .. } => self.autosave(cx),
+            // Sent when training stops, after the events above: save again with it, so a
+            // reload continues training exactly.
+            Event::Optimiser { .. } => self.autosave(cx),
             Event::Metrics { solved, .. } => {
                 self.after_check(*solved, cx);
                 if cx.run.newly_solved {

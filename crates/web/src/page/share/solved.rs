@@ -86,6 +86,7 @@ impl SharePanel {
                     steps: f.steps,
                     history: Some((k.save.losses, k.save.metrics)),
                     pretrained: false,
+                    optimiser: None,
                 })));
             }
             Err(e) => cx.show_error(&format!(

@@ -32,6 +32,7 @@ fn init(generation: u32) -> Command {
         config: small(),
         network: None,
         base_step: 0,
+        optimiser: None,
         generation,
     }
 }
@@ -49,6 +50,7 @@ fn names(events: &[Event]) -> Vec<&'static str> {
             Event::Cube { .. } => "Cube",
             Event::BenchStep { .. } => "BenchStep",
             Event::Link { .. } => "Link",
+            Event::Optimiser { .. } => "Optimiser",
             Event::Loaded { .. } => "Loaded",
             Event::LoadFailed { .. } => "LoadFailed",
             Event::FixedPointProgress { .. } => "FixedPointProgress",
@@ -105,6 +107,7 @@ fn init_resets_the_run_and_cancels_a_search() {
             config: cfg,
             network: Some(net),
             base_step: 500,
+            optimiser: None,
             generation: 2,
         },
         &mut c,
@@ -154,6 +157,7 @@ fn a_failed_init_keeps_the_network_under_the_new_generation() {
             config: bad,
             network: None,
             base_step: 0,
+            optimiser: None,
             generation: 2,
         },
         &mut c,
@@ -189,7 +193,10 @@ fn step_takes_exactly_count_steps_and_reports_everything() {
     s.drain();
     s.handle(Command::Step { count: 4 }, &mut c);
     let ev = s.drain();
-    assert_eq!(names(&ev), ["Progress", "Metrics", "Snapshot", "Cube"]);
+    assert_eq!(
+        names(&ev),
+        ["Progress", "Metrics", "Snapshot", "Cube", "Optimiser"]
+    );
     match &ev[0] {
         Event::Progress { step, losses, .. } => {
             assert_eq!(*step, 4);
@@ -249,6 +256,7 @@ fn slices_are_bounded_by_time_and_pause_stops_them() {
             config: cfg,
             network: None,
             base_step: 0,
+            optimiser: None,
             generation: 1,
         },
         &mut c,
@@ -271,11 +279,14 @@ fn slices_are_bounded_by_time_and_pause_stops_them() {
     s.handle(Command::Pause, &mut c);
     assert!(matches!(
         s.drain()[..],
-        [Event::Running {
-            running: false,
-            reason: None,
-            ..
-        }]
+        [
+            Event::Running {
+                running: false,
+                reason: None,
+                ..
+            },
+            Event::Optimiser { .. }
+        ]
     ));
     assert!(!s.wants_tick());
     let at = s.step_no();
@@ -294,6 +305,7 @@ fn throttles_space_metrics_snapshots_and_cubes() {
             config: cfg,
             network: None,
             base_step: 0,
+            optimiser: None,
             generation: 1,
         },
         &mut c,
@@ -501,4 +513,62 @@ fn bench_times_the_requested_steps_only() {
         s.trainer().is_none(),
         "the session's own trainer is untouched"
     );
+}
+
+/// The optimiser state goes out when training stops, and an `Init` with it continues Adam
+/// exactly; an `Init` without it warm-starts (no state until the first step).
+#[test]
+fn the_optimiser_state_goes_out_and_comes_back() {
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(init(1), &mut c);
+    s.handle(Command::Step { count: 3 }, &mut c);
+    let ev = s.drain();
+    let Some(Event::Optimiser { step, state, .. }) = ev.last() else {
+        panic!("{:?}", names(&ev));
+    };
+    assert_eq!((*step, state.t), (3, 3));
+    let state = (**state).clone();
+    let net = s.trainer().unwrap().network().clone();
+    // Pausing a running session sends it too; pausing a paused one does not.
+    s.handle(Command::Pause, &mut c);
+    assert!(!names(&s.drain()).contains(&"Optimiser"));
+    // Back with the state: Adam is the one saved.
+    s.handle(
+        Command::Init {
+            config: small(),
+            network: Some(WireNetwork::from_network(&net)),
+            base_step: 3,
+            optimiser: Some(state.clone()),
+            generation: 2,
+        },
+        &mut c,
+    );
+    s.drain();
+    let adam = s.trainer().unwrap().optimiser().unwrap();
+    assert_eq!(WireAdam::from_adam(adam), state);
+    // Without it: a warm start at the first step, Adam's clock at the base step.
+    s.handle(
+        Command::Init {
+            config: small(),
+            network: Some(WireNetwork::from_network(&net)),
+            base_step: 300,
+            optimiser: None,
+            generation: 3,
+        },
+        &mut c,
+    );
+    s.drain();
+    assert!(s.trainer().unwrap().optimiser().is_none());
+    s.handle(Command::Start, &mut c);
+    s.tick(&mut c);
+    s.handle(Command::Pause, &mut c);
+    let ev = s.drain();
+    match ev.last() {
+        Some(Event::Optimiser { step, state, .. }) => {
+            assert!(*step > 300);
+            assert_eq!(state.t, *step, "Adam's clock continues from the base step");
+        }
+        _ => panic!("{:?}", names(&ev)),
+    }
 }
