@@ -9,9 +9,16 @@ use flipflop_formats::netfile::{self, NetFile};
 use std::path::PathBuf;
 
 fn pretrained() -> NetFile {
-    let p: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "web", "assets", "pretrained.net"]
-        .iter()
-        .collect();
+    let p: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "..",
+        "..",
+        "web",
+        "assets",
+        "pretrained.net",
+    ]
+    .iter()
+    .collect();
     let bytes = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     netfile::decode(&bytes).unwrap()
 }
@@ -39,7 +46,10 @@ fn warm_started_adam_keeps_a_solved_network_solved() {
 
     // Resumed without a state: warm start. One step, then 20.
     let mut warm = Trainer::resume(f.config.clone(), f.network.clone(), f.steps, None);
-    assert!(warm.optimiser().is_none(), "the warm start waits for the first step");
+    assert!(
+        warm.optimiser().is_none(),
+        "the warm start waits for the first step"
+    );
     let ev = warm.step().unwrap();
     assert_eq!(ev.step, 1, "steps are counted from the resume");
     let lr_fresh = f.config.train.lr;
@@ -51,7 +61,10 @@ fn warm_started_adam_keeps_a_solved_network_solved() {
     );
     let acc1 = accuracy(&mut warm);
     let adam = warm.optimiser().unwrap();
-    assert_eq!(adam.t, f.steps.max(Adam::warm_start_min_t(&f.config.train)) + 1);
+    assert_eq!(
+        adam.t,
+        f.steps.max(Adam::warm_start_min_t(&f.config.train)) + 1
+    );
     for _ in 1..20 {
         warm.step().unwrap();
     }
@@ -76,7 +89,11 @@ fn the_optimiser_state_travels_in_the_network_file() {
     let (back, state) = netfile::decode_with_optimiser(&bytes).unwrap();
     assert_eq!(back.network, *t.network());
     assert_eq!(back.steps, steps);
-    assert_eq!(state.as_ref(), Some(&adam), "moments and counter bit for bit");
+    assert_eq!(
+        state.as_ref(),
+        Some(&adam),
+        "moments and counter bit for bit"
+    );
     // Readers that want only the network open it too.
     assert_eq!(netfile::decode(&bytes).unwrap(), back);
 
