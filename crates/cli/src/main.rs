@@ -6,6 +6,7 @@
 
 mod args;
 mod bench;
+mod compare;
 mod import;
 mod inspect;
 mod link;
@@ -29,6 +30,7 @@ USAGE:
   flipflop link NET [--kind exact|compact|recipe] [--base URL] [--plain]
   flipflop open LINK [--out NET] [--train]
   flipflop import FILE --out NET
+  flipflop compare NET1 NET2 ... [--json] [--starts S] [--settle-steps K]
   flipflop help | --help | --version
 
 Every command prints JSON on stdout; train shows its progress on stderr.
@@ -61,6 +63,13 @@ open     Decodes a link (a URL, '#net=...' or '-' for stdin). Exact and compact 
          NET (--out); a recipe prints its config, or with --train trains it and writes NET.
 import   Writes NET from a Keras 2.x HDF5 model file (SimpleRNN tanh + Dense, e.g. the
          paper's), an npz or a JSON from 'flipflop export' (recognised by content).
+compare  Compares 2 to 16 networks (files, importable files or exact/compact links) trained
+         on the same task: per pair the Procrustes shape distance and 1 - linear CKA of
+         their hidden states on the cube set, with a 2-D MDS map; per network the spectral
+         radius, eigenvalues outside the unit circle, fixed points (stable, saddles by number
+         of unstable directions), the memories stable points hold and their slowest time
+         constants. --json prints 'distances.procrustes', 'distances.cka' (K x K) and
+         'networks'; --starts and --settle-steps as for analyze.
 bench    Times the reference workload (128 trials x 350 steps, N 100, 3 bits): median
          training step (forward + BPTT + Adam), forward pass and batch generation.
 ";
@@ -83,7 +92,7 @@ fn run() -> Result<(), CliError> {
         Some(lexopt::Arg::Long("version")) | Some(lexopt::Arg::Short('V')) => "version".to_string(),
         Some(other) => return Err(other.unexpected().into()),
         None => return Err(usage(
-            "missing command: one of train, eval, export, analyze, bench, link, open, import, help",
+            "missing command: one of train, eval, export, analyze, compare, bench, link, open, import, help",
         )),
     };
     match cmd.as_str() {
@@ -95,11 +104,12 @@ fn run() -> Result<(), CliError> {
         "link" => link::link(&mut p),
         "open" => link::open(&mut p),
         "import" => import::run(&mut p),
+        "compare" => compare::run(&mut p),
         "help" => print_text(HELP),
         "version" => print_text(&format!("flipflop {}\n", env!("CARGO_PKG_VERSION"))),
         other => Err(usage(format!(
-            "unknown command '{other}': expected one of train, eval, export, analyze, bench, link, \
-             open, import, help"
+            "unknown command '{other}': expected one of train, eval, export, analyze, compare, bench, \
+             link, open, import, help"
         ))),
     }
 }

@@ -5,7 +5,8 @@
 //! and its memory-state test set), [`model`] (configuration, [`CellKind`], [`Constraints`],
 //! weights and the single-state step), [`train`] (forward pass, BPTT, a plain reference
 //! BPTT, Adam, the [`Trainer`]), `kernels` (the matrix products of the step, one file per
-//! instruction set), [`analysis`] and [`fixedpoints`] (what the page shows), [`config`]
+//! instruction set), [`analysis`] and [`fixedpoints`] (what the page shows), [`compare`] (several
+//! realizations side by side), [`config`]
 //! (the root configuration a share link stores), [`rng`] (the seeded streams).
 #![warn(missing_docs)]
 
@@ -15,6 +16,7 @@
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 pub mod analysis;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod fixedpoints;

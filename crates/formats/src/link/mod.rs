@@ -12,6 +12,8 @@
 //! A link that still cannot be opened is diagnosed: cut off (and at which common limit),
 //! percent-encoded too often, altered (a checksum failure that is not a cut), or not a link.
 //! [`length_warning`] says when a link is longer than chat tools or browsers take.
+//! A set of networks (the Compare view) travels as one link `#set=<p₁>.….<p_K>` of such
+//! payloads ([`set`]).
 //!
 //! # Container (all integers little-endian)
 //!
@@ -75,11 +77,13 @@ pub mod container;
 mod error;
 mod length;
 mod recipe;
+pub mod set;
 
 pub use clean::{find_link, Found, MAX_PERCENT_LAYERS};
 pub use container::decode_container;
 pub use error::{thousands, LinkError};
 pub use length::{length_warning, LengthWarning, Severity, BROWSER_LIMIT, CHAT_LIMIT};
+pub use set::{decode_set_link, encode_set_link, has_set_link, SetLinkError, MAX_SET_NETWORKS};
 
 use crate::netfile::{self, NetFile};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
