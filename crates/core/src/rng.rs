@@ -20,6 +20,8 @@ pub enum Purpose {
     Validation = 3,
     /// Anything else a caller wants (e.g. fixed-point starts, live-play noise).
     Other = 4,
+    /// Sparse connectivity masks (keyed by the mask's own seed).
+    Mask = 5,
 }
 
 /// A seeded generator (ChaCha8) with the samplers the core needs.
