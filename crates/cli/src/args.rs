@@ -99,6 +99,8 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "starts" => "--starts",
         "settle_steps" => "--settle-steps",
         "slow_q" => "--slow-q",
+        "dale.excitatory" => "--dale",
+        "sparsity.density" => "--density",
         _ => return None,
     })
 }

@@ -1,7 +1,7 @@
 //! `flipflop train`: trains from a preset and writes a network file.
 
 use crate::args::{self, config_error, usage, CliError};
-use flipflop_core::model::MAX_HIDDEN;
+use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
 use flipflop_core::{Config, ConfigError, Metrics, ModelConfig, Preset, Trainer};
 use flipflop_formats::netfile;
 use serde_json::json;
@@ -28,7 +28,8 @@ pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
 pub const SEED_RANGE: &str = "0..=18446744073709551615";
 
 struct Options {
-    preset: Preset,
+    /// `None`: the default preset, or the Dale preset with `--dale`.
+    preset: Option<Preset>,
     seed: Option<u64>,
     hidden: Option<usize>,
     bits: Option<usize>,
@@ -41,12 +42,18 @@ struct Options {
     max_seconds: Option<f64>,
     eval_every: u64,
     out: Option<PathBuf>,
+    /// `--dale E_FRACTION`.
+    dale: Option<f64>,
+    dale_readout: bool,
+    dale_inputs: bool,
+    density: Option<f64>,
+    no_autapses: bool,
 }
 
 fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
     use lexopt::Arg::*;
     let mut o = Options {
-        preset: Preset::Default,
+        preset: None,
         seed: None,
         hidden: None,
         bits: None,
@@ -59,14 +66,21 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         max_seconds: None,
         eval_every: 25,
         out: None,
+        dale: None,
+        dale_readout: false,
+        dale_inputs: false,
+        density: None,
+        no_autapses: false,
     };
     while let Some(arg) = p.next()? {
         match arg {
             Long("preset") => {
                 let s = args::text("--preset", p.value()?)?;
-                o.preset = Preset::parse(&s).ok_or_else(|| {
-                    usage(format!("--preset must be 'default' or 'paper', got '{s}'"))
-                })?;
+                o.preset = Some(Preset::parse(&s).ok_or_else(|| {
+                    usage(format!(
+                        "--preset must be 'default', 'paper' or 'dale', got '{s}'"
+                    ))
+                })?);
             }
             Long("seed") => o.seed = Some(args::int("--seed", p.value()?, SEED_RANGE)?),
             Long("hidden") => {
@@ -96,8 +110,20 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
                 o.eval_every = e;
             }
             Long("out") | Short('o') => o.out = Some(args::path(p.value()?)),
+            Long("dale") => o.dale = Some(args::real("--dale", p.value()?, 0.01, 0.99)?),
+            Long("dale-readout") => o.dale_readout = true,
+            Long("dale-inputs") => o.dale_inputs = true,
+            Long("density") => o.density = Some(args::real("--density", p.value()?, 0.01, 1.0)?),
+            Long("no-autapses") => o.no_autapses = true,
             _ => return Err(arg.unexpected().into()),
         }
+    }
+    let dale_on = o.dale.is_some() || o.preset == Some(Preset::Dale);
+    if (o.dale_readout || o.dale_inputs) && !dale_on {
+        return Err(usage(
+            "--dale-readout and --dale-inputs are options of Dale's law: add --dale E_FRACTION \
+             (e.g. --dale 0.8) or --preset dale",
+        ));
     }
     if o.steps.is_some() && o.until_solved {
         return Err(usage(
@@ -105,6 +131,28 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         ));
     }
     Ok(o)
+}
+
+/// The constraint flags on top of the preset: `--dale` sets the excitatory fraction (and
+/// turns Dale's law on), `--dale-readout`/`--dale-inputs` its options, `--density` a sparse
+/// mask seeded by the run's seed, `--no-autapses` a zero diagonal. Ranges were checked while
+/// parsing; the core's validation checks the rest (e.g. one unit of each kind).
+fn apply_constraints(o: &Options, cfg: &mut Config) {
+    let c = &mut cfg.model.constraints;
+    if let Some(f) = o.dale {
+        c.dale.get_or_insert_with(Dale::default).excitatory = f as f32;
+    }
+    if let Some(d) = c.dale.as_mut() {
+        d.readout |= o.dale_readout;
+        d.positive_inputs |= o.dale_inputs;
+    }
+    if let Some(p) = o.density {
+        c.sparsity = (p < 1.0).then_some(Sparsity {
+            density: p as f32,
+            seed: o.seed.unwrap_or(cfg.seed),
+        });
+    }
+    c.no_self_connections |= o.no_autapses;
 }
 
 /// Why training stopped.
@@ -190,7 +238,13 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
             out.display()
         )));
     }
-    let mut cfg = Config::preset(o.preset);
+    let preset = o.preset.unwrap_or(if o.dale.is_some() {
+        Preset::Dale
+    } else {
+        Preset::Default
+    });
+    let mut cfg = Config::preset(preset);
+    apply_constraints(&o, &mut cfg);
     if let Some(s) = o.seed {
         cfg.seed = s;
     }
@@ -294,7 +348,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let eval_flops = eval_flops_each * evals as f64;
     crate::print_json(&json!({
         "out": out.display().to_string(),
-        "preset": o.preset,
+        "preset": preset,
         "seed": cfg.seed,
         "hidden": cfg.model.hidden,
         "bits": cfg.model.bits,

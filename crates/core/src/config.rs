@@ -2,7 +2,10 @@
 //! latter). Every field has a default; `Preset` names the two starting points.
 
 use crate::error::ConfigError;
-use crate::model::ModelConfig;
+use crate::model::{Dale, ModelConfig};
+
+/// Learning rate of the Dale preset (found by the seed sweep in BENCHMARKS.md).
+pub const DALE_LR: f32 = 3e-4;
 use crate::task::TaskConfig;
 use crate::train::TrainConfig;
 use serde::{Deserialize, Serialize};
@@ -15,15 +18,27 @@ pub enum Preset {
     Default,
     /// The paper's code: N 400, Adam 1e-4 with decay 1e-4, batch 128, 4,700 steps.
     Paper,
+    /// Dale's law: the default preset with 80 % excitatory and 20 % inhibitory units, a
+    /// balanced start, and the learning rate found to solve within the browser's minute
+    /// (see BENCHMARKS.md, "Dale preset").
+    Dale,
 }
 
 impl Preset {
-    /// Parses `default` or `paper`.
+    /// Every preset.
+    pub const ALL: [Preset; 3] = [Preset::Default, Preset::Paper, Preset::Dale];
+
+    /// Parses `default`, `paper` or `dale`.
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "default" => Some(Preset::Default),
-            "paper" => Some(Preset::Paper),
-            _ => None,
+        Self::ALL.into_iter().find(|p| p.key() == s)
+    }
+
+    /// The preset's key (`default`, `paper`, `dale`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Preset::Default => "default",
+            Preset::Paper => "paper",
+            Preset::Dale => "dale",
         }
     }
 }
@@ -70,6 +85,12 @@ impl Config {
                 },
                 train: TrainConfig::paper(),
             },
+            Preset::Dale => {
+                let mut c = Config::preset(Preset::Default);
+                c.model.constraints.dale = Some(Dale::default());
+                c.train.lr = DALE_LR;
+                c
+            }
         }
     }
 

@@ -20,9 +20,11 @@ pub enum Purpose {
     Validation = 3,
     /// Anything else a caller wants (e.g. fixed-point starts, live-play noise).
     Other = 4,
+    /// Sparse connectivity masks (keyed by the mask's own seed).
+    Mask = 5,
     /// The trials whose gradients warm-start Adam when training resumes without a saved
     /// optimiser state (`train::Trainer::resume`).
-    WarmStart = 5,
+    WarmStart = 6,
 }
 
 /// A seeded generator (ChaCha8) with the samplers the core needs.

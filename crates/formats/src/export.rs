@@ -3,7 +3,12 @@
 //!
 //! - **npz** ([`npz_bytes`]): float32 arrays `W_in (N, bits)`, `W_rec (N, N)`, `b_rec (N)`,
 //!   `W_out (bits, N)`, `b_out (bits)` and a 0-d `alpha`, stored uncompressed;
-//!   `numpy.load(f, allow_pickle=False)` reads it.
+//!   `numpy.load(f, allow_pickle=False)` reads it. A network with constraints adds `ei (N)`,
+//!   each unit's sign (+1 excitatory, -1 inhibitory; all +1 without Dale's law), and `mask
+//!   (N, N)`, 1 where W_rec may be non-zero (the sparse mask without the diagonal when
+//!   self-connections are off). `W_rec` is the effective matrix, in our orientation: row `i`
+//!   is unit `i`'s inputs, so `W_rec[:, j]` has the sign `ei[j]` (Keras' `recurrent_kernel`
+//!   is the transpose, `W_recᵀ`, where the sign is per row).
 //! - **JSON** ([`json_bytes`]): `"format": "flipflop-network"`, the root config, seed, steps
 //!   trained and every weight as nested row lists.
 
@@ -47,6 +52,13 @@ pub fn npz_bytes(net: &Network) -> Result<Vec<u8>, ExportError> {
         .map_err(err)?;
     npz.add_array("alpha", &arr0(net.config.alpha))
         .map_err(err)?;
+    let c = &net.config.constraints;
+    if !c.is_none() {
+        npz.add_array("ei", &Array1::from(c.unit_signs(n)))
+            .map_err(err)?;
+        npz.add_array("mask", &mat(&c.mask(n), n, n)?)
+            .map_err(err)?;
+    }
     Ok(npz.finish().map_err(err)?.into_inner())
 }
 
@@ -98,5 +110,48 @@ mod tests {
         assert_eq!(js.network, net);
         assert_eq!(js.steps, 1);
         assert_eq!(js.config.seed, 5);
+    }
+
+    #[test]
+    fn a_dale_network_exports_its_signs_and_mask() {
+        use flipflop_core::model::Sparsity;
+        use ndarray_npy::NpzReader;
+        let mut cfg = Config::preset(Preset::Dale);
+        cfg.model.hidden = 10;
+        cfg.model.constraints.no_self_connections = true;
+        cfg.model.constraints.sparsity = Some(Sparsity {
+            density: 0.5,
+            seed: 3,
+        });
+        let mut t = Trainer::new(cfg.clone()).unwrap();
+        t.step().unwrap();
+        let net = t.network().clone();
+        let bytes = npz_bytes(&net).unwrap();
+        let mut npz = NpzReader::new(Cursor::new(&bytes)).unwrap();
+        let ei: Array1<f32> = npz.by_name("ei").unwrap();
+        let mask: Array2<f32> = npz.by_name("mask").unwrap();
+        let w: Array2<f32> = npz.by_name("W_rec").unwrap();
+        assert_eq!(ei.to_vec(), [[1.0f32; 8].as_slice(), &[-1.0; 2]].concat());
+        assert_eq!(mask.shape(), [10, 10]);
+        for i in 0..10 {
+            assert_eq!(mask[[i, i]], 0.0);
+            for j in 0..10 {
+                // Column j carries unit j's sign; masked entries are zero.
+                assert!(w[[i, j]] * ei[j] >= 0.0, "W_rec[{i},{j}]");
+                assert!(mask[[i, j]] == 1.0 || w[[i, j]] == 0.0);
+            }
+        }
+        assert!(mask.iter().any(|m| *m == 0.0) && mask.iter().filter(|m| **m == 1.0).count() > 20);
+        // The import reads the weights back and ignores the extra arrays.
+        assert_eq!(import(&bytes).unwrap().network.w_rec, net.w_rec);
+        // Unconstrained networks keep their exports as they were.
+        let plain = npz_bytes(&Network::init(&Config::default().model, 1)).unwrap();
+        let names = NpzReader::new(Cursor::new(&plain))
+            .unwrap()
+            .names()
+            .unwrap();
+        assert!(!names
+            .iter()
+            .any(|n| n.starts_with("ei") || n.starts_with("mask")));
     }
 }

@@ -64,7 +64,7 @@ impl ModelConfig {
         ConfigError::check_int("bits", self.bits, 1, MAX_BITS)?;
         ConfigError::check_f64("alpha", self.alpha as f64, 0.001, 1.0)?;
         ConfigError::check_f64("rec_gain", self.rec_gain as f64, 0.0, 3.0)?;
-        Ok(())
+        self.constraints.validate(self.hidden)
     }
 
     /// Input channels (today the model's `bits`: the kernels are specialised for

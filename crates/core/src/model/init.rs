@@ -1,13 +1,17 @@
 //! Seeded initial weights: Keras' orthogonal or the paper's normal W_rec, Glorot-uniform
-//! W_in and W_out.
+//! W_in and W_out; with Dale's law or a sparse mask, a W_rec balanced and scaled on the
+//! effective matrix.
 
-use super::{ModelConfig, Network, RecInit};
+use super::{Constraints, ModelConfig, Network, RecInit};
+use crate::analysis::{eigenvalues, spectral_radius};
 use crate::rng::{Purpose, SeedRng};
 
 impl Network {
     /// Initial weights for `seed`, drawn from the `Init` stream in this order: W_rec, W_in,
     /// W_out. W_in and W_out are Glorot-uniform, `U(±sqrt(6 / (fan_in + fan_out)))`; biases 0.
-    /// Then the constraints are applied to W_rec (no draw depends on them).
+    /// Then the constraints are applied (no draw depends on them, so W_in and W_out are
+    /// those of the unconstrained network of the same seed). With Dale's law or a sparse
+    /// mask W_rec goes through [`balanced_rec`] first.
     pub fn init(config: &ModelConfig, seed: u64) -> Self {
         let mut rng = SeedRng::new(seed, Purpose::Init);
         let (n, k) = (config.hidden, config.bits);
@@ -21,8 +25,50 @@ impl Network {
         };
         net.w_in = glorot(n * k, k, n, &mut rng);
         net.w_out = glorot(k * n, n, k, &mut rng);
-        config.constraints.project(&mut net.w_rec, n);
+        let c = &config.constraints;
+        if c.dale.is_some() || c.sparsity.is_some() {
+            balanced_rec(&mut net.w_rec, n, c, config.rec_gain as f64);
+        }
+        c.project_network(&mut net);
         net
+    }
+}
+
+/// pycog's initialisation of a constrained W_rec (Song, Yang & Wang 2016), from the drawn
+/// matrix `w` (`n × n`):
+///
+/// 1. project onto the constraints: `w_ij ← |w_ij| d_j`, masked entries and (without
+///    self-connections) the diagonal 0;
+/// 2. balance (Dale's law, unless `unbalanced`): in each row the inhibitory weights are
+///    scaled by `Σ_E w_ij / Σ_I |w_ij|` so that the row sums to zero. Then `W 1 = 0`: the
+///    mean input, which would otherwise put one eigenvalue of about `(N_E - N_I) E|w|` far
+///    outside the bulk, cancels;
+/// 3. scale the effective matrix to spectral radius `gain` (setting the radius before
+///    taking absolute values, as PsychRNN does, gives another radius than asked).
+///
+/// The scale factor of step 3 is rounded to 16 significant bits, so that the last-bit
+/// differences of the eigenvalue solver between platforms cannot change the weights.
+pub fn balanced_rec(w: &mut [f32], n: usize, c: &Constraints, gain: f64) {
+    c.project(w, n);
+    if c.dale.is_some_and(|d| !d.unbalanced) {
+        let e = c.excitatory_units(n);
+        for row in w.chunks_exact_mut(n) {
+            let exc: f64 = row[..e].iter().map(|v| *v as f64).sum();
+            let inh: f64 = row[e..].iter().map(|v| -*v as f64).sum();
+            if exc > 0.0 && inh > 0.0 {
+                let s = exc / inh;
+                row[e..]
+                    .iter_mut()
+                    .for_each(|v| *v = (*v as f64 * s) as f32);
+            }
+        }
+    }
+    let rho = eigenvalues(w, n)
+        .map(|e| spectral_radius(&e))
+        .unwrap_or(0.0);
+    if rho.is_finite() && rho > 0.0 {
+        let s = f32::from_bits(((gain / rho) as f32).to_bits() & !0xFF);
+        w.iter_mut().for_each(|v| *v *= s);
     }
 }
 

@@ -23,7 +23,7 @@ mod init;
 
 pub use cell::CellKind;
 pub use config::{ModelConfig, RecInit, MAX_HIDDEN};
-pub use constraints::Constraints;
+pub use constraints::{Constraints, Dale, Sparsity, DEFAULT_EXCITATORY};
 
 /// Names of the parameter tensors, in the order of [`Network::params`].
 pub const PARAM_NAMES: [&str; 5] = ["w_in", "w_rec", "b_rec", "w_out", "b_out"];

@@ -8,8 +8,10 @@ use crate::task::Batch;
 
 /// Loss and its exact gradient with respect to every parameter, written into `grads`
 /// (which must have the network's shapes). `mask`, when given, weights each output (see
-/// [`super::forward`]). The gradient of W_rec goes through the model's constraints (chain
-/// rule; e.g. a zero diagonal for `no_self_connections`).
+/// [`super::forward`]). The gradients go through the model's constraints (chain rule,
+/// [`crate::model::Constraints::chain_grads`]; e.g. a zero diagonal for
+/// `no_self_connections`); the network's weights must satisfy them (as every network the
+/// trainer holds does), since the kernels read the stored matrices as the effective ones.
 ///
 /// # Panics
 /// As [`super::forward`].
@@ -26,7 +28,7 @@ pub fn loss_and_grad(
     };
     let constraints = &net.config.constraints;
     if !constraints.is_none() {
-        constraints.chain_grad(&net.w_rec, &mut grads.w_rec, net.config.hidden);
+        constraints.chain_grads(net, grads);
     }
     loss
 }

@@ -139,10 +139,7 @@ fn each_tier(
     let loss = super::loss_and_grad(net, batch, mask, &mut ws, &mut g);
     out.push(("loss_and_grad", (loss, g)));
     for (_, (_, g)) in out.iter_mut() {
-        let n = net.config.hidden;
-        net.config
-            .constraints
-            .chain_grad(&net.w_rec, &mut g.w_rec, n);
+        net.config.constraints.chain_grads(net, g);
     }
     out
 }

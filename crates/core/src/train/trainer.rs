@@ -121,10 +121,7 @@ impl Trainer {
     /// `t = 0`), as if from its initial weights; use [`Trainer::resume`] to continue a
     /// trained network.
     pub fn with_network(config: Config, mut net: Network) -> Self {
-        config
-            .model
-            .constraints
-            .project(&mut net.w_rec, net.config.hidden);
+        config.model.constraints.project_network(&mut net);
         let mut train_task = config.task.clone();
         if config.train.train_trial_len > 0 {
             train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
@@ -255,6 +252,12 @@ impl Trainer {
         self.backup.1.copy_from(&self.adam);
         self.adam
             .update(&self.config.train, &mut self.net, &self.grads, scale);
+        // Back onto the constraints (Dale's signs; masked entries stay 0 by their zero
+        // gradient, so this only reflects Dale weights that crossed zero).
+        let constraints = &self.config.model.constraints;
+        if !constraints.is_none() {
+            constraints.project_network(&mut self.net);
+        }
         if !self.net.is_finite() {
             self.net.copy_from(&self.backup.0);
             self.adam.copy_from(&self.backup.1);

@@ -127,6 +127,9 @@ fn attempt(
             return None;
         }
     }
+    // Rounding may push a small Dale weight across zero: back onto the constraints (which
+    // only brings it nearer to the true weight); the decoder does the same.
+    net.config.constraints.project_network(&mut rebuilt);
     Some((codes, rebuilt))
 }
 
@@ -282,6 +285,7 @@ pub(super) fn decode(body: &[u8]) -> Result<Decoded, LinkError> {
             "non-zero b_rec but model.rec_bias is false",
         ));
     }
+    config.model.constraints.project_network(&mut net);
     if weights_crc(&net) != crc {
         return Err(LinkError::RebuildMismatch);
     }

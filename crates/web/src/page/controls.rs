@@ -17,6 +17,24 @@ use flipflop_core::{Config, Preset};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
+/// The text of a field's input: its value, or `1`/`0` for a checkbox (a toggle field).
+fn input_text(input: &HtmlInputElement) -> String {
+    if input.type_() == "checkbox" {
+        if input.checked() { "1" } else { "0" }.to_string()
+    } else {
+        input.value()
+    }
+}
+
+/// Shows `text` in a field's input (a checkbox is checked by `1`).
+fn set_input_text(input: &HtmlInputElement, text: &str) {
+    if input.type_() == "checkbox" {
+        input.set_checked(text == "1");
+    } else {
+        input.set_value(text);
+    }
+}
+
 /// The form and buttons of the "Network and training" panel.
 pub struct Controls {
     preset: HtmlSelectElement,
@@ -76,14 +94,14 @@ impl Controls {
     fn read_form(&self) -> FormValues {
         FormValues {
             preset: self.preset.value(),
-            values: self.inputs.iter().map(|i| i.value()).collect(),
+            values: self.inputs.iter().map(input_text).collect(),
         }
     }
 
     fn write_form(&mut self, f: &FormValues) {
         self.preset.set_value(&f.preset);
         for (input, value) in self.inputs.iter().zip(&f.values) {
-            input.set_value(value);
+            set_input_text(input, value);
         }
         self.unmark();
     }
@@ -93,7 +111,7 @@ impl Controls {
         let f = form::form_from_config(cfg, preset);
         self.preset.set_value(&f.preset);
         for (input, value) in self.inputs.iter().zip(&f.values) {
-            input.set_value(value);
+            set_input_text(input, value);
         }
         for (input, msg) in self.inputs.iter().zip(&self.messages) {
             let _ = input.remove_attribute("aria-invalid");
@@ -287,6 +305,7 @@ impl Component for Controls {
                     let _ = matrix.set_attribute("data-weights-fp", &weights);
                     let _ = matrix.set_attribute("data-trials-fp", &trials);
                     let _ = matrix.set_attribute("data-fp-step", &s.step.to_string());
+                    let _ = matrix.set_attribute("data-column-signs", &snapshot::column_signs(s));
                 }
             }
             Event::BenchStep { step_ms } => {

@@ -4,6 +4,7 @@
 //! native test checks its ids, ranges, steps and defaults against this table (as
 //! TensorFlow Playground's state table drives its page).
 
+use flipflop_core::model::{Sparsity, DEFAULT_EXCITATORY};
 use flipflop_core::{Config, Preset};
 
 /// How a field's text becomes a value.
@@ -22,6 +23,13 @@ pub enum Kind {
         get: fn(&Config) -> f32,
         /// Writes it (the value is already within the field's range).
         set: fn(&mut Config, f32),
+    },
+    /// On or off: a checkbox, whose text is `1` (checked) or `0`.
+    Toggle {
+        /// Reads the field from a configuration.
+        get: fn(&Config) -> bool,
+        /// Writes it.
+        set: fn(&mut Config, bool),
     },
 }
 
@@ -49,7 +57,7 @@ pub struct Field {
 }
 
 /// The fields after the preset select, in the form's order.
-pub const FIELDS: [Field; 7] = [
+pub const FIELDS: [Field; 11] = [
     Field {
         id: "hidden",
         name: "Hidden units",
@@ -148,6 +156,81 @@ pub const FIELDS: [Field; 7] = [
         core: &["noise_sd"],
         help: "Standard deviation of the Gaussian noise added to the inputs.",
     },
+    // The biological constraints (issue 15). The toggle comes before its fraction: the
+    // form is applied in this order.
+    Field {
+        id: "dale",
+        name: "Dale's law",
+        label: "Dale's law",
+        kind: Kind::Toggle {
+            get: |c| c.model.constraints.dale.is_some(),
+            set: |c, on| {
+                let d = &mut c.model.constraints.dale;
+                *d = on.then(|| d.unwrap_or_default());
+            },
+        },
+        min: 0.0,
+        max: Some(1.0),
+        step: "1",
+        core: &["dale"],
+        help: "Each unit is excitatory or inhibitory: all its outgoing weights (a column of W_rec) share one sign.",
+    },
+    Field {
+        id: "excitatory",
+        name: "Excitatory fraction",
+        label: "Excitatory fraction",
+        kind: Kind::Real {
+            get: |c| {
+                c.model
+                    .constraints
+                    .dale
+                    .map_or(DEFAULT_EXCITATORY, |d| d.excitatory)
+            },
+            set: |c, v| {
+                if let Some(d) = c.model.constraints.dale.as_mut() {
+                    d.excitatory = v;
+                }
+            },
+        },
+        min: 0.01,
+        max: Some(0.99),
+        step: "any",
+        core: &["dale.excitatory"],
+        help: "Share of excitatory units under Dale's law (cortex: about 0.8); they come first in the matrix.",
+    },
+    Field {
+        id: "density",
+        name: "Connection density",
+        label: "Connection density",
+        kind: Kind::Real {
+            get: |c| c.model.constraints.sparsity.map_or(1.0, |s| s.density),
+            set: |c, v| {
+                c.model.constraints.sparsity = (v < 1.0).then_some(Sparsity {
+                    density: v,
+                    seed: c.seed,
+                });
+            },
+        },
+        min: 0.01,
+        max: Some(1.0),
+        step: "any",
+        core: &["sparsity.density"],
+        help: "Fraction of recurrent connections that exist (1: all); the mask is drawn from the seed and stays fixed.",
+    },
+    Field {
+        id: "autapses",
+        name: "Self-connections",
+        label: "Self-connections",
+        kind: Kind::Toggle {
+            get: |c| !c.model.constraints.no_self_connections,
+            set: |c, on| c.model.constraints.no_self_connections = !on,
+        },
+        min: 0.0,
+        max: Some(1.0),
+        step: "1",
+        core: &["no_self_connections"],
+        help: "Whether a unit may feed itself (off: the diagonal of W_rec is zero).",
+    },
 ];
 
 /// The field with element id `id`.
@@ -194,10 +277,18 @@ impl Field {
         match self.kind {
             Kind::Whole { .. } => "a whole number",
             Kind::Real { .. } => "a number",
+            Kind::Toggle { .. } => "1 (on) or 0 (off)",
         }
     }
 
     fn complaint(&self, text: &str, what: &str) -> String {
+        if let Kind::Toggle { .. } = self.kind {
+            return format!(
+                "{}: “{text}” {what}: give {}.",
+                self.name,
+                self.kind_words()
+            );
+        }
         format!(
             "{}: “{text}” {what}: give {} {}.",
             self.name,
@@ -211,6 +302,7 @@ impl Field {
         match self.kind {
             Kind::Whole { get, .. } => get(cfg).to_string(),
             Kind::Real { get, .. } => format!("{}", get(cfg)),
+            Kind::Toggle { get, .. } => if get(cfg) { "1" } else { "0" }.to_string(),
         }
     }
 
@@ -256,6 +348,11 @@ impl Field {
                 }
                 set(cfg, value);
             }
+            Kind::Toggle { set, .. } => match text {
+                "1" | "on" | "true" => set(cfg, true),
+                "0" | "off" | "false" | "" => set(cfg, false),
+                _ => return Err(self.complaint(text, "is neither on nor off")),
+            },
         }
         Ok(())
     }

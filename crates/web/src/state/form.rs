@@ -60,6 +60,7 @@ pub fn form_from_config(cfg: &Config, preset: Preset) -> FormValues {
         preset: match preset {
             Preset::Default => "default".into(),
             Preset::Paper => "paper".into(),
+            Preset::Dale => "dale".into(),
         },
         values: FIELDS.iter().map(|f| f.text(cfg)).collect(),
     }

@@ -10,6 +10,8 @@ pub fn preset_for(config: &Config) -> Preset {
     let paper = Config::preset(Preset::Paper);
     if config.model.hidden == paper.model.hidden && config.train.batch == paper.train.batch {
         Preset::Paper
+    } else if config.model.constraints.dale.is_some() {
+        Preset::Dale
     } else {
         Preset::Default
     }

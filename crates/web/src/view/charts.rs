@@ -305,11 +305,34 @@ pub fn paint_matrix(
     ctx.stroke_style("#888");
     ctx.line_width(dpr);
     ctx.stroke_rect(left, top, size, size);
+    // Dale's law: units are ordered excitatory first; a line marks where the inhibitory
+    // columns (and, for the rows they feed, the inhibitory units' inputs) begin.
+    let constraints = &snap.network.config.constraints;
+    if constraints.dale.is_some() {
+        let e = constraints.excitatory_units(n);
+        let at = size * e as f64 / n as f64;
+        ctx.stroke_style("#000");
+        ctx.line_width(2.0 * dpr);
+        ctx.begin_path();
+        ctx.move_to(left + at, top);
+        ctx.line_to(left + at, top + size);
+        ctx.move_to(left, top + at);
+        ctx.line_to(left + size, top + at);
+        ctx.stroke();
+        ctx.line_width(dpr);
+    }
     ctx.fill_style("#222");
     ctx.font(&format!("{font}px {FONT}"));
+    let ei = match constraints.dale {
+        Some(_) => {
+            let e = constraints.excitatory_units(n);
+            format!("  E {e} | I {}", n - e)
+        }
+        None => String::new(),
+    };
     ctx.fill_text(
         &format!(
-            "W_rec  ({n} × {n}, row = to, column = from)  step {}",
+            "W_rec  ({n} × {n}, row = to, column = from)  step {}{ei}",
             snap.step
         ),
         left,

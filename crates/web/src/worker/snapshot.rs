@@ -65,10 +65,41 @@ pub fn fingerprints(s: &Snapshot) -> (String, String) {
     (weights, fnv(&trials))
 }
 
+/// The sign of each column of W_rec (each unit's outgoing weights), one character per
+/// column: `+` (none negative), `-` (none positive), `0` (all zero) or `x` (both signs).
+/// Under Dale's law every column is `+`, `-` or `0` (a test hook on the matrix canvas).
+pub fn column_signs(s: &Snapshot) -> String {
+    let n = s.network.config.hidden;
+    let w = &s.network.w_rec.0;
+    (0..n)
+        .map(|j| {
+            let col = || (0..n).filter_map(|i| w.get(i * n + j));
+            match (col().any(|v| *v > 0.0), col().any(|v| *v < 0.0)) {
+                (true, true) => 'x',
+                (true, false) => '+',
+                (false, true) => '-',
+                (false, false) => '0',
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use flipflop_core::{Config, Preset};
+
+    #[test]
+    fn column_signs_show_dale_columns() {
+        let mut cfg = Config::preset(Preset::Dale);
+        cfg.model.hidden = 10;
+        let mut t = Trainer::new(cfg.clone()).unwrap();
+        t.step().unwrap();
+        assert_eq!(column_signs(&build(&t, 1)), "++++++++--");
+        cfg.model.constraints.dale = None;
+        let free = column_signs(&build(&Trainer::new(cfg).unwrap(), 0));
+        assert_eq!(free, "x".repeat(10));
+    }
 
     #[test]
     fn fnv_known_values() {

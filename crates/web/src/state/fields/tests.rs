@@ -26,6 +26,13 @@ fn element_attrs(html: &str, tag: &str, id: &str) -> Option<Vec<(String, String)
     None
 }
 
+/// The text of the `<input … id="id" …>` tag.
+fn input_tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html.find(&format!("id=\"{id}\"")).expect("the input");
+    let start = html[..at].rfind('<').expect("its tag");
+    &html[start..at + html[at..].find('>').expect("its end")]
+}
+
 fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     attrs
         .iter()
@@ -63,6 +70,18 @@ fn index_html_matches_the_table() {
         let attrs = element_attrs(&html, "input", f.id)
             .unwrap_or_else(|| panic!("index.html has no <input id=\"{}\">", f.id));
         assert_eq!(attr(&attrs, "name"), Some(f.id), "{}: name", f.id);
+        if let Kind::Toggle { .. } = f.kind {
+            // A checkbox, checked exactly when the default preset has it on.
+            assert_eq!(attr(&attrs, "type"), Some("checkbox"), "{}: type", f.id);
+            let tag = input_tag(&html, f.id);
+            assert_eq!(
+                tag.split_whitespace().any(|w| w == "checked"),
+                f.default_text() == "1",
+                "{}: checked in index.html vs the default preset",
+                f.id
+            );
+            continue;
+        }
         assert_eq!(attr(&attrs, "type"), Some("number"), "{}: type", f.id);
         assert!(
             attr(&attrs, "min").is_some_and(|v| same_number(v, f.min)),
@@ -113,8 +132,16 @@ fn index_html_matches_the_table() {
 /// fails it, so the form never promises what the core refuses or refuses what it takes.
 #[test]
 fn ranges_are_the_cores() {
-    let base = Config::preset(Preset::Default);
     for f in &FIELDS {
+        if let Kind::Toggle { .. } = f.kind {
+            continue; // on and off are both valid; there is no beyond
+        }
+        // Dale's fraction means something only with Dale's law on.
+        let base = if f.id == "excitatory" {
+            Config::preset(Preset::Dale)
+        } else {
+            Config::preset(Preset::Default)
+        };
         let mut cfg = base.clone();
         f.apply(&mut cfg, &plain(f.min).replace(',', "")).unwrap();
         assert!(cfg.validate().is_ok(), "{} at its minimum", f.id);
@@ -133,6 +160,7 @@ fn ranges_are_the_cores() {
         let set_anyway = |cfg: &mut Config, v: f64| match f.kind {
             Kind::Whole { set, .. } => set(cfg, v.max(0.0) as u64),
             Kind::Real { set, .. } => set(cfg, v as f32),
+            Kind::Toggle { .. } => unreachable!("toggles were skipped"),
         };
         if below >= 0.0 || matches!(f.kind, Kind::Real { .. }) {
             set_anyway(&mut cfg, below);
