@@ -170,7 +170,7 @@ impl App {
         };
         let plot = || {
             plotters_canvas::CanvasBackend::with_canvas_object(off.clone())
-                .map(|b| plotters::prelude::IntoDrawingArea::into_drawing_area(b))
+                .map(plotters::prelude::IntoDrawingArea::into_drawing_area)
                 .ok_or_else(|| "Could not export the picture: no 2d context".to_string())
         };
         match (panel, snap) {

@@ -287,7 +287,8 @@ pub fn paint(
         let label = format!("{} {} ({:.0} %)", scene.method(), i + 1, frac * 100.0);
         let tw = ctx.text_width(&label);
         let lx = (x1 + 3.0 * dpr).min(w - tw - 2.0 * dpr).max(2.0 * dpr);
-        let ly = (y1 - 3.0 * dpr).clamp(12.0 * dpr, h - 3.0 * dpr);
+        // min/max, not clamp: a canvas only a few pixels tall (mid-layout) must not panic.
+        let ly = (y1 - 3.0 * dpr).min(h - 3.0 * dpr).max(12.0 * dpr);
         ctx.fill_text(&label, lx, ly);
     }
 
@@ -355,7 +356,7 @@ pub fn paint(
                 let (lx, ly) = label_spot((*x, *y), (cx, cy), tw, 12.0 * dpr);
                 // …and inside the canvas.
                 let lx = lx.min(w - tw - 2.0 * dpr).max(2.0 * dpr);
-                let ly = ly.clamp(12.0 * dpr, h - 3.0 * dpr);
+                let ly = ly.min(h - 3.0 * dpr).max(12.0 * dpr);
                 ctx.fill_style("#1d1d1f");
                 ctx.fill_text(&name, lx, ly);
             }
@@ -478,6 +479,36 @@ fn draw_markers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_canvas_a_few_pixels_tall_draws_without_panicking() {
+        use crate::view::paint::Svg;
+        let scene = Scene::new(
+            CubeData {
+                step: 1,
+                bits: 1,
+                state: vec![Some(0), Some(1)],
+                svd: projection(vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
+                pca: projection(vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0]),
+            },
+            false,
+        );
+        for (w, h) in [(300.0, 4.0), (3.0, 3.0), (1.0, 300.0)] {
+            let mut svg = Svg::new(w, h);
+            paint(
+                &mut svg,
+                w,
+                h,
+                1.0,
+                Some(&scene),
+                &View::default(),
+                &Default::default(),
+                &[],
+                None,
+            );
+            assert!(svg.finish().contains("<text"), "{w} × {h}");
+        }
+    }
 
     #[test]
     fn state_labels_go_outwards_from_the_centre() {
