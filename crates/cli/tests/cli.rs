@@ -355,7 +355,7 @@ fn bad_arguments_name_the_argument() {
         ),
         (
             &["train", "--preset", "fast", "--out", o],
-            "--preset must be 'default' or 'paper'",
+            "--preset must be 'default', 'paper' or 'dale'",
         ),
         (
             &["train", "--max-seconds", "nan", "--out", o],

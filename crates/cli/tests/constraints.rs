@@ -102,8 +102,8 @@ fn out_of_range_constraint_flags_are_refused_before_training() {
         (&["train", "--density", "1.5", "--out", o], "--density 1.5 is out of range (allowed: 0.01 to 1)"),
         (&["train", "--dale-readout", "--out", o], "--dale-readout and --dale-inputs are options of Dale's law"),
         (
-            &["train", "--dale", "0.95", "--hidden", "10", "--out", o],
-            "--dale 0.95 is out of range (allowed: a fraction that leaves at least one excitatory and one inhibitory unit among 10",
+            &["train", "--dale", "0.96", "--hidden", "10", "--out", o],
+            "--dale 0.96 is out of range (allowed: a fraction that leaves at least one excitatory and one inhibitory unit among 10",
         ),
         (&["train", "--preset", "dal", "--out", o], "--preset must be 'default', 'paper' or 'dale', got 'dal'"),
     ];

@@ -205,7 +205,8 @@ pub const FIELDS: [Field; 11] = [
         kind: Kind::Real {
             get: |c| c.model.constraints.sparsity.map_or(1.0, |s| s.density),
             set: |c, v| {
-                c.model.constraints.sparsity = (v < 1.0).then_some(Sparsity {
+                // 1 is "every connection" (no mask); anything else goes to the core's check.
+                c.model.constraints.sparsity = (v != 1.0).then_some(Sparsity {
                     density: v,
                     seed: c.seed,
                 });
@@ -343,7 +344,9 @@ impl Field {
                     Ok(v) if v.is_finite() => v,
                     _ => return Err(self.complaint(text, "is not a number")),
                 };
-                if !self.in_range(value as f64) {
+                // The range is checked on the number as typed (0.01 as an f32 is a hair
+                // below 0.01 as an f64); the core checks fractions in f32.
+                if !self.in_range(text.parse::<f64>().unwrap_or(value as f64)) {
                     return Err(self.complaint(text, "is out of range"));
                 }
                 set(cfg, value);
