@@ -44,10 +44,10 @@ fn compares_files_and_links_as_json_and_text() {
     let j = run_json(&args);
     for name in ["procrustes", "cka"] {
         let m = matrix(&j["distances"][name], 3);
-        for i in 0..3 {
-            assert_eq!(m[i][i], 0.0, "{name}");
-            for k in 0..3 {
-                assert_eq!(m[i][k], m[k][i], "{name}");
+        for (i, row) in m.iter().enumerate() {
+            assert_eq!(row[i], 0.0, "{name}");
+            for (k, d) in row.iter().enumerate() {
+                assert_eq!(*d, m[k][i], "{name}");
             }
         }
         // The link holds the same network as the file: bit-identical states, so 0 up to the

@@ -193,9 +193,8 @@ fn permuted(net: &Network, perm: &[usize], flip: &[bool]) -> Network {
     let mut out = net.clone();
     for i in 0..n {
         let (pi, si) = (perm[i], sign(perm[i]));
-        for j in 0..n {
-            let (pj, sj) = (perm[j], sign(perm[j]));
-            out.w_rec[i * n + j] = si * sj * net.w_rec[pi * n + pj];
+        for (j, &pj) in perm.iter().enumerate() {
+            out.w_rec[i * n + j] = si * sign(pj) * net.w_rec[pi * n + pj];
         }
         for c in 0..ki {
             out.w_in[i * ki + c] = si * net.w_in[pi * ki + c];
@@ -242,10 +241,10 @@ fn permuted_and_sign_flipped_network_is_the_same_network() {
     let d = distances(&probes).unwrap();
     eprintln!("procrustes {:?}\ncka {:?}", d.procrustes, d.cka);
     for m in [&d.procrustes, &d.cka] {
-        for i in 0..3 {
-            assert_eq!(m[i][i], 0.0);
-            for j in 0..3 {
-                assert_eq!(m[i][j], m[j][i]);
+        for (i, row) in m.iter().enumerate() {
+            assert_eq!(row[i], 0.0);
+            for (j, d) in row.iter().enumerate() {
+                assert_eq!(*d, m[j][i]);
             }
         }
         assert!(m[0][1] < 1e-4, "twin: {}", m[0][1]);

@@ -121,7 +121,10 @@ impl App {
             notes,
             ..
         } = self;
-        (cx, [controls, charts, live, fixed, share, tour, undo, notes])
+        (
+            cx,
+            [controls, charts, live, fixed, share, tour, undo, notes],
+        )
     }
 
     /// Every panel forgets the current network (before an `Init`).
@@ -147,7 +150,7 @@ impl App {
         let generation = self.link.gate.begin();
         let config = self.cx.run.config.clone();
         self.send(Command::Init {
-            config,
+            config: Box::new(config),
             network,
             base_step,
             optimiser,

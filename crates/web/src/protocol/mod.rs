@@ -41,8 +41,8 @@ pub enum Command {
     /// Build a trainer from `config` (replacing any other). With `network`, continue from
     /// those weights; `base_step` is then added to the step numbers the worker reports.
     Init {
-        /// The configuration.
-        config: Config,
+        /// The configuration (boxed: it is most of the variant's size).
+        config: Box<Config>,
         /// Weights to continue from, or `None` for the seeded initial weights.
         network: Option<WireNetwork>,
         /// Steps already taken by `network`.

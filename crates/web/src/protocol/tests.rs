@@ -65,14 +65,14 @@ fn every_command_round_trips() {
     let net = WireNetwork::from_network(&Network::init(&cfg.model, 1));
     let commands = vec![
         Command::Init {
-            config: cfg.clone(),
+            config: Box::new(cfg.clone()),
             network: None,
             base_step: 0,
             optimiser: None,
             generation: 1,
         },
         Command::Init {
-            config: cfg.clone(),
+            config: Box::new(cfg.clone()),
             network: Some(net),
             base_step: 1200,
             optimiser: None,

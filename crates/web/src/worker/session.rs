@@ -164,7 +164,7 @@ impl Session {
                 base_step,
                 optimiser,
                 generation,
-            } => self.init(config, network, base_step, optimiser, generation, clock),
+            } => self.init(*config, network, base_step, optimiser, generation, clock),
             Command::Start => {
                 if self.trainer.is_none() {
                     return self.no_network();

@@ -29,7 +29,7 @@ fn clock(dt: f64) -> impl FnMut() -> f64 {
 
 fn init(generation: u32) -> Command {
     Command::Init {
-        config: small(),
+        config: Box::new(small()),
         network: None,
         base_step: 0,
         optimiser: None,
@@ -104,7 +104,7 @@ fn init_resets_the_run_and_cancels_a_search() {
     let net = WireNetwork::from_network(Trainer::new(cfg.clone()).unwrap().network());
     s.handle(
         Command::Init {
-            config: cfg,
+            config: Box::new(cfg),
             network: Some(net),
             base_step: 500,
             optimiser: None,
@@ -154,7 +154,7 @@ fn a_failed_init_keeps_the_network_under_the_new_generation() {
     bad.model.hidden = 0;
     s.handle(
         Command::Init {
-            config: bad,
+            config: Box::new(bad),
             network: None,
             base_step: 0,
             optimiser: None,
@@ -253,7 +253,7 @@ fn slices_are_bounded_by_time_and_pause_stops_them() {
     cfg.train.max_steps = 1_000_000;
     s.handle(
         Command::Init {
-            config: cfg,
+            config: Box::new(cfg),
             network: None,
             base_step: 0,
             optimiser: None,
@@ -302,7 +302,7 @@ fn throttles_space_metrics_snapshots_and_cubes() {
     cfg.train.max_steps = 400;
     s.handle(
         Command::Init {
-            config: cfg,
+            config: Box::new(cfg),
             network: None,
             base_step: 0,
             optimiser: None,
@@ -536,7 +536,7 @@ fn the_optimiser_state_goes_out_and_comes_back() {
     // Back with the state: Adam is the one saved.
     s.handle(
         Command::Init {
-            config: small(),
+            config: Box::new(small()),
             network: Some(WireNetwork::from_network(&net)),
             base_step: 3,
             optimiser: Some(state.clone()),
@@ -550,7 +550,7 @@ fn the_optimiser_state_goes_out_and_comes_back() {
     // Without it: a warm start at the first step, Adam's clock at the base step.
     s.handle(
         Command::Init {
-            config: small(),
+            config: Box::new(small()),
             network: Some(WireNetwork::from_network(&net)),
             base_step: 300,
             optimiser: None,
