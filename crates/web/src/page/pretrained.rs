@@ -38,8 +38,8 @@ fn adopt(app: &Shared, bytes: &[u8]) {
             config: file.config,
             steps,
             status: format!(
-                "Showing a network pre-trained for {steps} steps (preset default, seed {seed}): play with it \
-                 below. Train continues training it; Reset starts from fresh seeded weights."
+                "Showing a network pre-trained for {steps} steps (preset default, seed {seed}): play with it in \
+                 Live play. Train continues training it; Reset starts from fresh seeded weights."
             ),
             history: None,
             pretrained: true,

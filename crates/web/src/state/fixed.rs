@@ -268,15 +268,18 @@ pub fn details(i: usize, p: &FixedPoint, bits: usize) -> String {
         .iter()
         .enumerate()
         .filter(|(_, z)| z.abs() < UNDECIDED)
-        .map(|(j, _)| format!("bit {j}"))
+        .map(|(j, _)| (j + 1).to_string())
         .collect();
-    let nearest = if undecided.is_empty() {
-        format!("memory state {name}")
-    } else {
-        format!(
-            "memory state {name}, with {} undecided (|z| < {UNDECIDED}): between memories",
-            undecided.join(" and ")
-        )
+    let nearest = match undecided.as_slice() {
+        [] => format!("memory state {name}"),
+        [one] => format!(
+            "memory state {name}, with bit {one} undecided (|z| < {UNDECIDED}): between memories"
+        ),
+        [first @ .., last] => format!(
+            "memory state {name}, with bits {} and {last} undecided (|z| < {UNDECIDED}): \
+             between memories",
+            first.join(", ")
+        ),
     };
     format!(
         "#{}: {what} q = {:.2e}. Readout z = {}: nearest {nearest}.",
@@ -388,7 +391,7 @@ mod tests {
         assert!(saddle.contains("largest |λ| = 1.200"), "{saddle}");
         assert!(saddle.contains("q = 1.00e-30"), "{saddle}");
         assert!(
-            saddle.contains("memory state ? -1, with bit 0 undecided"),
+            saddle.contains("memory state ? -1, with bit 1 undecided"),
             "{saddle}"
         );
         assert!(saddle.contains("(+0.10, −1.00)"), "{saddle}");
