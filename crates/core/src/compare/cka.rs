@@ -22,24 +22,7 @@ use nalgebra::DMatrix;
 /// [`CompareError::NonFinite`], or [`CompareError::Constant`] when a set of states does not
 /// vary (its Gram matrix is zero).
 pub fn linear_cka(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<f64, CompareError> {
-    if x.nrows() != y.nrows() {
-        return Err(CompareError::RowMismatch {
-            left: x.nrows(),
-            right: y.nrows(),
-        });
-    }
-    for m in [x, y] {
-        if m.nrows() == 0 || m.ncols() == 0 {
-            return Err(CompareError::Shape {
-                len: m.len(),
-                rows: m.nrows(),
-                cols: m.ncols(),
-            });
-        }
-        if m.iter().any(|v| !v.is_finite()) {
-            return Err(CompareError::NonFinite);
-        }
-    }
+    super::check_pair(x, y)?;
     let (mut xc, mut yc) = (x.clone(), y.clone());
     centre_columns(&mut xc);
     centre_columns(&mut yc);

@@ -224,3 +224,26 @@ pub(crate) fn centre_columns(x: &mut DMatrix<f64>) {
         col.add_scalar_mut(-mean);
     }
 }
+
+/// Two sets of states on the same probe inputs: as many rows, neither empty, all finite.
+pub(crate) fn check_pair(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<(), CompareError> {
+    if x.nrows() != y.nrows() {
+        return Err(CompareError::RowMismatch {
+            left: x.nrows(),
+            right: y.nrows(),
+        });
+    }
+    for m in [x, y] {
+        if m.nrows() == 0 || m.ncols() == 0 {
+            return Err(CompareError::Shape {
+                len: m.len(),
+                rows: m.nrows(),
+                cols: m.ncols(),
+            });
+        }
+        if m.iter().any(|v| !v.is_finite()) {
+            return Err(CompareError::NonFinite);
+        }
+    }
+    Ok(())
+}

@@ -31,28 +31,6 @@ fn normalise(x: &DMatrix<f64>) -> Option<DMatrix<f64>> {
     (norm > 0.0 && norm.is_finite()).then(|| x / norm)
 }
 
-fn check(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<(), CompareError> {
-    if x.nrows() != y.nrows() {
-        return Err(CompareError::RowMismatch {
-            left: x.nrows(),
-            right: y.nrows(),
-        });
-    }
-    for m in [x, y] {
-        if m.nrows() == 0 || m.ncols() == 0 {
-            return Err(CompareError::Shape {
-                len: m.len(),
-                rows: m.nrows(),
-                cols: m.ncols(),
-            });
-        }
-        if m.iter().any(|v| !v.is_finite()) {
-            return Err(CompareError::NonFinite);
-        }
-    }
-    Ok(())
-}
-
 fn svd(
     m: DMatrix<f64>,
     vectors: bool,
@@ -73,7 +51,7 @@ fn svd(
 /// [`CompareError::NonFinite`], [`CompareError::Constant`] when a matrix has the same row
 /// everywhere (no shape), or a solver that did not converge.
 pub fn procrustes_distance(x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<f64, CompareError> {
-    check(x, y)?;
+    super::check_pair(x, y)?;
     let (xn, yn) = (
         normalise(x).ok_or(CompareError::Constant)?,
         normalise(y).ok_or(CompareError::Constant)?,
@@ -140,7 +118,7 @@ pub fn align(
     q: usize,
 ) -> Result<Alignment, CompareError> {
     let (x, y) = (matrix(reference, rows, p)?, matrix(moving, rows, q)?);
-    check(&x, &y)?;
+    super::check_pair(&x, &y)?;
     let mean = |m: &DMatrix<f64>| -> Vec<f64> {
         m.column_iter()
             .map(|c| c.sum() / m.nrows() as f64)
