@@ -53,18 +53,7 @@ fn no_self_connections_gradient_matches_finite_differences() {
     };
     cfg.constraints.no_self_connections = true;
     let net = Network::init(&cfg, 4);
-    let task = TaskConfig {
-        bits: 2,
-        trial_len: 20,
-        pulse_width: 3,
-        delay: 2,
-        first_onset_min: 1,
-        first_onset_max: 4,
-        second_gap: 5,
-        third_gap: 6,
-        jitter: 3,
-        ..TaskConfig::default()
-    };
+    let task = short_task(20);
     let batch = Batch::generate(&task, 3, &mut SeedRng::new(4, Purpose::Train));
     let mut g = Network::zeros(&cfg);
     loss_and_grad(&net, &batch, None, &mut Workspace::default(), &mut g);
@@ -216,18 +205,7 @@ fn constrained_gradients_match_finite_differences() {
         ..ModelConfig::default()
     };
     cfg.constraints = everything(7, 0.6);
-    let task = TaskConfig {
-        bits: 2,
-        trial_len: 18,
-        pulse_width: 3,
-        delay: 2,
-        first_onset_min: 1,
-        first_onset_max: 4,
-        second_gap: 5,
-        third_gap: 6,
-        jitter: 3,
-        ..TaskConfig::default()
-    };
+    let task = short_task(18);
     let batch = Batch::generate(&task, 3, &mut SeedRng::new(8, Purpose::Train));
     // Free (signed) weights: the constraint map must do all the work.
     let mut free = Network::init(
@@ -476,4 +454,20 @@ fn the_dale_preset_solves_at_a_small_size() {
     assert!(solved_at.is_some(), "not solved: {m:?}");
     assert!(c0.holds_network(t.network()));
     eprintln!("Dale preset, 1 bit, N 32: solved at step {solved_at:?}: {m:?}");
+}
+
+/// A short 2-bit flip-flop trial (pulses of 3 steps, onsets early) for gradient checks.
+fn short_task(trial_len: usize) -> TaskConfig {
+    TaskConfig {
+        bits: 2,
+        trial_len,
+        pulse_width: 3,
+        delay: 2,
+        first_onset_min: 1,
+        first_onset_max: 4,
+        second_gap: 5,
+        third_gap: 6,
+        jitter: 3,
+        ..TaskConfig::default()
+    }
 }
