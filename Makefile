@@ -23,13 +23,17 @@ serve: build
 dev: setup
 	trunk serve --release
 
-test: setup
-	$(MAKE) --no-print-directory lint
-	cargo test --workspace
-	$(MAKE) --no-print-directory test-wasm
-	trunk build --release
-	node scripts/static.mjs compress dist
-	node --test tests/e2e/
+# Each phase prints its wall time ("[phase] NAME: S s"), so a CI log shows where time goes.
+PHASE := bash scripts/phase.sh
+
+test:
+	$(PHASE) setup bash scripts/setup.sh
+	$(PHASE) lint $(MAKE) --no-print-directory lint
+	$(PHASE) cargo-test cargo test --workspace
+	$(PHASE) test-wasm $(MAKE) --no-print-directory test-wasm
+	$(PHASE) trunk-build trunk build --release
+	$(PHASE) compress node scripts/static.mjs compress dist
+	$(PHASE) e2e node --test tests/e2e/
 
 # The core's determinism tests (same golden hashes as natively) and its kernel tests,
 # compiled to wasm and run in headless Chromium (wasm-bindgen-test-runner + Debian
