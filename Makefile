@@ -5,15 +5,14 @@ SHELL := /usr/bin/env bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 ADDRESS := http://127.0.0.1:8080
 
-.PHONY: setup build serve dev test lint test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
+.PHONY: setup site build serve dev test lint test-native test-wasm test-e2e bench-web bench-fps pretrained screenshot clean
 
 setup:
 	@bash scripts/setup.sh
 
 # dist/: the site, with brotli and gzip copies of its files (what a browser transfers).
 build: setup
-	trunk build --release
-	node scripts/static.mjs compress dist
+	$(MAKE) --no-print-directory site
 
 serve: build
 	@echo "Flip-Flop Lab: serving on $(ADDRESS)  (Ctrl-C stops)"
@@ -29,11 +28,16 @@ PHASE := bash scripts/phase.sh
 test:
 	$(PHASE) setup bash scripts/setup.sh
 	$(PHASE) lint $(MAKE) --no-print-directory lint
-	$(PHASE) cargo-test cargo test --workspace
+	$(PHASE) native-and-site $(MAKE) --no-print-directory -j2 --output-sync=target test-native site
 	$(PHASE) test-wasm $(MAKE) --no-print-directory test-wasm
+	$(PHASE) e2e node --test tests/e2e/
+
+# The site without the set-up step. `make test` builds it while the native tests build and
+# run: the release wasm builds end in single-threaded work (one codegen unit, wasm-bindgen,
+# wasm-opt) that leaves the second core idle.
+site:
 	$(PHASE) trunk-build trunk build --release
 	$(PHASE) compress node scripts/static.mjs compress dist
-	$(PHASE) e2e node --test tests/e2e/
 
 # The core's determinism tests (same golden hashes as natively) and its kernel tests,
 # compiled to wasm and run in headless Chromium (wasm-bindgen-test-runner + Debian
@@ -53,7 +57,7 @@ lint:
 	  --target wasm32-unknown-unknown -- -D warnings
 
 test-native:
-	cargo test --workspace
+	$(PHASE) cargo-test cargo test --workspace
 
 test-e2e:
 	node --test tests/e2e/
