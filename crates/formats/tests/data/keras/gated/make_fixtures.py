@@ -17,7 +17,7 @@ Who wrote what (run from this folder):
       python3 -m venv /tmp/k3 && /tmp/k3/bin/pip install "jax[cpu]" keras h5py numpy
       KERAS_BACKEND=jax /tmp/k3/bin/python make_fixtures.py keras3
   This run also writes X.npy.
-- keras2_*.h5: tf.keras 2.15 (TensorFlow 2.15.1 CPU), `model.save(path, save_format="h5")`,
+- keras2_*.h5: tf.keras 2.15.0 (TensorFlow 2.15.1 CPU, h5py 3.16, Python 3.11), `model.save(path, save_format="h5")`,
   with Keras 2's GRU default (reset_after=True) and, as standalone Keras 2.3 (the paper's
   version) wrote it, a GRU with reset_after=False and recurrent_activation="hard_sigmoid"
   (Keras 2: clip(0.2 x + 0.5, 0, 1)):
