@@ -25,6 +25,10 @@ Who wrote what (run from this folder):
       /tmp/k2/bin/python make_fixtures.py keras2
   (needs X.npy from the keras3 run).
 
+- weights_*.npz: the weights Keras loads from each .h5 (see `weights()`):
+      KERAS_BACKEND=jax /tmp/k3/bin/python make_fixtures.py weights keras3
+      /tmp/k2/bin/python make_fixtures.py weights keras2
+
 Models (file stems): simple_rnn, gru (reset_after=True), gru_v1 (reset_after=False), lstm;
 Keras 3 also gru_hard (reset_after=True, recurrent_activation="hard_sigmoid", Keras 3's
 clip(x / 6 + 0.5, 0, 1)).
@@ -124,5 +128,31 @@ def keras2():
         np.save(f"Y_{name}.npy", predict(m, x))
 
 
+def weights(writer):
+    """weights_<file stem>.npz: the weights as Keras itself loads them from each .h5 file of
+    `writer` (keras2 or keras3, run with that writer's interpreter; Keras 3 cannot load
+    tf.keras 2's GRU files), `load_model(...).get_weights()`, named kernel, recurrent_kernel,
+    bias, dense_kernel, dense_bias, for the import tests to check entries by index."""
+    import glob
+    import os
+
+    if writer == "keras3":
+        os.environ.setdefault("KERAS_BACKEND", "jax")
+        import keras
+    else:
+        import tensorflow as tf
+
+        keras = tf.keras
+
+    names = ["kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias"]
+    for path in sorted(glob.glob(f"{writer}_*.h5")):
+        m = keras.models.load_model(path, compile=False)
+        w = m.layers[0].get_weights() + m.layers[1].get_weights()
+        np.savez(f"weights_{path[:-3]}.npz", **dict(zip(names, w)))
+
+
 if __name__ == "__main__":
-    {"keras2": keras2, "keras3": keras3}[sys.argv[1]]()
+    if sys.argv[1] == "weights":
+        weights(sys.argv[2])
+    else:
+        {"keras2": keras2, "keras3": keras3}[sys.argv[1]]()
