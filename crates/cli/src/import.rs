@@ -1,4 +1,4 @@
-//! `flipflop import FILE --out NET`: Keras 2.x HDF5, npz or JSON (recognised by content) to a
+//! `flipflop import FILE --out NET`: Keras HDF5 or `.keras` (SimpleRNN, GRU, LSTM), npz or JSON (recognised by content) to a
 //! network file, with the same core code as the page (`flipflop_formats::import`).
 
 use crate::args::{self, usage, CliError};
@@ -44,6 +44,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "file": file.display().to_string(),
         "format": format,
         "out": out.display().to_string(),
+        "cell": f.network.config.cell.key(),
         "hidden": f.network.config.hidden,
         "bits": f.network.config.bits,
         "alpha": f.network.config.alpha,

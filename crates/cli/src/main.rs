@@ -10,6 +10,7 @@ mod compare;
 mod import;
 mod inspect;
 mod link;
+mod predict;
 mod train;
 
 use args::{usage, CliError};
@@ -30,6 +31,7 @@ USAGE:
   flipflop link NET [--kind exact|compact|recipe] [--base URL] [--plain]
   flipflop open LINK [--out NET] [--train]
   flipflop import FILE --out NET
+  flipflop predict NET --inputs X.npy --out Y.npy
   flipflop compare NET1 NET2 ... [--json] [--starts S] [--settle-steps K]
   flipflop help | --help | --version
 
@@ -46,7 +48,9 @@ train    Trains from a preset (default: 'default') and writes the network file N
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
          (default: the network's own seed, i.e. the set used during training).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
-         JSON (the same plus the full config, seed and steps trained).
+         JSON (the same plus the full config, seed and steps trained). GRU and LSTM networks
+         are written in Keras' names and layout instead (kernel, recurrent_kernel, bias,
+         dense_kernel, dense_bias, cell, reset_after, recurrent_activation) for set_weights.
 analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
          --fixed-points  also find fixed and slow points of the autonomous dynamics
@@ -61,8 +65,13 @@ link     Prints a share link for NET (default --kind exact, --base http://127.0.
          config + seed + steps (retrains). --plain prints only the URL.
 open     Decodes a link (a URL, '#net=...' or '-' for stdin). Exact and compact links write
          NET (--out); a recipe prints its config, or with --train trains it and writes NET.
-import   Writes NET from a Keras 2.x HDF5 model file (SimpleRNN tanh + Dense, e.g. the
-         paper's), an npz or a JSON from 'flipflop export' (recognised by content).
+import   Writes NET from a Keras model file (.h5 of Keras 1-3 or .keras of Keras 3; SimpleRNN,
+         GRU or LSTM + Dense, e.g. the paper's), an npz or a JSON from 'flipflop export'
+         (recognised by content).
+predict  Runs NET (a network file, a file 'import' reads, e.g. Keras .h5/.keras, or a link;
+         any cell) on X.npy (float32 [batch, trial_len, inputs]) from a zero state and
+         writes the outputs as Y.npy (float32 [batch, trial_len, outputs]), as Keras'
+         model.predict does: the way to check an import against Keras.
 compare  Compares 2 to 16 networks (files, importable files or exact/compact links) trained
          on the same task: per pair the Procrustes shape distance and 1 - linear CKA of
          their hidden states on the cube set, with a 2-D MDS map; per network the spectral
@@ -92,7 +101,7 @@ fn run() -> Result<(), CliError> {
         Some(lexopt::Arg::Long("version")) | Some(lexopt::Arg::Short('V')) => "version".to_string(),
         Some(other) => return Err(other.unexpected().into()),
         None => return Err(usage(
-            "missing command: one of train, eval, export, analyze, compare, bench, link, open, import, help",
+            "missing command: one of train, eval, export, analyze, compare, bench, link, open, import, predict, help",
         )),
     };
     match cmd.as_str() {
@@ -104,12 +113,13 @@ fn run() -> Result<(), CliError> {
         "link" => link::link(&mut p),
         "open" => link::open(&mut p),
         "import" => import::run(&mut p),
+        "predict" => predict::run(&mut p),
         "compare" => compare::run(&mut p),
         "help" => print_text(HELP),
         "version" => print_text(&format!("flipflop {}\n", env!("CARGO_PKG_VERSION"))),
         other => Err(usage(format!(
             "unknown command '{other}': expected one of train, eval, export, analyze, compare, bench, \
-             link, open, import, help"
+             link, open, import, predict, help"
         ))),
     }
 }

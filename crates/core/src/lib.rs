@@ -29,6 +29,6 @@ pub mod train;
 
 pub use config::{Config, Preset};
 pub use error::{ConfigError, TrainError};
-pub use model::{CellKind, Constraints, ModelConfig, Network, RecInit};
+pub use model::{CellKind, Constraints, GateActivation, ModelConfig, Network, RecInit};
 pub use task::{Batch, Task, TaskConfig, TaskKind};
 pub use train::{Metrics, StepEvent, TrainConfig, Trainer, Workspace};

@@ -13,7 +13,9 @@
 //!     24     8  W = number of weights (u64, ≤ MAX_WEIGHTS)
 //!     32     L  the root Config as UTF-8 JSON (its `model` is the network's architecture)
 //!   32+L   4·W  weights as f32 LE, in order W_in (N×bits), W_rec (N×N), b_rec (N),
-//!               W_out (bits×N), b_out (bits), each row-major
+//!               W_out (bits×N), b_out (bits), each row-major (a GRU or LSTM: G·N rows
+//!               in W_in, W_rec and b_rec's length `ModelConfig::bias_len`; see
+//!               `flipflop_core::model::cell`)
 //!  32+L+4W  …   version 2 only, the optimiser section (Adam, same tensor order as the
 //!               weights; see `flipflop_core::train::Adam`):
 //!                 4  b"ADAM"
@@ -53,8 +55,11 @@ pub const VERSION_PLAIN: u32 = 1;
 pub const OPTIMISER_TAG: [u8; 4] = *b"ADAM";
 /// Largest config JSON accepted.
 pub const MAX_CONFIG_BYTES: usize = 1 << 20;
-/// Largest weight count accepted: the largest allowed network (N = 1024, 8 bits).
-pub const MAX_WEIGHTS: usize = stored_weights(MAX_HIDDEN, MAX_BITS);
+/// Largest weight count accepted: the largest allowed network (an LSTM, N = 1024, 8 bits: four
+/// gate blocks in W_in, W_rec and b_rec; see `ModelConfig::n_weights`).
+pub const MAX_WEIGHTS: usize = 4 * (MAX_HIDDEN * MAX_BITS + MAX_HIDDEN * MAX_HIDDEN + MAX_HIDDEN)
+    + MAX_BITS * MAX_HIDDEN
+    + MAX_BITS;
 /// Bytes before the config JSON.
 pub const HEADER_BYTES: usize = 32;
 /// Bytes of the trailing checksum.
@@ -125,7 +130,8 @@ pub fn check_config(config: &Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Weights stored for `hidden` units and `bits` bits: `N·k + N² + N + k·N + k`.
+/// Weights stored for a vanilla network of `hidden` units and `bits` bits:
+/// `N·k + N² + N + k·N + k` (any cell: `ModelConfig::n_weights`).
 pub const fn stored_weights(hidden: usize, bits: usize) -> usize {
     hidden * bits + hidden * hidden + hidden + bits * hidden + bits
 }
@@ -377,8 +383,7 @@ pub fn decode_with_optimiser(bytes: &[u8]) -> Result<(NetFile, Option<Adam>), Fo
         serde_json::from_slice(json).map_err(|e| FormatError::ConfigJson(e.to_string()))?;
     check_config(&config).map_err(FormatError::Config)?;
     check_steps("steps trained", steps, MAX_STEPS_TRAINED).map_err(FormatError::Config)?;
-    let (n, k) = (config.model.hidden, config.model.bits);
-    let want = stored_weights(n, k);
+    let want = config.model.n_weights();
     if want != n_weights {
         return Err(FormatError::Shape {
             expected: want,
@@ -432,7 +437,7 @@ fn read_optimiser(net: &Network, raw: &[u8]) -> Result<Adam, FormatError> {
     Ok(adam)
 }
 
-/// Reads the weights (exactly `stored_weights(N, bits)` f32s, checked by the caller).
+/// Reads the weights (exactly `model.n_weights()` f32s, checked by the caller).
 fn read_weights(model: &ModelConfig, raw: &[u8]) -> Result<Network, FormatError> {
     const NAMES: [&str; 5] = ["W_in", "W_rec", "b_rec", "W_out", "b_out"];
     let mut net = Network::zeros(model);

@@ -235,8 +235,9 @@ fn every_bad_link_gets_its_own_error() {
     recipe_huge.extend_from_slice(huge_config);
     let mut nan_net = net.clone();
     nan_net.w_in[2] = f32::NAN;
-    // A zip bomb: 16 MiB of zeros deflate to ~16 KB; declared as the largest exact body.
-    let zeros = vec![0u8; 16 << 20];
+    // A zip bomb: zeros beyond the largest exact body (an LSTM of N 1024, ~52 MB) deflate to
+    // ~50 KB; declared as the largest exact body.
+    let zeros = vec![0u8; netfile::MAX_FILE_BYTES + (1 << 20)];
     let bomb = miniz_oxide::deflate::compress_to_vec(&zeros, 6);
     assert!(bomb.len() < 100_000);
     let max_exact = netfile::MAX_FILE_BYTES as u32;
@@ -741,7 +742,8 @@ fn keras_files_of_other_shapes_are_explained() {
         (
             b"\"class_name\": \"SimpleRNN\"",
             b"\"class_name\": \"LSTM\"     ",
-            "LSTM(400), Dense(3)",
+            // The paper's SimpleRNN config has no gate activation.
+            "the LSTM's config names no recurrent_activation",
         ),
         (
             b"\"activation\": \"tanh\"",

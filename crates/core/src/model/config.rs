@@ -1,6 +1,6 @@
 //! Architecture and initialisation of a network: the `model` part of a configuration.
 
-use super::{CellKind, Constraints};
+use super::{CellKind, Constraints, GateActivation};
 use crate::error::ConfigError;
 use crate::task::MAX_BITS;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,17 @@ pub struct ModelConfig {
     /// The recurrent cell (vanilla when absent; left out when serialising the default).
     #[serde(skip_serializing_if = "CellKind::is_default")]
     pub cell: CellKind,
+    /// GRU only: Keras' `reset_after`. True (the default; Keras 3 and tf.keras): the reset
+    /// gate multiplies the recurrent product, and the bias is `(2, 3N)`, input and recurrent
+    /// parts apart. False (standalone Keras 2.3, the paper's): the reset gate multiplies `h`
+    /// before the product, one bias of `3N`. Left out when serialising true. Equations in
+    /// [`super::cell`].
+    #[serde(skip_serializing_if = "is_true")]
+    pub reset_after: bool,
+    /// GRU and LSTM only: the gate activation (Keras' `recurrent_activation`; sigmoid when
+    /// absent, left out when serialising the sigmoid).
+    #[serde(skip_serializing_if = "GateActivation::is_default")]
+    pub recurrent_activation: GateActivation,
     /// Constraints on W_rec (none when absent; left out when serialising none).
     #[serde(skip_serializing_if = "Constraints::is_none")]
     pub constraints: Constraints,
@@ -52,6 +63,8 @@ impl Default for ModelConfig {
             rec_init: RecInit::Orthogonal,
             rec_gain: 1.0,
             cell: CellKind::Vanilla,
+            reset_after: true,
+            recurrent_activation: GateActivation::Sigmoid,
             constraints: Constraints::default(),
         }
     }
@@ -64,7 +77,50 @@ impl ModelConfig {
         ConfigError::check_int("bits", self.bits, 1, MAX_BITS)?;
         ConfigError::check_f64("alpha", self.alpha as f64, 0.001, 1.0)?;
         ConfigError::check_f64("rec_gain", self.rec_gain as f64, 0.0, 3.0)?;
+        self.validate_cell()?;
         self.constraints.validate(self.hidden)
+    }
+
+    /// The options that only some cells have: a leak and constraints only on the vanilla
+    /// cell, `reset_after = false` only on the GRU, a gate activation only on gated cells.
+    fn validate_cell(&self) -> Result<(), ConfigError> {
+        let cell = self.cell.key();
+        let only = |field: &'static str, value: String, which: &str| ConfigError {
+            field,
+            value,
+            allowed: format!("{which} (this model's cell is {cell})"),
+        };
+        if self.cell.is_gated() {
+            if self.alpha != 1.0 {
+                return Err(only(
+                    "alpha",
+                    self.alpha.to_string(),
+                    "1 for GRU and LSTM cells: a leak exists only on the vanilla cell",
+                ));
+            }
+            if !self.constraints.is_none() {
+                return Err(only(
+                    "constraints",
+                    "set".into(),
+                    "none for GRU and LSTM cells: Dale's law, sparsity and no self-connections \
+                     exist only on the vanilla cell",
+                ));
+            }
+        } else if !self.recurrent_activation.is_default() {
+            return Err(only(
+                "recurrent_activation",
+                self.recurrent_activation.key().into(),
+                "sigmoid: a gate activation exists only on GRU and LSTM cells",
+            ));
+        }
+        if !self.reset_after && self.cell != CellKind::Gru {
+            return Err(only(
+                "reset_after",
+                "false".into(),
+                "true: reset_after exists only on the GRU cell",
+            ));
+        }
+        Ok(())
     }
 
     /// Input channels (today the model's `bits`: the kernels are specialised for
@@ -83,14 +139,32 @@ impl ModelConfig {
         self.cell.gates() * self.hidden
     }
 
+    /// Length of b_rec: `gates · N`, or `2 · 3N` for a GRU with `reset_after` (Keras' bias
+    /// `(2, 3N)`: input bias, then recurrent bias). Stored at this length even when the model
+    /// has no recurrent bias (then all zeros).
+    pub fn bias_len(&self) -> usize {
+        if self.cell == CellKind::Gru && self.reset_after {
+            2 * self.gate_rows()
+        } else {
+            self.gate_rows()
+        }
+    }
+
+    /// Number of weights stored (files, links, the optimiser): every tensor at full length,
+    /// b_rec included even without a recurrent bias.
+    pub fn n_weights(&self) -> usize {
+        let (n, g) = (self.hidden, self.gate_rows());
+        g * self.inputs() + g * n + self.bias_len() + self.outputs() * n + self.outputs()
+    }
+
     /// Number of trainable parameters (b_rec counted only when enabled; entries a
     /// constraint pins, such as a zero diagonal, still counted).
     pub fn n_params(&self) -> usize {
-        let (n, g) = (self.hidden, self.gate_rows());
-        g * self.inputs()
-            + g * n
-            + if self.rec_bias { g } else { 0 }
-            + self.outputs() * n
-            + self.outputs()
+        let unused_bias = if self.rec_bias { 0 } else { self.bias_len() };
+        self.n_weights() - unused_bias
     }
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }

@@ -1,8 +1,9 @@
 //! Seeded initial weights: Keras' orthogonal or the paper's normal W_rec, Glorot-uniform
-//! W_in and W_out; with Dale's law or a sparse mask, a W_rec balanced and scaled on the
+//! W_in and W_out (for GRU and LSTM cells over all gate blocks, as Keras, with the LSTM's unit
+//! forget bias); with Dale's law or a sparse mask, a W_rec balanced and scaled on the
 //! effective matrix.
 
-use super::{Constraints, ModelConfig, Network, RecInit};
+use super::{CellKind, Constraints, ModelConfig, Network, RecInit};
 use crate::analysis::{eigenvalues, spectral_radius};
 use crate::rng::{Purpose, SeedRng};
 
@@ -13,11 +14,14 @@ impl Network {
     /// those of the unconstrained network of the same seed). With Dale's law or a sparse
     /// mask W_rec goes through [`balanced_rec`] first.
     pub fn init(config: &ModelConfig, seed: u64) -> Self {
+        if config.cell.is_gated() {
+            return Self::init_gated(config, seed);
+        }
         let mut rng = SeedRng::new(seed, Purpose::Init);
         let (n, k) = (config.hidden, config.bits);
         let mut net = Self::zeros(config);
         net.w_rec = match config.rec_init {
-            RecInit::Orthogonal => orthogonal(n, config.rec_gain as f64, &mut rng),
+            RecInit::Orthogonal => orthonormal_rows(n, n, config.rec_gain as f64, &mut rng),
             RecInit::Normal => {
                 let sd = config.rec_gain as f64 / (n as f64).sqrt();
                 (0..n * n).map(|_| (sd * rng.normal()) as f32).collect()
@@ -30,6 +34,45 @@ impl Network {
             balanced_rec(&mut net.w_rec, n, c, config.rec_gain as f64);
         }
         c.project_network(&mut net);
+        net
+    }
+
+    /// Keras' initialisation of a GRU or LSTM (`G` gate blocks), drawn from the `Init` stream
+    /// in the order W_rec, W_in, W_out:
+    /// - W_rec: Keras' `orthogonal` on the whole `recurrent_kernel` (`N × G·N`): its `N` rows
+    ///   orthonormal times `rec_gain`, so W_rec (its transpose) has orthonormal columns; or,
+    ///   with `rec_init` normal, entries N(0, gain² / N);
+    /// - W_in: `glorot_uniform` of `kernel` (`inputs × G·N`): `U(±sqrt(6 / (inputs + G·N)))`;
+    /// - W_out: Glorot-uniform as for the vanilla cell;
+    /// - b_rec: zeros, except an LSTM's forget block `1` (Keras' `unit_forget_bias=True`)
+    ///   when the model has a recurrent bias.
+    fn init_gated(config: &ModelConfig, seed: u64) -> Self {
+        let mut rng = SeedRng::new(seed, Purpose::Init);
+        let (n, k, g) = (config.hidden, config.bits, config.gate_rows());
+        let gain = config.rec_gain as f64;
+        let mut net = Self::zeros(config);
+        net.w_rec = match config.rec_init {
+            RecInit::Orthogonal => {
+                // q is Keras' recurrent_kernel (N × G·N); W_rec = qᵀ
+                let q = orthonormal_rows(n, g, gain, &mut rng);
+                let mut w = vec![0.0f32; g * n];
+                for (j, row) in q.chunks_exact(g).enumerate() {
+                    for (r, v) in row.iter().enumerate() {
+                        w[r * n + j] = *v;
+                    }
+                }
+                w
+            }
+            RecInit::Normal => {
+                let sd = gain / (n as f64).sqrt();
+                (0..g * n).map(|_| (sd * rng.normal()) as f32).collect()
+            }
+        };
+        net.w_in = glorot(g * k, k, g, &mut rng);
+        net.w_out = glorot(k * n, n, k, &mut rng);
+        if config.cell == CellKind::Lstm && config.rec_bias {
+            net.b_rec[n..2 * n].fill(1.0);
+        }
         net
     }
 }
@@ -79,24 +122,25 @@ fn glorot(len: usize, fan_in: usize, fan_out: usize, rng: &mut SeedRng) -> Vec<f
         .collect()
 }
 
-/// `gain` times a random orthogonal N × N matrix: Gram–Schmidt (modified, twice for accuracy)
-/// on a Gaussian matrix, in f64, which gives the Haar distribution like a sign-fixed QR.
-fn orthogonal(n: usize, gain: f64, rng: &mut SeedRng) -> Vec<f32> {
-    let mut q: Vec<f64> = (0..n * n).map(|_| rng.normal()).collect();
+/// `gain` times a random `n × m` matrix (`n ≤ m`, row-major) with orthonormal rows (square:
+/// orthogonal): Gram–Schmidt (modified, twice for accuracy) on the rows of a Gaussian matrix,
+/// in f64, which gives the Haar distribution like a sign-fixed QR (Keras' `orthogonal`).
+fn orthonormal_rows(n: usize, m: usize, gain: f64, rng: &mut SeedRng) -> Vec<f32> {
+    let mut q: Vec<f64> = (0..n * m).map(|_| rng.normal()).collect();
     // rows of q are the vectors to orthonormalise
     for i in 0..n {
         for _pass in 0..2 {
             for j in 0..i {
-                let (done, rest) = q.split_at_mut(i * n);
-                let qj = &done[j * n..(j + 1) * n];
-                let qi = &mut rest[..n];
+                let (done, rest) = q.split_at_mut(i * m);
+                let qj = &done[j * m..(j + 1) * m];
+                let qi = &mut rest[..m];
                 let d: f64 = qi.iter().zip(qj).map(|(a, b)| a * b).sum();
                 for (a, b) in qi.iter_mut().zip(qj) {
                     *a -= d * b;
                 }
             }
         }
-        let qi = &mut q[i * n..(i + 1) * n];
+        let qi = &mut q[i * m..(i + 1) * m];
         let norm = qi.iter().map(|a| a * a).sum::<f64>().sqrt();
         for a in qi.iter_mut() {
             *a /= norm;

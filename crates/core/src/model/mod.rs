@@ -8,28 +8,30 @@
 //!
 //! With `alpha = 1` this is exactly the paper's Eq. 7 and Keras' `SimpleRNN` (whose stored
 //! kernels are the transposes: `W_rec = Rᵀ`, `W_in = Kᵀ`). All matrices are row-major f32:
-//! `W_rec[i * N + j]` is the weight from unit `j` to unit `i`.
-
+//! `W_rec[i * N + j]` is the weight from unit `j` to unit `i`. The gated cells (GRU, LSTM),
+//! their equations and their weight layout (Keras' kernels transposed) are in [`cell`].
 //!
-//! Files: `config` (ModelConfig, RecInit), `cell` (the cell kinds and their single-state
-//! step), `constraints` (the W_rec constraint hook), `init` (seeded initial weights).
+//! Files: `config` (ModelConfig, RecInit), `cell` (the cell kinds, the layout, and their
+//! single-state step), `constraints` (the W_rec constraint hook), `init` (seeded initial weights).
 
 use serde::{Deserialize, Serialize};
 
-mod cell;
+pub mod cell;
 mod config;
 mod constraints;
 mod init;
 
-pub use cell::CellKind;
+pub use cell::{CellKind, GateActivation};
 pub use config::{ModelConfig, RecInit, MAX_HIDDEN};
 pub use constraints::{Constraints, Dale, Sparsity, DEFAULT_EXCITATORY};
 
 /// Names of the parameter tensors, in the order of [`Network::params`].
 pub const PARAM_NAMES: [&str; 5] = ["w_in", "w_rec", "b_rec", "w_out", "b_out"];
 
-/// The weights. With `G = cell.gates()` blocks (vanilla: 1), W_in is `G·N × inputs`, W_rec
-/// `G·N × N` and b_rec `G·N`. `b_rec` always has its length; it is all zeros and never
+/// The weights. With `G = cell.gates()` blocks (vanilla 1, GRU 3, LSTM 4), W_in is
+/// `G·N × inputs`, W_rec `G·N × N` and b_rec [`ModelConfig::bias_len`] (`G·N`; `2·3N` for a
+/// GRU with `reset_after`); the layout and its mapping to Keras' weights is in the `cell`
+/// module's doc ([`cell`]). `b_rec` always has its length; it is all zeros and never
 /// trained when the model has no recurrent bias.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Network {
@@ -39,7 +41,7 @@ pub struct Network {
     pub w_in: Vec<f32>,
     /// Recurrent weights, G·N × N (row = target unit).
     pub w_rec: Vec<f32>,
-    /// Recurrent bias, G·N.
+    /// Recurrent bias, [`ModelConfig::bias_len`].
     pub b_rec: Vec<f32>,
     /// Readout, outputs × N.
     pub w_out: Vec<f32>,
@@ -55,7 +57,7 @@ impl Network {
             config: config.clone(),
             w_in: vec![0.0; g * config.inputs()],
             w_rec: vec![0.0; g * n],
-            b_rec: vec![0.0; g],
+            b_rec: vec![0.0; config.bias_len()],
             w_out: vec![0.0; config.outputs() * n],
             b_out: vec![0.0; config.outputs()],
         }
@@ -102,12 +104,15 @@ impl Network {
     }
 
     /// One step of the dynamics for a single state `h` (length
-    /// `cell.state_size(N)`) driven by input `x` (length inputs), through the network's
-    /// cell; vanilla: `h <- (1-a) h + a tanh(W_rec h + W_in x + b)`. `scratch` must have at
-    /// least `cell.scratch_size(N)` floats. Used by live play and the fixed-point finder.
+    /// `cell.state_size(N)`: `h`, or `[h; c]` for an LSTM) driven by input `x` (length
+    /// inputs), through the network's cell (equations in [`cell`]); vanilla:
+    /// `h <- (1-a) h + a tanh(W_rec h + W_in x + b)`. `scratch` must have at least
+    /// `cell.scratch_size(N)` floats. Used by live play, `run` and the fixed-point finder.
     pub fn step(&self, h: &mut [f32], x: &[f32], scratch: &mut [f32]) {
         match self.config.cell {
             CellKind::Vanilla => cell::vanilla_step(self, h, x, scratch),
+            CellKind::Gru => cell::gru_step(self, h, x, scratch),
+            CellKind::Lstm => cell::lstm_step(self, h, x, scratch),
         }
     }
 
@@ -123,8 +128,9 @@ impl Network {
         }
     }
 
-    /// Runs one trial (inputs row-major `trial_len × inputs`) from a zero state; returns
-    /// the hidden units (`trial_len × N`) and outputs (`trial_len × outputs`).
+    /// Runs one trial (inputs row-major `trial_len × inputs`) from a zero state (Keras' zero
+    /// initial state); returns the hidden units `h` (`trial_len × N`; an LSTM's `c` is not
+    /// returned) and outputs (`trial_len × outputs`).
     pub fn run(&self, x: &[f32], trial_len: usize) -> (Vec<f32>, Vec<f32>) {
         let (n, ki, k) = (
             self.config.hidden,

@@ -25,6 +25,7 @@ pub fn loss_and_grad(
     // The cell is chosen once per call; the kernels below are the vanilla cell's.
     let loss = match net.config.cell {
         CellKind::Vanilla => vanilla(net, batch, mask, ws, grads),
+        CellKind::Gru | CellKind::Lstm => todo!("BPTT of gated cells (milestone B2)"),
     };
     let constraints = &net.config.constraints;
     if !constraints.is_none() {

@@ -17,6 +17,7 @@ pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Work
     // The cell is chosen once per call; the kernels below are the vanilla cell's.
     match net.config.cell {
         CellKind::Vanilla => vanilla(net, batch, mask, ws),
+        CellKind::Gru | CellKind::Lstm => super::gated::forward(net, batch, mask, ws),
     }
 }
 

@@ -112,6 +112,7 @@ mod adam;
 mod bptt;
 mod config;
 mod forward;
+mod gated;
 pub mod reference;
 mod rows;
 mod trainer;

@@ -2,7 +2,7 @@
 //! byte-order mark (Windows editors and PowerShell add one), UTF-16 LE or BE with a BOM
 //! (PowerShell 5's `Out-File`, Notepad's "Unicode"), CRLF or LF line ends.
 
-use super::{check_finite, ImportError, ImportFormat, Imported};
+use super::{check_finite, gated, ImportError, ImportFormat, Imported};
 use crate::netfile;
 use flipflop_core::config::Config;
 use flipflop_core::model::Network;
@@ -146,6 +146,32 @@ struct JsonNet {
     W_out: Option<Rows>,
     b_out: Option<Vec<f32>>,
     class_name: Option<String>,
+    // Gated networks: Keras' names (`crate::export::keras`).
+    kernel: Option<Rows>,
+    recurrent_kernel: Option<Rows>,
+    bias: Option<Bias>,
+    dense_kernel: Option<Rows>,
+    dense_bias: Option<Vec<f32>>,
+}
+
+/// Keras' recurrent bias: `(G·N)` or, for a GRU with `reset_after`, `(2, 3N)`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Bias {
+    Flat(Vec<f32>),
+    Nested(Rows),
+}
+
+impl Rows {
+    /// As a tensor: its shape (`[rows, cols]`, `[rows, ?]` when ragged) and values.
+    fn tensor(self) -> gated::Tensor {
+        let cols = if self.ragged {
+            usize::MAX
+        } else {
+            self.cols.unwrap_or(0)
+        };
+        (vec![self.rows, cols], self.values)
+    }
 }
 
 /// Imports the JSON of `flipflop export --json`.
@@ -182,6 +208,29 @@ pub fn import_json(bytes: &[u8]) -> Result<Imported, ImportError> {
         netfile::MAX_STEPS_TRAINED,
     )
     .map_err(ImportError::Config)?;
+    if config.model.cell.is_gated() {
+        let need = |t: &str, m: Option<Rows>| m.map(Rows::tensor).ok_or_else(|| missing(t));
+        let tensors = gated::KerasTensors {
+            kernel: need("kernel", doc.kernel)?,
+            recurrent_kernel: need("recurrent_kernel", doc.recurrent_kernel)?,
+            bias: doc.bias.map(|b| match b {
+                Bias::Flat(v) => (vec![v.len()], v),
+                Bias::Nested(r) => r.tensor(),
+            }),
+            dense_kernel: need("dense_kernel", doc.dense_kernel)?,
+            dense_bias: doc
+                .dense_bias
+                .map(|v| (vec![v.len()], v))
+                .ok_or_else(|| missing("dense_bias"))?,
+        };
+        let network = gated::network(&config.model, tensors)?;
+        return Ok(Imported {
+            format: fmt,
+            config,
+            network,
+            steps: doc.steps_trained,
+        });
+    }
     let (n, k) = (config.model.hidden, config.model.bits);
     let matrix = |t: &str, m: Option<Rows>, r: usize, c: usize| -> Result<Vec<f32>, ImportError> {
         let m = m.ok_or_else(|| missing(t))?;

@@ -3,9 +3,10 @@
 //! Formats, recognised by content (not by file name), one module each:
 //! - **Keras HDF5 model file** ([`keras`]; `model.save("x.h5")` of Keras 1.x, 2.x, tf.keras
 //!   and Keras 3; the HDF5 signature at offset 0 or after a user block; weights stored as
-//!   float16, float32 or float64): a `SimpleRNN` (activation `tanh`) followed by a `Dense`
-//!   (linear), e.g. the paper's own files. Layers and weights are found through the file's
-//!   own `layer_names` and `weight_names` attributes. Keras
+//!   float16, float32 or float64; and Keras 3's `.keras` zip): a `SimpleRNN`, `GRU` or `LSTM`
+//!   (activation `tanh`) followed by a `Dense` (linear), e.g. the paper's own files. Layers
+//!   and weights are found through the file's own `layer_names` and `weight_names`
+//!   attributes; gated cells map as documented in [`keras`]. For the SimpleRNN, Keras
 //!   computes `h_t = tanh(x_t K + h_{t-1} R + b)`, `z_t = h_t D + c` with kernels stored
 //!   rows = source units, so in the lab's column convention
 //!   `W_in = Kᵀ`, `W_rec = Rᵀ`, `b_rec = b`, `W_out = Dᵀ`, `b_out = c`, `α = 1`.
@@ -27,6 +28,7 @@
 //! bits ≤ 8) before reading, compressed npz members inflate with a hard limit, and NaN or
 //! infinite weights are refused.
 
+mod gated;
 pub mod json;
 pub mod keras;
 pub mod npz;
@@ -45,9 +47,10 @@ use std::fmt;
 pub const MAX_IMPORT_BYTES: usize = 64 << 20;
 
 /// What the supported Keras models look like, for error messages.
-pub const KERAS_SUPPORTED: &str = "supported: a Keras model file with one SimpleRNN \
-    (activation tanh, 2..=1024 units) followed by one Dense (linear, 1..=8 units, as many as \
-    the inputs)";
+pub const KERAS_SUPPORTED: &str = "supported: a Keras model file with one SimpleRNN, GRU \
+    (reset_after true or false) or LSTM (activation tanh, recurrent_activation sigmoid or \
+    hard_sigmoid, 2..=1024 units, forwards, return_sequences) followed by one Dense (linear, \
+    1..=8 units, as many as the inputs)";
 
 /// The formats [`import`] reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

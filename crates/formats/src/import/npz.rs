@@ -226,6 +226,9 @@ pub fn import_npz(bytes: &[u8]) -> Result<Imported, ImportError> {
         return super::keras::import_keras_v3(&config, &weights);
     }
     refuse_foreign(&names)?;
+    if zip.index_for_name("recurrent_kernel.npy").is_some() {
+        return import_npz_keras(&mut zip, &names);
+    }
     let missing = |what: &str| ImportError::Missing {
         format: fmt,
         what: format!("array '{what}' (found: {})", names.join(", ")),
@@ -304,6 +307,127 @@ pub fn import_npz(bytes: &[u8]) -> Result<Imported, ImportError> {
             b_out,
         },
         config,
+        steps: 0,
+    })
+}
+
+/// Reads a 0-d numpy unicode array (`'<U…'`, as the Keras-layout export writes `cell` and
+/// `recurrent_activation`), at most 64 characters.
+fn npz_text(zip: &mut Zip<'_>, name: &str) -> Result<Option<String>, ImportError> {
+    let Some(index) = zip.index_for_name(&format!("{name}.npy")) else {
+        return Ok(None);
+    };
+    let bad = |why: &str| ImportError::Unreadable {
+        format: ImportFormat::Npz,
+        detail: format!("{name}: {why}"),
+    };
+    let b = zip_member(zip, index, name, 4096)?;
+    let header = ndarray_npy::npy::header::Header::from_reader(&mut b.as_slice())
+        .map_err(|e| bad(&e.to_string()))?;
+    // The descriptor as a Python literal, e.g. `'<U3'`.
+    let descr = header.type_descriptor.to_string();
+    let width = descr
+        .trim_matches(|c| c == '\'' || c == '"')
+        .strip_prefix("<U")
+        .and_then(|w| w.parse::<usize>().ok())
+        .filter(|w| (1..=64).contains(w));
+    let (Some(width), true) = (width, header.shape.is_empty()) else {
+        return Err(bad("expected a 0-d text array ('<U…', shape ())"));
+    };
+    let data = b
+        .get(b.len().saturating_sub(4 * width)..)
+        .filter(|d| d.len() == 4 * width)
+        .ok_or_else(|| bad("text is cut short"))?;
+    let text: Option<String> = data
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .take_while(|c| *c != 0)
+        .map(char::from_u32)
+        .collect();
+    text.map(Some).ok_or_else(|| bad("not valid text"))
+}
+
+/// Imports the Keras-layout npz of a gated network (`crate::export::keras`): `kernel`,
+/// `recurrent_kernel`, `bias` (optional), `dense_kernel`, `dense_bias`, and the texts `cell`
+/// and `recurrent_activation`; the cell must agree with the number of gate blocks (GRU 3,
+/// LSTM 4) and `reset_after` follows from the bias' shape, as in Keras.
+fn import_npz_keras(zip: &mut Zip<'_>, names: &[String]) -> Result<Imported, ImportError> {
+    use flipflop_core::model::{CellKind, GateActivation};
+    let fmt = ImportFormat::Npz;
+    let missing = |what: &str| ImportError::Missing {
+        format: fmt,
+        what: format!("array '{what}' (found: {})", names.join(", ")),
+    };
+    let tensor = |npy: Npy| (npy.shape, npy.values);
+    let cap = 4 * MAX_HIDDEN * MAX_HIDDEN;
+    let recurrent =
+        npz_member(zip, "recurrent_kernel", cap)?.ok_or_else(|| missing("recurrent_kernel"))?;
+    let (n, gates) = match recurrent.shape.as_slice() {
+        [n, g] if *n > 0 && g % n == 0 => (*n, g / n),
+        _ => (0, 0),
+    };
+    let cell = match gates {
+        3 => CellKind::Gru,
+        4 => CellKind::Lstm,
+        _ => {
+            return Err(ImportError::Unsupported(format!(
+                "recurrent_kernel has shape {:?}: a Keras-layout npz holds a GRU (N, 3N) or an \
+                 LSTM (N, 4N)",
+                recurrent.shape
+            )))
+        }
+    };
+    if let Some(named) = npz_text(zip, "cell")? {
+        if named != cell.key() {
+            return Err(ImportError::Unsupported(format!(
+                "cell is '{named}' but recurrent_kernel {:?} has the gates of a {}",
+                recurrent.shape,
+                cell.key()
+            )));
+        }
+    }
+    let gate = match npz_text(zip, "recurrent_activation")? {
+        None => GateActivation::Sigmoid,
+        Some(key) => GateActivation::parse(&key).ok_or_else(|| {
+            ImportError::Unsupported(format!(
+                "recurrent_activation '{key}'; supported: sigmoid, hard_sigmoid_keras2, \
+                 hard_sigmoid_keras3"
+            ))
+        })?,
+    };
+    let kernel = npz_member(zip, "kernel", cap)?.ok_or_else(|| missing("kernel"))?;
+    let k = kernel.shape.first().copied().unwrap_or(0);
+    let bias = npz_member(zip, "bias", 2 * gates * n)?;
+    let dense_kernel =
+        npz_member(zip, "dense_kernel", n * MAX_BITS)?.ok_or_else(|| missing("dense_kernel"))?;
+    let dense_bias =
+        npz_member(zip, "dense_bias", MAX_BITS)?.ok_or_else(|| missing("dense_bias"))?;
+    let mut config = Config::default();
+    config.set_bits(k);
+    config.model.hidden = n;
+    config.model.cell = cell;
+    // Only a GRU has the option (the config requires true for the others).
+    config.model.reset_after =
+        cell != CellKind::Gru || bias.as_ref().is_none_or(|b| b.shape.len() == 2);
+    config.model.recurrent_activation = gate;
+    config.model.rec_bias = bias
+        .as_ref()
+        .is_some_and(|b| b.values.iter().any(|v| *v != 0.0));
+    netfile::check_config(&config).map_err(ImportError::Config)?;
+    let network = super::gated::network(
+        &config.model,
+        super::gated::KerasTensors {
+            kernel: tensor(kernel),
+            recurrent_kernel: tensor(recurrent),
+            bias: bias.map(tensor),
+            dense_kernel: tensor(dense_kernel),
+            dense_bias: tensor(dense_bias),
+        },
+    )?;
+    Ok(Imported {
+        format: fmt,
+        config,
+        network,
         steps: 0,
     })
 }

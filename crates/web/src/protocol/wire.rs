@@ -137,11 +137,11 @@ pub struct Trace {
 pub struct WireNetwork {
     /// Architecture.
     pub config: flipflop_core::ModelConfig,
-    /// N × bits.
+    /// G·N × bits (G gate blocks of the cell; vanilla 1).
     pub w_in: F32s,
-    /// N × N, row = target unit.
+    /// G·N × N, row = target unit.
     pub w_rec: F32s,
-    /// N.
+    /// `ModelConfig::bias_len` (vanilla N).
     pub b_rec: F32s,
     /// bits × N.
     pub w_out: F32s,
@@ -179,9 +179,11 @@ impl WireNetwork {
                 })
             }
         };
-        check("w_in", &self.w_in, n * k)?;
-        check("w_rec", &self.w_rec, n * n)?;
-        check("b_rec", &self.b_rec, n)?;
+        // Gated cells stack their gate blocks: G·N rows, and b_rec of the cell's length.
+        let g = self.config.gate_rows();
+        check("w_in", &self.w_in, g * k)?;
+        check("w_rec", &self.w_rec, g * n)?;
+        check("b_rec", &self.b_rec, self.config.bias_len())?;
         check("w_out", &self.w_out, k * n)?;
         check("b_out", &self.b_out, k)?;
         Ok(Network {

@@ -152,4 +152,29 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// A Keras GRU and LSTM import through the page's path, and their networks survive the
+    /// wire (gate blocks, a GRU's two biases, the cell in the config).
+    #[test]
+    fn gated_keras_files_import_and_cross_the_wire() {
+        let files: [&[u8]; 2] = [
+            include_bytes!("../../../formats/tests/data/keras/gated/keras3_gru.keras"),
+            include_bytes!("../../../formats/tests/data/keras/gated/keras2_lstm.h5"),
+        ];
+        for bytes in files {
+            let want = flipflop_formats::import::import(bytes).unwrap().network;
+            assert!(want.config.cell.is_gated());
+            match import_file("m.h5".into(), bytes) {
+                Event::Loaded {
+                    network: Some(w),
+                    config,
+                    ..
+                } => {
+                    assert_eq!(w.to_network().unwrap(), want);
+                    assert_eq!(config.model.cell, want.config.cell);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 }

@@ -11,6 +11,13 @@
 //!   is the transpose, `W_recᵀ`, where the sign is per row).
 //! - **JSON** ([`json_bytes`]): `"format": "flipflop-network"`, the root config, seed, steps
 //!   trained and every weight as nested row lists.
+//!
+//! Gated networks (GRU, LSTM) are written in Keras' layout and names instead (`kernel`,
+//! `recurrent_kernel`, `bias`, `dense_kernel`, `dense_bias`, plus the cell, `reset_after` and
+//! the gate activation; see [`keras`]), in both formats, so that Keras users load them with
+//! `set_weights`; vanilla networks keep the names above (and their bytes).
+
+pub mod keras;
 
 use flipflop_core::config::Config;
 use flipflop_core::model::Network;
@@ -38,6 +45,9 @@ fn mat(v: &[f32], rows: usize, cols: usize) -> Result<Array2<f32>, ExportError> 
 
 /// The weights as a float32 `.npz` file (see the module docs for the array names).
 pub fn npz_bytes(net: &Network) -> Result<Vec<u8>, ExportError> {
+    if net.config.cell.is_gated() {
+        return keras::npz_bytes_keras(net);
+    }
     let (n, k) = (net.config.hidden, net.config.bits);
     let err = |e: ndarray_npy::WriteNpzError| ExportError(e.to_string());
     let mut npz = NpzWriter::new(Cursor::new(Vec::new()));
@@ -72,6 +82,16 @@ pub fn json_bytes(config: &Config, net: &Network, steps: u64) -> Result<Vec<u8>,
     let (n, k) = (net.config.hidden, net.config.bits);
     let mut config = config.clone();
     config.model = net.config.clone();
+    if net.config.cell.is_gated() {
+        let mut doc = serde_json::Map::new();
+        doc.insert("format".into(), json!("flipflop-network"));
+        doc.insert("version".into(), json!(1));
+        doc.insert("seed".into(), json!(config.seed));
+        doc.insert("steps_trained".into(), json!(steps));
+        doc.insert("config".into(), json!(config));
+        doc.extend(keras::json_fields(net));
+        return serde_json::to_vec(&doc).map_err(|e| ExportError(e.to_string()));
+    }
     let doc = json!({
         "format": "flipflop-network",
         "version": 1,
