@@ -43,8 +43,8 @@ pub enum Source {
     Loaded {
         /// For the table, e.g. `"link"` or the file's name.
         label: String,
-        /// The weights.
-        network: WireNetwork,
+        /// The weights (boxed: they are most of the variant's size).
+        network: Box<WireNetwork>,
         /// Steps it was trained.
         steps: u64,
     },
@@ -86,7 +86,7 @@ impl Member {
             config,
             Source::Loaded {
                 label,
-                network,
+                network: Box::new(network),
                 steps,
             },
         )
@@ -115,7 +115,9 @@ impl Member {
 
     /// One line of progress for a person.
     pub fn progress(&self) -> String {
-        let loss = self.loss.map_or(String::new(), |l| format!(", loss {l:.4}"));
+        let loss = self
+            .loss
+            .map_or(String::new(), |l| format!(", loss {l:.4}"));
         let solved = match self.solved_at {
             Some(s) => format!(", solved at step {s}"),
             None => String::new(),

@@ -8,6 +8,7 @@ use crate::protocol::{CompareData, CubeData, F32s};
 use crate::state::compare::{matrix_attr, saddles_text, Member};
 use crate::view::{charts, cube};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlElement};
@@ -210,7 +211,7 @@ fn row(doc: &Document, cells: &[(&str, String)]) -> Option<Element> {
     for (tag, text) in cells {
         let c = cell(doc, tag, text)?;
         if *tag == "th" {
-            let _ = c.set_attribute("scope", if cells[0].1.is_empty() { "col" } else { "row" });
+            let _ = c.set_attribute("scope", "row");
         }
         let _ = tr.append_child(&c);
     }
@@ -231,9 +232,16 @@ fn matrix_table(
     let _ = t.set_attribute("data-matrix", &matrix_attr(m));
     let cap = cell(doc, "caption", title)?;
     let _ = t.append_child(&cap);
-    let mut head = vec![("th", String::new())];
+    let mut head = vec![("th", "network".to_string())];
     head.extend((1..=labels.len()).map(|j| ("th", j.to_string())));
     let head = row(doc, &head)?;
+    if let Ok(list) = head.query_selector_all("th") {
+        for i in 0..list.length() {
+            if let Some(c) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                let _ = c.set_attribute("scope", "col");
+            }
+        }
+    }
     let _ = t.append_child(&head);
     let max = m.iter().flatten().fold(1e-12f64, |a, v| a.max(*v));
     for (i, r) in m.iter().enumerate() {
@@ -371,7 +379,11 @@ pub fn draw_mds<DB: DrawingBackend>(
             .draw_series(std::iter::once(Text::new(
                 text,
                 (p[0], p[1]),
-                (FONT, 12.0 * dpr).into_font().color(&c),
+                // Labels on the right half point left, so none leaves the plot.
+                (FONT, 12.0 * dpr).into_font().color(&c).pos(Pos::new(
+                    if p[0] > 0.0 { HPos::Right } else { HPos::Left },
+                    VPos::Bottom,
+                )),
             )))
             .map_err(err)?;
     }

@@ -173,7 +173,7 @@ impl CompareView {
         let m = &mut self.members[i];
         let (network, base_step, train) = match &m.source {
             Source::Seed(_) => (None, 0, true),
-            Source::Loaded { network, steps, .. } => (Some(network.clone()), *steps, false),
+            Source::Loaded { network, steps, .. } => (Some((**network).clone()), *steps, false),
         };
         m.step = base_step;
         m.phase = if train {
@@ -460,11 +460,11 @@ impl CompareView {
                 m.step = step;
                 m.loss = losses.last().map(|l| l.1).or(m.loss);
             }
-            Event::Metrics { step, solved, .. } => {
-                if solved && self.members[i].solved_at.is_none() {
-                    self.members[i].solved_at = Some(step);
-                    self.stop_and_search(slot);
-                }
+            Event::Metrics { step, solved, .. }
+                if solved && self.members[i].solved_at.is_none() =>
+            {
+                self.members[i].solved_at = Some(step);
+                self.stop_and_search(slot);
             }
             Event::Running {
                 running: false,
@@ -480,10 +480,10 @@ impl CompareView {
                 self.members[i].points = Some(data.points);
                 self.finish(slot, i, Phase::Done);
             }
-            Event::FixedPointsCancelled { reason, .. } => {
-                if self.members[i].phase == Phase::Searching {
-                    self.finish(slot, i, Phase::Failed(format!("search stopped ({reason})")));
-                }
+            Event::FixedPointsCancelled { reason, .. }
+                if self.members[i].phase == Phase::Searching =>
+            {
+                self.finish(slot, i, Phase::Failed(format!("search stopped ({reason})")));
             }
             Event::Error { message, .. } => self.finish(slot, i, Phase::Failed(message)),
             _ => {}

@@ -34,7 +34,9 @@ pub fn open_set_link(text: &str) -> Event {
         message,
     };
     match decode_set_link(text) {
-        Err(e) => fail(format!("This set link cannot be opened: {e}. Nothing was changed.")),
+        Err(e) => fail(format!(
+            "This set link cannot be opened: {e}. Nothing was changed."
+        )),
         Ok(decoded) => {
             let mut networks = Vec::with_capacity(decoded.len());
             for (i, d) in decoded.into_iter().enumerate() {
@@ -123,8 +125,8 @@ fn compare_all(nets: Vec<CompareNet>) -> Result<CompareData, String> {
     let reference = &prepared[0].centroids;
     let mut rows = Vec::with_capacity(nets.len());
     for (i, (p, n)) in prepared.iter().zip(&nets).enumerate() {
-        let s = compare::summarise(&p.net, &n.points)
-            .map_err(|e| format!("network {}: {e}", i + 1))?;
+        let s =
+            compare::summarise(&p.net, &n.points).map_err(|e| format!("network {}: {e}", i + 1))?;
         let (aligned, centroid_distance) = if i == 0 {
             (p.cube.svd.coords.0.clone(), 0.0)
         } else {

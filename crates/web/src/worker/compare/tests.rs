@@ -25,7 +25,9 @@ fn relabelled(net: &Network) -> Network {
     // New unit i is old unit perm[i], with sign sign[i].
     let perm: Vec<usize> = (0..n).map(|i| (i * 3 + 1) % n).collect();
     assert_eq!(n % 3, 1, "3 must be invertible mod n for a permutation");
-    let sign: Vec<f32> = (0..n).map(|i| if i % 3 == 0 { -1.0 } else { 1.0 }).collect();
+    let sign: Vec<f32> = (0..n)
+        .map(|i| if i % 3 == 0 { -1.0 } else { 1.0 })
+        .collect();
     let mut out = net.clone();
     for i in 0..n {
         let (pi, si) = (perm[i], sign[i]);
@@ -60,14 +62,18 @@ fn a_relabelled_network_is_at_distance_zero_and_its_cube_aligns_onto_the_first()
         panic!("no comparison");
     };
     for m in [&data.procrustes, &data.cka] {
-        for i in 0..3 {
-            assert_eq!(m[i][i], 0.0);
-            for j in 0..3 {
-                assert_eq!(m[i][j], m[j][i], "symmetric");
+        for (i, row) in m.iter().enumerate() {
+            assert_eq!(row[i], 0.0);
+            for (j, v) in row.iter().enumerate() {
+                assert_eq!(*v, m[j][i], "symmetric");
             }
         }
         assert!(m[0][1] < 1e-4, "relabelled copy at {}", m[0][1]);
-        assert!(m[0][2] > 100.0 * m[0][1].max(1e-6), "other seed at {}", m[0][2]);
+        assert!(
+            m[0][2] > 100.0 * m[0][1].max(1e-6),
+            "other seed at {}",
+            m[0][2]
+        );
     }
     assert_eq!(data.mds.len(), 3);
     // The copy's cube, rotated onto the first, lies on it (its own SVD axes may differ in
@@ -75,8 +81,14 @@ fn a_relabelled_network_is_at_distance_zero_and_its_cube_aligns_onto_the_first()
     let (r, c) = (&data.networks[0].aligned.0, &data.networks[1].aligned.0);
     assert_eq!(r.len(), c.len());
     let scale = r.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let worst = r.iter().zip(c).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
-    assert!(worst < 1e-3 * scale, "aligned copy off by {worst} (scale {scale})");
+    let worst = r
+        .iter()
+        .zip(c)
+        .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+    assert!(
+        worst < 1e-3 * scale,
+        "aligned copy off by {worst} (scale {scale})"
+    );
     assert!(data.networks[1].centroid_distance < 1e-3);
     let radius = |i: usize| data.networks[i].spectral_radius;
     assert!((radius(0) - radius(1)).abs() < 1e-9);
@@ -87,7 +99,11 @@ fn a_relabelled_network_is_at_distance_zero_and_its_cube_aligns_onto_the_first()
     };
     assert_eq!(networks.len(), 3);
     let back = networks[2].network.to_network().unwrap();
-    let err = back.w_rec.iter().zip(&b.w_rec).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
+    let err = back
+        .w_rec
+        .iter()
+        .zip(&b.w_rec)
+        .fold(0.0f32, |m, (x, y)| m.max((x - y).abs()));
     assert!(err < 1e-2, "set link weights off by {err}");
     assert_eq!(networks[0].config.task, cfg.task);
 }
@@ -157,5 +173,9 @@ fn the_session_answers_compare_and_set_links_and_both_cross_the_wire_unchanged()
     };
     assert_eq!(networks.len(), 2);
     assert_eq!(decode_event(&encode(ev)).unwrap(), *ev);
-    assert_eq!(ev.generation(), None, "no network's generation: the gate admits it");
+    assert_eq!(
+        ev.generation(),
+        None,
+        "no network's generation: the gate admits it"
+    );
 }
