@@ -48,6 +48,8 @@ try {
   result.load_before = os.loadavg();
   result.parallel = await run(browser, server.url, null);
   result.load_between = os.loadavg();
+  // Each phase as soon as it is measured (the whole run is long).
+  console.error(JSON.stringify({ parallel: result.parallel, load: result.load_between }));
   result.sequential = await run(browser, server.url, 1);
   result.load_after = os.loadavg();
   console.log(JSON.stringify(result, null, 2));
