@@ -18,7 +18,7 @@ const STEPS = [
   ['training', 'loss-title'],
   ['matrix', 'matrix-title'],
   ['spectrum', 'spectrum-title'],
-  ['several', 'controls-title'],
+  ['several', 'compare-title'],
   ['cube', 'cube-title'],
   ['flip', 'play-title'],
   ['fixed', 'fp-title'],

@@ -13,6 +13,7 @@
 //! Components talk only through [`Cx`], never through each other's fields.
 
 mod charts;
+mod compare;
 mod context;
 mod controls;
 mod dom;
@@ -60,6 +61,7 @@ struct App {
     tour: tour::TourPanel,
     undo: undo::UndoBar,
     notes: notes::Notes,
+    compare: compare::CompareView,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -108,7 +110,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 8]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 9]) {
         let App {
             cx,
             controls,
@@ -119,11 +121,12 @@ impl App {
             tour,
             undo,
             notes,
+            compare,
             ..
         } = self;
         (
             cx,
-            [controls, charts, live, fixed, share, tour, undo, notes],
+            [controls, charts, live, fixed, share, tour, undo, notes, compare],
         )
     }
 
@@ -438,6 +441,7 @@ pub fn start() -> Result<(), JsValue> {
         tour: tour::TourPanel::find(&doc)?,
         undo: undo::UndoBar::find(&doc)?,
         notes: notes::Notes::find(&doc)?,
+        compare: compare::CompareView::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,
@@ -458,6 +462,7 @@ pub fn start() -> Result<(), JsValue> {
     fixed::wire(&app)?;
     live::wire(&app)?;
     tour::wire(&app)?;
+    compare::wire::wire(&app)?;
     spawn_worker(&app)?;
     let bench = app.borrow().cx.bench;
     if bench {
@@ -480,6 +485,7 @@ pub fn start() -> Result<(), JsValue> {
         });
     } else {
         act(&app, |a| a.share.initial_load(&mut a.cx));
+        act(&app, |a| a.compare.initial_load(&a.cx));
         // Neither a link nor the autosave: show the shipped pre-trained network.
         let (adopted, fresh) = {
             let a = app.borrow();

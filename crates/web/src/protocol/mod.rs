@@ -14,10 +14,12 @@
 //! Every event that belongs to a network carries the `generation` of the `Init` that built
 //! it (errors included); [`InitGate`] drops those of a network the page has replaced.
 
+pub mod compare;
 mod gate;
 pub mod kinds;
 mod wire;
 
+pub use compare::{CompareData, CompareNet, ComparedNet, SetNet};
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
 pub use wire::{
@@ -32,7 +34,8 @@ use std::fmt;
 /// Bumped whenever a variant or a field changes meaning.
 /// 3: generations on every network event, typed link kinds, formats and origins.
 /// 4: the optimiser state travels (`Init::optimiser`, [`Event::Optimiser`]).
-pub const PROTOCOL_VERSION: u32 = 4;
+/// 5: the Compare view's `Compare` and `OpenSetLink`.
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +117,19 @@ pub enum Command {
     },
     /// Stop a fixed-point search; answered by [`Event::FixedPointsCancelled`].
     CancelFixedPoints,
+    /// Compare 1 to 8 networks of the same task (the Compare view): distances, MDS map,
+    /// topology, aligned cubes and their set link; answered by [`Event::Compared`] or
+    /// [`Event::CompareFailed`]. The trainer is untouched.
+    Compare {
+        /// The networks, in order (the first is the reference of the cube alignment).
+        networks: Vec<CompareNet>,
+    },
+    /// Decode a set link (`#set=…`); answered by [`Event::SetLoaded`] or
+    /// [`Event::LoadFailed`]. The trainer is untouched.
+    OpenSetLink {
+        /// The link text.
+        text: String,
+    },
 }
 
 /// Worker → page. Variants with a `generation` belong to the network of that `Init`.
@@ -261,6 +277,21 @@ pub enum Event {
         /// The generation of the network that was searched.
         generation: u32,
     },
+    /// The result of a `Compare`.
+    Compared {
+        /// Distances, map, rows and the set link (boxed: it is large).
+        data: Box<CompareData>,
+    },
+    /// A `Compare` could not be made (e.g. networks of different tasks); nothing changed.
+    CompareFailed {
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// The networks of a set link (after `OpenSetLink`), in order.
+    SetLoaded {
+        /// The networks.
+        networks: Vec<SetNet>,
+    },
     /// Something went wrong; the current network is unchanged.
     Error {
         /// What happened, for a person.
@@ -273,13 +304,16 @@ pub enum Event {
 
 impl Event {
     /// The generation of the network this event belongs to; `None` for events about no
-    /// network (`Ready`, `BenchStep`, `Loaded`, `LoadFailed`).
+    /// network (`Ready`, `BenchStep`, `Loaded`, `LoadFailed`, and the Compare view's).
     pub fn generation(&self) -> Option<u32> {
         match self {
             Event::Ready { .. }
             | Event::BenchStep { .. }
             | Event::Loaded { .. }
-            | Event::LoadFailed { .. } => None,
+            | Event::LoadFailed { .. }
+            | Event::Compared { .. }
+            | Event::CompareFailed { .. }
+            | Event::SetLoaded { .. } => None,
             Event::Initialized { generation, .. }
             | Event::Running { generation, .. }
             | Event::Progress { generation, .. }

@@ -2,6 +2,7 @@
 //! validation, storage records, plot data, fixed-point markers and words, the live-play
 //! simulation, and the share panel's helpers. No DOM here.
 
+pub mod compare;
 pub mod export;
 pub mod fields;
 pub mod fixed;

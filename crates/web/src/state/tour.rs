@@ -100,9 +100,11 @@ pub const STEPS: &[Step] = &[
         name: "several",
         title: "Several networks, one task",
         body: "<p>Figure 5 shows four networks trained from different random starts: their \
-               spectra differ, yet each one solves the task. Try it: note the spectrum, change \
-               the <b>Seed</b>, press <b>Reset</b> and <b>Train</b>, and compare.</p>",
-        target: "controls-title",
+               spectra differ, yet each one solves the task. Try it here: <b>Train and \
+               compare</b> trains four networks of the training panel's recipe side by side, \
+               then shows their spectra on the same axes, their cubes (Figure 7), how far \
+               apart their representations are, and their fixed points.</p>",
+        target: "compare-title",
         source: "Paper, Section 5.2 and Figure 5",
         url: PAPER_URL,
         wait: Wait::Nothing,

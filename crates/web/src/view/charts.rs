@@ -390,6 +390,18 @@ pub fn spectrum_on<DB: DrawingBackend>(
     snap: &Snapshot,
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
 ) -> Result<(), String> {
+    spectrum_within(root, dpr, snap, jacobian, 0.0)
+}
+
+/// [`spectrum_on`] with both axes reaching at least `±at_least` (the Compare view draws
+/// every network's spectrum on the same axes).
+pub fn spectrum_within<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    dpr: f64,
+    snap: &Snapshot,
+    jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
+    at_least: f64,
+) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     if let Some(message) = &snap.spectrum_error {
         // The solver gave up (see flipflop_core::analysis::spectrum): say so in its place.
@@ -408,7 +420,7 @@ pub fn spectrum_on<DB: DrawingBackend>(
     }
     let rho = snap.spectral_radius;
     let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::state::fixed::largest_modulus(p));
-    let r = (rho.max(jac_rho) * 1.1).max(1.25);
+    let r = (rho.max(jac_rho) * 1.1).max(1.25).max(at_least);
     let font = 12.0 * dpr;
     let (cw, ch) = root.dim_in_pixel();
     // Keep the plane square: pad the wider side.

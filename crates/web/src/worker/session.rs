@@ -203,6 +203,8 @@ impl Session {
             Command::Import { name, bytes } => self.out.push(loaders::import_file(name, &bytes.0)),
             Command::FindFixedPoints { options } => self.find_fixed_points(options, clock),
             Command::CancelFixedPoints => self.cancel_fixed_points("cancelled"),
+            Command::Compare { networks } => self.out.push(super::compare::run(networks)),
+            Command::OpenSetLink { text } => self.out.push(super::compare::open_set_link(&text)),
         }
     }
 

@@ -57,6 +57,9 @@ fn names(events: &[Event]) -> Vec<&'static str> {
             Event::FixedPoints { .. } => "FixedPoints",
             Event::FixedPointsCancelled { .. } => "FixedPointsCancelled",
             Event::Error { .. } => "Error",
+            Event::Compared { .. } => "Compared",
+            Event::CompareFailed { .. } => "CompareFailed",
+            Event::SetLoaded { .. } => "SetLoaded",
         })
         .collect()
 }
