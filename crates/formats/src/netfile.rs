@@ -130,6 +130,13 @@ pub const fn stored_weights(hidden: usize, bits: usize) -> usize {
     hidden * bits + hidden * hidden + hidden + bits * hidden + bits
 }
 
+/// Weights stored for a model: `N·inputs + N² + N + outputs·N + outputs` (the flip-flop's
+/// [`stored_weights`] when inputs = outputs = bits; other tasks have their own channels).
+pub fn stored_weights_of(model: &ModelConfig) -> usize {
+    let (n, i, o) = (model.hidden, model.inputs(), model.outputs());
+    n * i + n * n + n + o * n + o
+}
+
 /// A decoded network file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetFile {
@@ -377,8 +384,7 @@ pub fn decode_with_optimiser(bytes: &[u8]) -> Result<(NetFile, Option<Adam>), Fo
         serde_json::from_slice(json).map_err(|e| FormatError::ConfigJson(e.to_string()))?;
     check_config(&config).map_err(FormatError::Config)?;
     check_steps("steps trained", steps, MAX_STEPS_TRAINED).map_err(FormatError::Config)?;
-    let (n, k) = (config.model.hidden, config.model.bits);
-    let want = stored_weights(n, k);
+    let want = stored_weights_of(&config.model);
     if want != n_weights {
         return Err(FormatError::Shape {
             expected: want,

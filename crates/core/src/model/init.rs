@@ -14,7 +14,7 @@ impl Network {
     /// mask W_rec goes through [`balanced_rec`] first.
     pub fn init(config: &ModelConfig, seed: u64) -> Self {
         let mut rng = SeedRng::new(seed, Purpose::Init);
-        let (n, k) = (config.hidden, config.bits);
+        let (n, ki, ko) = (config.hidden, config.inputs(), config.outputs());
         let mut net = Self::zeros(config);
         net.w_rec = match config.rec_init {
             RecInit::Orthogonal => orthogonal(n, config.rec_gain as f64, &mut rng),
@@ -23,8 +23,8 @@ impl Network {
                 (0..n * n).map(|_| (sd * rng.normal()) as f32).collect()
             }
         };
-        net.w_in = glorot(n * k, k, n, &mut rng);
-        net.w_out = glorot(k * n, n, k, &mut rng);
+        net.w_in = glorot(n * ki, ki, n, &mut rng);
+        net.w_out = glorot(ko * n, n, ko, &mut rng);
         let c = &config.constraints;
         if c.dale.is_some() || c.sparsity.is_some() {
             balanced_rec(&mut net.w_rec, n, c, config.rec_gain as f64);

@@ -239,7 +239,7 @@ pub(super) fn decode(body: &[u8]) -> Result<Decoded, LinkError> {
     let config = parse_config(&body[HEADER_BYTES..json_end])?;
     // Validated: N ≤ 1024, bits ≤ 8. Each weight takes at least one byte, so a body too short
     // for the shapes is refused before the base network is built.
-    let count = netfile::stored_weights(config.model.hidden, config.model.bits);
+    let count = netfile::stored_weights_of(&config.model);
     if body.len() - json_end < count {
         return Err(LinkError::Malformed("the weights end early"));
     }
