@@ -1,9 +1,9 @@
 //! Commands that read a network file: `eval`, `export`, `analyze`.
 
 use crate::args::{self, config_error, usage, CliError};
+use flipflop_core::analysis::psychometric;
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
-use flipflop_core::analysis::psychometric;
 use flipflop_core::task::{build, presets, ContextDm, MatchTwoItems, ParametricWm, PerceptualDm};
 use flipflop_core::train::{evaluate_task, validation_set, Workspace};
 use flipflop_core::TaskKind;
@@ -91,7 +91,10 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
         TaskKind::ContextDm => {
             let t = ContextDm::new(task_cfg.context_dm.clone());
             let curves = psychometric::context_curves(net, &t, trials, seed);
-            out["psychometric"] = json!(curves.iter().flat_map(|c| c.points.clone()).collect::<Vec<_>>());
+            out["psychometric"] = json!(curves
+                .iter()
+                .flat_map(|c| c.points.clone())
+                .collect::<Vec<_>>());
             out["fit"] = json!(curves
                 .iter()
                 .map(|c| json!({ "context": c.context, "bias": c.fit.bias, "slope": c.fit.slope }))

@@ -15,13 +15,19 @@ use std::time::Instant;
 /// forward `2N² + 4Nk` per trial-step (recurrence, input, readout), backward `4N² + 6Nk`
 /// (`D W_rec`, `∂W_rec`, `∂W_in`, `dZ W_out`, `∂W_out`), so `6N² + 10Nk` in all.
 pub fn train_step_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
-    let (n, k) = (model.hidden as f64, (model.inputs() + model.outputs()) as f64 / 2.0);
+    let (n, k) = (
+        model.hidden as f64,
+        (model.inputs() + model.outputs()) as f64 / 2.0,
+    );
     (batch * steps) as f64 * (6.0 * n * n + 10.0 * n * k)
 }
 
 /// Floating-point operations of a forward pass (`2N² + 4Nk` per trial-step), as above.
 pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
-    let (n, k) = (model.hidden as f64, (model.inputs() + model.outputs()) as f64 / 2.0);
+    let (n, k) = (
+        model.hidden as f64,
+        (model.inputs() + model.outputs()) as f64 / 2.0,
+    );
     (batch * steps) as f64 * (2.0 * n * n + 4.0 * n * k)
 }
 
@@ -138,9 +144,10 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("no-autapses") => o.no_autapses = true,
             Long("task") => {
                 let s = args::text("--task", p.value()?)?;
-                o.task = Some(TaskKind::parse(&s).ok_or_else(|| {
-                    usage(format!("--task must be {TASK_NAMES}, got '{s}'"))
-                })?);
+                o.task = Some(
+                    TaskKind::parse(&s)
+                        .ok_or_else(|| usage(format!("--task must be {TASK_NAMES}, got '{s}'")))?,
+                );
             }
             Long("coherences") => {
                 let s = args::text("--coherences", p.value()?)?;
@@ -204,7 +211,11 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         return Err(usage(format!(
             "{flag} is not an option of the {} task (its options: {})",
             kind.cli_name(),
-            if takes.is_empty() { "none".to_string() } else { takes.join(", ") }
+            if takes.is_empty() {
+                "none".to_string()
+            } else {
+                takes.join(", ")
+            }
         )));
     }
     if o.steps.is_some() && o.until_solved {

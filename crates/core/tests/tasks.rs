@@ -16,7 +16,7 @@ fn train(cfg: Config, max: u64) -> (Trainer, u64, Metrics) {
     loop {
         t.step().expect("no divergence");
         let step = t.steps_done();
-        if step % 25 == 0 || step >= max {
+        if step.is_multiple_of(25) || step >= max {
             let m = t.evaluate();
             if solved(kind, &m) || step >= max {
                 return (t, step, m);

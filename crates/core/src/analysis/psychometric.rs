@@ -125,10 +125,7 @@ fn choices<C: Copy>(
 
 /// The signed coherences of a curve: `±c` for every level, 0 once, increasing.
 fn signed_levels(levels: &[f32]) -> Vec<f32> {
-    let mut v: Vec<f32> = levels
-        .iter()
-        .flat_map(|&c| [-c.abs(), c.abs()])
-        .collect();
+    let mut v: Vec<f32> = levels.iter().flat_map(|&c| [-c.abs(), c.abs()]).collect();
     v.sort_by(|a, b| a.total_cmp(b));
     v.dedup_by(|a, b| *a == *b);
     v
@@ -199,7 +196,11 @@ pub fn context_curves(net: &Network, task: &ContextDm, trials: usize, seed: u64)
         for &c in &levels {
             for i in 0..trials {
                 let other = task.opts.coherences[rng.int_inclusive(0, n - 1) as usize];
-                let other = if rng.next_u32() & 1 == 1 { other } else { -other };
+                let other = if rng.next_u32() & 1 == 1 {
+                    other
+                } else {
+                    -other
+                };
                 let (motion, colour) = if context == 0 { (c, other) } else { (other, c) };
                 conds.push(ContextTrial {
                     context,
@@ -297,8 +298,7 @@ pub fn match_accuracy(
                 1 => samples[1 - cue],
                 // An item that is neither sample.
                 _ => {
-                    let others: Vec<usize> =
-                        (0..ITEMS).filter(|i| !samples.contains(i)).collect();
+                    let others: Vec<usize> = (0..ITEMS).filter(|i| !samples.contains(i)).collect();
                     others[rng.int_inclusive(0, others.len() as u32 - 1) as usize]
                 }
             };
@@ -336,10 +336,11 @@ mod tests {
             bias: 0.3,
             slope: 0.15,
         };
-        let data: Vec<(f64, usize, usize)> = [-40.0, -20.0, -10.0, -5.0, 0.0, 5.0, 10.0, 20.0, 40.0]
-            .iter()
-            .map(|&c| (c, (truth.at(c) * 1e6).round() as usize, 1_000_000))
-            .collect();
+        let data: Vec<(f64, usize, usize)> =
+            [-40.0, -20.0, -10.0, -5.0, 0.0, 5.0, 10.0, 20.0, 40.0]
+                .iter()
+                .map(|&c| (c, (truth.at(c) * 1e6).round() as usize, 1_000_000))
+                .collect();
         let fit = fit_logistic(&data);
         assert!((fit.bias - 0.3).abs() < 1e-3, "{fit:?}");
         assert!((fit.slope - 0.15).abs() < 1e-4, "{fit:?}");

@@ -59,7 +59,13 @@ impl Column<'_> {
 
     /// Adds Gaussian noise of standard deviation `sd` to inputs `channels` on the steps
     /// `span` (step-major: every channel of step t, then t + 1).
-    pub fn noise(&mut self, span: Range<usize>, channels: Range<usize>, sd: f32, rng: &mut SeedRng) {
+    pub fn noise(
+        &mut self,
+        span: Range<usize>,
+        channels: Range<usize>,
+        sd: f32,
+        rng: &mut SeedRng,
+    ) {
         if sd <= 0.0 {
             return;
         }
@@ -95,7 +101,13 @@ impl Column<'_> {
 
 /// Shapes `batch` for `trials` trials of `trial_len` steps with these channels and zeroes
 /// its inputs, targets and mask (the mask is allocated: these tasks mask steps out).
-pub(super) fn reset(batch: &mut Batch, trial_len: usize, trials: usize, inputs: usize, outputs: usize) {
+pub(super) fn reset(
+    batch: &mut Batch,
+    trial_len: usize,
+    trials: usize,
+    inputs: usize,
+    outputs: usize,
+) {
     batch.reshape(trial_len, trials, inputs, outputs);
     batch.x.fill(0.0);
     batch.y.fill(0.0);

@@ -127,7 +127,11 @@ impl MatchTwoItems {
         let go = e.test.end;
         col.frame(e.sample1.start, go, if c.is_match() { 0 } else { 1 });
         col.input(e.cue.start..go, 5 + c.cue.min(1), 1.0);
-        for (span, item) in [(e.sample1, c.samples[0]), (e.sample2, c.samples[1]), (e.test, c.test)] {
+        for (span, item) in [
+            (e.sample1, c.samples[0]),
+            (e.sample2, c.samples[1]),
+            (e.test, c.test),
+        ] {
             col.input(span.clone(), 1 + item % ITEMS, 1.0);
             col.noise(span, 1..1 + ITEMS, self.opts.noise_sd, rng);
         }
@@ -195,8 +199,11 @@ impl Task for MatchTwoItems {
 
     fn condition_name(&self, c: u32) -> String {
         let cue = if c < 3 { "cue first" } else { "cue second" };
-        let kind = ["match", "non-match (lure: the uncued sample)", "non-match (new item)"]
-            [c as usize % 3];
+        let kind = [
+            "match",
+            "non-match (lure: the uncued sample)",
+            "non-match (new item)",
+        ][c as usize % 3];
         format!("{cue}, {kind}")
     }
 }

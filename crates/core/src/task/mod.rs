@@ -36,12 +36,14 @@ pub mod presets;
 pub use batch::Batch;
 pub use config::{TaskConfig, MAX_BITS};
 pub use context_dm::ContextDm;
-pub use match_two::MatchTwoItems;
-pub use options::{ContextDmOptions, MatchTwoItemsOptions, ParametricWmOptions, PerceptualDmOptions};
-pub use parametric_wm::ParametricWm;
-pub use perceptual_dm::PerceptualDm;
 pub use cube::{cube_set, state_name, state_signs, CubeSet, CUBE_FIRST_ONSET, CUBE_PERIOD};
 pub use flipflop::{trial, FlipFlop, Pulse, Trial};
+pub use match_two::MatchTwoItems;
+pub use options::{
+    ContextDmOptions, MatchTwoItemsOptions, ParametricWmOptions, PerceptualDmOptions,
+};
+pub use parametric_wm::ParametricWm;
+pub use perceptual_dm::PerceptualDm;
 
 /// A task: a trial distribution, a scoring rule and the labels the analyses use.
 ///

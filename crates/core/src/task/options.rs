@@ -105,7 +105,7 @@ pub(super) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
 
 fn check_ms(field: &'static str, ms: usize, lo: usize, hi: usize) -> Result<(), ConfigError> {
     ConfigError::check_int(field, ms, lo, hi)?;
-    if ms % DT_MS != 0 {
+    if !ms.is_multiple_of(DT_MS) {
         return Err(ConfigError {
             field,
             value: ms.to_string(),
@@ -116,13 +116,8 @@ fn check_ms(field: &'static str, ms: usize, lo: usize, hi: usize) -> Result<(), 
 }
 
 fn check_coherences(field: &'static str, c: &[f32]) -> Result<(), ConfigError> {
-    ConfigError::check_int(
-        "number of coherences",
-        c.len(),
-        1,
-        MAX_COHERENCES,
-    )
-    .map_err(|e| ConfigError { field, ..e })?;
+    ConfigError::check_int("number of coherences", c.len(), 1, MAX_COHERENCES)
+        .map_err(|e| ConfigError { field, ..e })?;
     for &v in c {
         ConfigError::check_f64(field, v as f64, 0.0, 100.0)?;
     }

@@ -69,16 +69,17 @@ impl ParametricWm {
 
     /// The ten (f1, f2) conditions: each pair, then reversed.
     pub fn pairs() -> Vec<(u32, u32)> {
-        PAIRS
-            .iter()
-            .flat_map(|&(a, b)| [(a, b), (b, a)])
-            .collect()
+        PAIRS.iter().flat_map(|&(a, b)| [(a, b), (b, a)]).collect()
     }
 
     /// Draws a trial's condition: a pair, its order, then the delay.
     pub fn draw(&self, rng: &mut SeedRng) -> WmTrial {
         let (a, b) = PAIRS[rng.int_inclusive(0, PAIRS.len() as u32 - 1) as usize];
-        let (f1, f2) = if rng.next_u32() & 1 == 1 { (a, b) } else { (b, a) };
+        let (f1, f2) = if rng.next_u32() & 1 == 1 {
+            (a, b)
+        } else {
+            (b, a)
+        };
         let lo = (self.opts.delay_min_ms / DT_MS) as u32;
         let hi = (self.opts.delay_max_ms / DT_MS) as u32;
         let delay_ms = rng.int_inclusive(lo, hi) as usize * DT_MS;

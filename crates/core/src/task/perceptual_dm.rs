@@ -173,7 +173,10 @@ mod tests {
                 (0.0, 0.0)
             };
             assert_eq!(x(t, 0), fix, "t {t}");
-            assert!((x(t, 1) - l).abs() < 1e-6 && (x(t, 2) - r).abs() < 1e-6, "t {t}");
+            assert!(
+                (x(t, 1) - l).abs() < 1e-6 && (x(t, 2) - r).abs() < 1e-6,
+                "t {t}"
+            );
             let (ty, tm) = match t {
                 0..=4 => ([0.2, 0.2], 1.0),
                 5..=9 => ([0.0, 0.0], 0.0),

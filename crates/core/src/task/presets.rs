@@ -83,7 +83,12 @@ mod tests {
             let plain = kind == TaskKind::FlipFlop;
             assert_eq!(!json.contains("\"kind\""), plain, "{json}");
             assert_eq!(!json.contains("\"channels\""), plain, "{json}");
-            for key in ["perceptual_dm", "context_dm", "parametric_wm", "match_two_items"] {
+            for key in [
+                "perceptual_dm",
+                "context_dm",
+                "parametric_wm",
+                "match_two_items",
+            ] {
                 assert!(!json.contains(key), "defaults are left out: {json}");
             }
         }
@@ -106,12 +111,30 @@ mod tests {
             let e = c.validate().expect_err(field);
             assert_eq!(e.field, field, "{e}");
         };
-        bad(&|c| c.task.parametric_wm.delay_max_ms = 400, "parametric_wm.delay_max_ms");
-        bad(&|c| c.task.parametric_wm.delay_min_ms = 1010, "parametric_wm.delay_min_ms");
-        bad(&|c| c.task.perceptual_dm.coherences.clear(), "perceptual_dm.coherences");
-        bad(&|c| c.task.perceptual_dm.coherences = vec![101.0], "perceptual_dm.coherences");
-        bad(&|c| c.task.context_dm.noise_sd = f32::NAN, "context_dm.noise_sd");
-        bad(&|c| c.task.match_two_items.delay_ms = 30, "match_two_items.delay_ms");
+        bad(
+            &|c| c.task.parametric_wm.delay_max_ms = 400,
+            "parametric_wm.delay_max_ms",
+        );
+        bad(
+            &|c| c.task.parametric_wm.delay_min_ms = 1010,
+            "parametric_wm.delay_min_ms",
+        );
+        bad(
+            &|c| c.task.perceptual_dm.coherences.clear(),
+            "perceptual_dm.coherences",
+        );
+        bad(
+            &|c| c.task.perceptual_dm.coherences = vec![101.0],
+            "perceptual_dm.coherences",
+        );
+        bad(
+            &|c| c.task.context_dm.noise_sd = f32::NAN,
+            "context_dm.noise_sd",
+        );
+        bad(
+            &|c| c.task.match_two_items.delay_ms = 30,
+            "match_two_items.delay_ms",
+        );
         bad(&|c| c.model.channels = Some([3, 3]), "model.bits");
         bad(&|c| c.model.channels = Some([5, 2]), "channels");
     }
