@@ -97,3 +97,38 @@ fn match_two_items_solves_every_condition() {
     assert_eq!(table.len(), 6);
     assert!(table.iter().all(|c| c.accuracy >= 0.8), "{table:?}");
 }
+
+/// Not a test: the measurement behind BENCHMARKS.md "Tasks" (each task's preset, seeds 1–3,
+/// steps and seconds until the held-out check every 25 steps is solved, at most 90 s each).
+/// Run: `cargo test -p flipflop-core --test tasks -- --ignored --nocapture presets` (the
+/// test profile is opt-level 3).
+#[test]
+#[ignore]
+fn presets_steps_to_solved() {
+    for kind in TaskKind::ALL.into_iter().skip(1) {
+        for seed in 1..=3 {
+            let mut cfg = Config::for_task(kind);
+            cfg.seed = seed;
+            let max = cfg.train.max_steps;
+            let mut t = Trainer::new(cfg).expect("valid preset");
+            let start = std::time::Instant::now();
+            let (mut m, mut solved_at) = (None, None);
+            while t.steps_done() < max && start.elapsed().as_secs_f64() < 90.0 {
+                t.step().expect("no divergence");
+                if t.steps_done().is_multiple_of(25) {
+                    let e = t.evaluate();
+                    m = Some(e);
+                    if solved(kind, &e) {
+                        solved_at = Some(t.steps_done());
+                        break;
+                    }
+                }
+            }
+            println!(
+                "{} seed {seed}: solved at {solved_at:?} steps, {:.1} s, last check {m:?}",
+                kind.cli_name(),
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
