@@ -128,6 +128,8 @@ fn signed_levels(levels: &[f32]) -> Vec<f32> {
     let mut v: Vec<f32> = levels.iter().flat_map(|&c| [-c.abs(), c.abs()]).collect();
     v.sort_by(|a, b| a.total_cmp(b));
     v.dedup_by(|a, b| *a == *b);
+    // One zero, printed as 0 rather than -0.
+    v.iter_mut().filter(|c| **c == 0.0).for_each(|c| *c = 0.0);
     v
 }
 
@@ -350,9 +352,8 @@ mod tests {
 
     #[test]
     fn signed_levels_are_symmetric_with_one_zero() {
-        assert_eq!(
-            signed_levels(&[0.0, 3.2, 12.8]),
-            vec![-12.8, -3.2, 0.0, 3.2, 12.8]
-        );
+        let v = signed_levels(&[0.0, 3.2, 12.8]);
+        assert_eq!(v, vec![-12.8, -3.2, 0.0, 3.2, 12.8]);
+        assert!(v[2].is_sign_positive());
     }
 }

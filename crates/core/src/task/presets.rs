@@ -17,8 +17,8 @@ use crate::train::{Metrics, TrainConfig};
 pub fn solved_accuracy(kind: TaskKind) -> f32 {
     match kind {
         TaskKind::FlipFlop => 0.99,
-        TaskKind::PerceptualDm => 0.76,
-        TaskKind::ContextDm => 0.74,
+        TaskKind::PerceptualDm => 0.80,
+        TaskKind::ContextDm => 0.77,
         TaskKind::ParametricWm | TaskKind::MatchTwoItems => 0.95,
     }
 }
