@@ -110,6 +110,14 @@ fn compare_all(nets: &[String], opts: &FixedPointOptions) -> Result<Compared, Cl
     let mut probes = Vec::with_capacity(files.len());
     let mut summaries = Vec::with_capacity(files.len());
     for (i, f) in files.iter().enumerate() {
+        if !f.config.task.kind.has_cube_set() {
+            return Err(CliError::Failed(format!(
+                "{}: compare probes networks on the flip-flop's cube set, which the {} task \
+                 does not have",
+                nets[i],
+                f.config.task.kind.cli_name()
+            )));
+        }
         probes.push(compare::probe(&f.network, &f.config.task));
         // A different task is refused before the slow part.
         compare::check_same_probes(&probes).map_err(fail)?;

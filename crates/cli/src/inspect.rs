@@ -1,9 +1,12 @@
 //! Commands that read a network file: `eval`, `export`, `analyze`.
 
 use crate::args::{self, config_error, usage, CliError};
+use flipflop_core::analysis::psychometric;
 use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
-use flipflop_core::train::{evaluate, validation_set, Workspace};
+use flipflop_core::task::{build, presets, ContextDm, MatchTwoItems, ParametricWm, PerceptualDm};
+use flipflop_core::train::{evaluate_task, validation_set, Workspace};
+use flipflop_core::TaskKind;
 use flipflop_core::{ConfigError, Network};
 use flipflop_formats::export;
 use serde_json::json;
@@ -30,7 +33,10 @@ fn need_net(net: Option<PathBuf>, cmd: &str) -> Result<PathBuf, CliError> {
 }
 
 /// `flipflop eval NET [--seed S] [--trials K]`: metrics on `K` held-out full-length trials
-/// drawn from the validation stream of seed `S`.
+/// drawn from the validation stream of seed `S`, scored by the task's accuracy rule; for the
+/// cognitive tasks also their picture from `K` trials per condition: `psychometric` (a list
+/// of {coherence, p_right, trials}, with `context` for the context task) and its logistic
+/// `fit`, or `per_pair` (working memory) / `per_condition` (match-to-sample) accuracies.
 pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
     use lexopt::Arg::*;
     let (mut net, mut seed, mut trials) = (None, None, None);
@@ -56,18 +62,54 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let f = crate::load_net(&path)?;
     let seed = seed.unwrap_or(f.config.seed);
     let trials = trials.unwrap_or(f.config.train.val_trials);
-    let batch = validation_set(&f.config.task, seed, trials);
-    let m = evaluate(&f.network, &batch, &mut Workspace::default());
-    crate::print_json(&json!({
+    let task_cfg = &f.config.task;
+    let task = build(task_cfg);
+    let batch = validation_set(task_cfg, seed, trials);
+    let m = evaluate_task(&*task, &f.network, &batch, &mut Workspace::default());
+    let kind = task_cfg.kind;
+    let mut out = json!({
         "net": path.display().to_string(),
+        "task": kind.cli_name(),
+        "accuracy": m.bit_accuracy,
         "bit_accuracy": m.bit_accuracy,
         "mse": m.mse,
         "trials": m.trials,
-        "trial_len": f.config.task.trial_len,
+        "trial_len": task.trial_len(),
         "seed": seed,
-        "solved": m.solved(),
+        "solved": presets::solved(kind, &m),
         "steps_trained": f.steps,
-    }))
+    });
+    let net = &f.network;
+    match kind {
+        TaskKind::FlipFlop => {}
+        TaskKind::PerceptualDm => {
+            let t = PerceptualDm::new(task_cfg.perceptual_dm.clone());
+            let c = psychometric::perceptual_curve(net, &t, trials, seed);
+            out["psychometric"] = json!(c.points);
+            out["fit"] = json!([{ "bias": c.fit.bias, "slope": c.fit.slope }]);
+        }
+        TaskKind::ContextDm => {
+            let t = ContextDm::new(task_cfg.context_dm.clone());
+            let curves = psychometric::context_curves(net, &t, trials, seed);
+            out["psychometric"] = json!(curves
+                .iter()
+                .flat_map(|c| c.points.clone())
+                .collect::<Vec<_>>());
+            out["fit"] = json!(curves
+                .iter()
+                .map(|c| json!({ "context": c.context, "bias": c.fit.bias, "slope": c.fit.slope }))
+                .collect::<Vec<_>>());
+        }
+        TaskKind::ParametricWm => {
+            let t = ParametricWm::new(task_cfg.parametric_wm.clone());
+            out["per_pair"] = json!(psychometric::pair_accuracy(net, &t, trials, seed));
+        }
+        TaskKind::MatchTwoItems => {
+            let t = MatchTwoItems::new(task_cfg.match_two_items.clone());
+            out["per_condition"] = json!(psychometric::match_accuracy(net, &t, trials, seed));
+        }
+    }
+    crate::print_json(&out)
 }
 
 /// Writes the weights as float32 `.npz` (see [`flipflop_formats::export::npz_bytes`]).

@@ -23,6 +23,9 @@ flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 USAGE:
   flipflop train [--preset default|paper] [--seed S] [--hidden N] [--bits B] [--lr LR]
                  [--batch B] [--clip C] [--trial-len T]
+                 [--task flipflop|perceptual-dm|context-dm|parametric-wm|match-two-items
+                  [--coherences C1,C2,..] [--stimulus-ms MS] [--noise-sd SD]
+                  [--delay-min-ms MS] [--delay-max-ms MS] [--delay-ms MS]]
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
@@ -45,8 +48,17 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --hidden, --bits, --lr, --batch, --clip (0 = off), --trial-len (time steps of
          each training trial, 0 = full) override the preset; ranges are checked like the
          lab's controls. (--train-steps is the old name of --trial-len, still accepted.)
+         --task T        train task T from its own preset (flags still override it); task
+                         options (ms are multiples of the 20 ms time step): perceptual-dm and
+                         context-dm --coherences (%), --stimulus-ms, --noise-sd;
+                         parametric-wm --delay-min-ms, --delay-max-ms, --noise-sd;
+                         match-two-items --delay-ms, --noise-sd. A cognitive task counts as
+                         solved at its held-out accuracy threshold (the choice at the last step).
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
-         (default: the network's own seed, i.e. the set used during training).
+         (default: the network's own seed, i.e. the set used during training): 'accuracy'
+         by the task's rule; decision tasks add 'psychometric' ({coherence, p_right, trials},
+         with 'context' for context-dm) and its logistic 'fit', parametric-wm 'per_pair',
+         match-two-items 'per_condition' (K trials per condition).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
          JSON (the same plus the full config, seed and steps trained). GRU and LSTM networks
          are written in Keras' names and layout instead (kernel, recurrent_kernel, bias,

@@ -2,7 +2,8 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
-use flipflop_core::{Config, ConfigError, Metrics, ModelConfig, Preset, Trainer};
+use flipflop_core::task::presets;
+use flipflop_core::{Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer};
 use flipflop_formats::netfile;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -14,13 +15,19 @@ use std::time::Instant;
 /// forward `2N² + 4Nk` per trial-step (recurrence, input, readout), backward `4N² + 6Nk`
 /// (`D W_rec`, `∂W_rec`, `∂W_in`, `dZ W_out`, `∂W_out`), so `6N² + 10Nk` in all.
 pub fn train_step_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
-    let (n, k) = (model.hidden as f64, model.bits as f64);
+    let (n, k) = (
+        model.hidden as f64,
+        (model.inputs() + model.outputs()) as f64 / 2.0,
+    );
     (batch * steps) as f64 * (6.0 * n * n + 10.0 * n * k)
 }
 
 /// Floating-point operations of a forward pass (`2N² + 4Nk` per trial-step), as above.
 pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
-    let (n, k) = (model.hidden as f64, model.bits as f64);
+    let (n, k) = (
+        model.hidden as f64,
+        (model.inputs() + model.outputs()) as f64 / 2.0,
+    );
     (batch * steps) as f64 * (2.0 * n * n + 4.0 * n * k)
 }
 
@@ -48,7 +55,20 @@ struct Options {
     dale_inputs: bool,
     density: Option<f64>,
     no_autapses: bool,
+    /// `--task`: start from that task's preset.
+    task: Option<TaskKind>,
+    /// Task options (`--coherences`, `--stimulus-ms`, `--noise-sd`, `--delay-min-ms`,
+    /// `--delay-max-ms`, `--delay-ms`), applied to the selected task.
+    coherences: Option<Vec<f32>>,
+    stimulus_ms: Option<usize>,
+    noise_sd: Option<f64>,
+    delay_min_ms: Option<usize>,
+    delay_max_ms: Option<usize>,
+    delay_ms: Option<usize>,
 }
+
+/// Names accepted by `--task`.
+const TASK_NAMES: &str = "flipflop, perceptual-dm, context-dm, parametric-wm or match-two-items";
 
 fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
     use lexopt::Arg::*;
@@ -71,6 +91,13 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         dale_inputs: false,
         density: None,
         no_autapses: false,
+        task: None,
+        coherences: None,
+        stimulus_ms: None,
+        noise_sd: None,
+        delay_min_ms: None,
+        delay_max_ms: None,
+        delay_ms: None,
     };
     while let Some(arg) = p.next()? {
         match arg {
@@ -115,6 +142,38 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("dale-inputs") => o.dale_inputs = true,
             Long("density") => o.density = Some(args::real("--density", p.value()?, 0.01, 1.0)?),
             Long("no-autapses") => o.no_autapses = true,
+            Long("task") => {
+                let s = args::text("--task", p.value()?)?;
+                o.task = Some(
+                    TaskKind::parse(&s)
+                        .ok_or_else(|| usage(format!("--task must be {TASK_NAMES}, got '{s}'")))?,
+                );
+            }
+            Long("coherences") => {
+                let s = args::text("--coherences", p.value()?)?;
+                let v = s
+                    .split(',')
+                    .map(|c| c.trim().parse::<f32>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| {
+                        usage(format!(
+                            "--coherences must be a comma-separated list of numbers in % \
+                             (e.g. 0,3.2,6.4,12.8,25.6,51.2), got '{s}'"
+                        ))
+                    })?;
+                o.coherences = Some(v);
+            }
+            Long("stimulus-ms") => {
+                o.stimulus_ms = Some(args::int("--stimulus-ms", p.value()?, "100..=4000")?)
+            }
+            Long("noise-sd") => o.noise_sd = Some(args::real("--noise-sd", p.value()?, 0.0, 3.0)?),
+            Long("delay-min-ms") => {
+                o.delay_min_ms = Some(args::int("--delay-min-ms", p.value()?, "100..=6000")?)
+            }
+            Long("delay-max-ms") => {
+                o.delay_max_ms = Some(args::int("--delay-max-ms", p.value()?, "100..=6000")?)
+            }
+            Long("delay-ms") => o.delay_ms = Some(args::int("--delay-ms", p.value()?, "0..=4000")?),
             _ => return Err(arg.unexpected().into()),
         }
     }
@@ -124,6 +183,40 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             "--dale-readout and --dale-inputs are options of Dale's law: add --dale E_FRACTION \
              (e.g. --dale 0.8) or --preset dale",
         ));
+    }
+    let kind = o.task.unwrap_or_default();
+    if kind != TaskKind::FlipFlop && (o.preset.is_some() || o.bits.is_some()) {
+        return Err(usage(format!(
+            "--preset and --bits are the flip-flop's; the {} task starts from its own preset",
+            kind.cli_name()
+        )));
+    }
+    let allowed: &[(&str, bool)] = &[
+        ("--coherences", o.coherences.is_some()),
+        ("--stimulus-ms", o.stimulus_ms.is_some()),
+        ("--noise-sd", o.noise_sd.is_some()),
+        ("--delay-min-ms", o.delay_min_ms.is_some()),
+        ("--delay-max-ms", o.delay_max_ms.is_some()),
+        ("--delay-ms", o.delay_ms.is_some()),
+    ];
+    let takes: &[&str] = match kind {
+        TaskKind::FlipFlop => &[],
+        TaskKind::PerceptualDm | TaskKind::ContextDm => {
+            &["--coherences", "--stimulus-ms", "--noise-sd"]
+        }
+        TaskKind::ParametricWm => &["--delay-min-ms", "--delay-max-ms", "--noise-sd"],
+        TaskKind::MatchTwoItems => &["--delay-ms", "--noise-sd"],
+    };
+    if let Some((flag, _)) = allowed.iter().find(|(f, set)| *set && !takes.contains(f)) {
+        return Err(usage(format!(
+            "{flag} is not an option of the {} task (its options: {})",
+            kind.cli_name(),
+            if takes.is_empty() {
+                "none".to_string()
+            } else {
+                takes.join(", ")
+            }
+        )));
     }
     if o.steps.is_some() && o.until_solved {
         return Err(usage(
@@ -153,6 +246,42 @@ fn apply_constraints(o: &Options, cfg: &mut Config) {
         });
     }
     c.no_self_connections |= o.no_autapses;
+}
+
+/// The task options on top of the task's preset (only the selected task's were accepted by
+/// `parse`; the core's validation checks their ranges).
+fn apply_task_options(o: &Options, cfg: &mut Config) {
+    let t = &mut cfg.task;
+    match t.kind {
+        TaskKind::FlipFlop => {}
+        TaskKind::PerceptualDm => {
+            let p = &mut t.perceptual_dm;
+            if let Some(c) = &o.coherences {
+                p.coherences.clone_from(c);
+            }
+            p.stimulus_ms = o.stimulus_ms.unwrap_or(p.stimulus_ms);
+            p.noise_sd = o.noise_sd.map_or(p.noise_sd, |v| v as f32);
+        }
+        TaskKind::ContextDm => {
+            let p = &mut t.context_dm;
+            if let Some(c) = &o.coherences {
+                p.coherences.clone_from(c);
+            }
+            p.stimulus_ms = o.stimulus_ms.unwrap_or(p.stimulus_ms);
+            p.noise_sd = o.noise_sd.map_or(p.noise_sd, |v| v as f32);
+        }
+        TaskKind::ParametricWm => {
+            let p = &mut t.parametric_wm;
+            p.delay_min_ms = o.delay_min_ms.unwrap_or(p.delay_min_ms);
+            p.delay_max_ms = o.delay_max_ms.unwrap_or(p.delay_max_ms);
+            p.noise_sd = o.noise_sd.map_or(p.noise_sd, |v| v as f32);
+        }
+        TaskKind::MatchTwoItems => {
+            let p = &mut t.match_two_items;
+            p.delay_ms = o.delay_ms.unwrap_or(p.delay_ms);
+            p.noise_sd = o.noise_sd.map_or(p.noise_sd, |v| v as f32);
+        }
+    }
 }
 
 /// Why training stopped.
@@ -243,7 +372,13 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     } else {
         Preset::Default
     });
-    let mut cfg = Config::preset(preset);
+    let kind = o.task.unwrap_or_default();
+    let mut cfg = if kind == TaskKind::FlipFlop {
+        Config::preset(preset)
+    } else {
+        Config::for_task(kind)
+    };
+    apply_task_options(&o, &mut cfg);
     apply_constraints(&o, &mut cfg);
     if let Some(s) = o.seed {
         cfg.seed = s;
@@ -281,12 +416,14 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let budget = cfg.train.max_steps;
 
     let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
+    let full_len = cfg.task.steps_per_trial();
     let train_len = match cfg.train.train_trial_len {
-        0 => cfg.task.trial_len,
-        s => s.min(cfg.task.trial_len),
+        _ if kind != TaskKind::FlipFlop => full_len,
+        0 => full_len,
+        s => s.min(full_len),
     };
     let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
-    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, cfg.task.trial_len);
+    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, full_len);
     let mut progress = Progress {
         tty: std::io::stderr().is_terminal(),
         last_draw: None,
@@ -315,7 +452,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
             evals += 1;
             progress.check(step, last_loss, &m, secs);
             last = Some((step, m));
-            if o.until_solved && m.solved() {
+            if o.until_solved && presets::solved(kind, &m) {
                 stop = Stop::Solved;
                 break;
             }
@@ -349,13 +486,14 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     crate::print_json(&json!({
         "out": out.display().to_string(),
         "preset": preset,
+        "task": kind.cli_name(),
         "seed": cfg.seed,
         "hidden": cfg.model.hidden,
         "bits": cfg.model.bits,
         "steps": steps,
         "seconds": seconds,
         "stopped": stop.name(),
-        "solved": final_metrics.solved(),
+        "solved": presets::solved(kind, &final_metrics),
         "final": {
             "bit_accuracy": final_metrics.bit_accuracy,
             "mse": final_metrics.mse,

@@ -105,7 +105,10 @@ impl Config {
         if (self.model.inputs(), self.model.outputs()) != (inputs, outputs) {
             return Err(ConfigError {
                 field: "model.bits",
-                value: self.model.bits.to_string(),
+                value: match self.model.channels {
+                    Some([i, o]) => format!("{} (channels [{i}, {o}])", self.model.bits),
+                    None => self.model.bits.to_string(),
+                },
                 allowed: format!(
                     "the task's channels ({inputs} inputs, {outputs} outputs; task.bits = {})",
                     self.task.bits

@@ -6,6 +6,7 @@
 //! converge, never loops on.
 
 pub mod projection;
+pub mod psychometric;
 pub mod spectrum;
 
 pub use projection::{top_components, Decomposition, Projection};
@@ -39,6 +40,11 @@ pub enum AnalysisError {
         /// Its value (NaN, inf or -inf).
         value: f64,
     },
+    /// The analysis is built on the flip-flop's cube set, which this task does not have.
+    NoCubeSet {
+        /// The task's command-line name.
+        task: &'static str,
+    },
     /// The symmetric eigensolver (behind SVD and PCA) hit its iteration cap.
     SymmetricNoConvergence {
         /// Size of the `n × n` Gram matrix.
@@ -67,6 +73,12 @@ impl fmt::Display for AnalysisError {
                     "analysis: {len} values cannot be a {rows} × {dim} matrix (both must be > 0)"
                 )
             }
+            AnalysisError::NoCubeSet { task } => write!(
+                f,
+                "analysis: the state-space picture is built on the flip-flop's memory-state \
+                 test set (the cube set), which the {task} task does not have; use \
+                 'flipflop eval' for its accuracy and psychometric picture"
+            ),
             AnalysisError::NonFinite => write!(
                 f,
                 "analysis: the hidden activity contains NaN or infinite values (the network's \
@@ -122,6 +134,11 @@ pub struct CubeActivity {
 /// symmetric eigendecompositions: natively about 0.04 s at N 128, 0.4 s at N 400 and
 /// 4 s at N 1024 (3 bits).
 pub fn cube_activity(net: &Network, task: &TaskConfig) -> Result<CubeActivity, AnalysisError> {
+    if !task.kind.has_cube_set() {
+        return Err(AnalysisError::NoCubeSet {
+            task: task.kind.cli_name(),
+        });
+    }
     let cube = cube_set(task);
     let trial_len = cube.trial.trial_len;
     let (h, _) = net.run(&cube.trial.x, trial_len);

@@ -26,6 +26,10 @@ pub struct ModelConfig {
     pub hidden: usize,
     /// Bits: input channels = output channels; must match the task's channels.
     pub bits: usize,
+    /// `[inputs, outputs]` when the task's channels are not `bits` each (tasks other than
+    /// the flip-flop); absent, and left out when serialising, for the flip-flop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<[usize; 2]>,
     /// Leak `alpha = dt / tau` in (0, 1]; 1 = no leak (the paper).
     pub alpha: f32,
     /// Whether the recurrent layer has a bias `b_rec` (paper: no).
@@ -58,6 +62,7 @@ impl Default for ModelConfig {
         Self {
             hidden: 100,
             bits: 3,
+            channels: None,
             alpha: 1.0,
             rec_bias: false,
             rec_init: RecInit::Orthogonal,
@@ -75,6 +80,15 @@ impl ModelConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         ConfigError::check_int("hidden", self.hidden, 2, MAX_HIDDEN)?;
         ConfigError::check_int("bits", self.bits, 1, MAX_BITS)?;
+        if let Some([i, o]) = self.channels {
+            if !crate::train::supports_channels(i, o) {
+                return Err(ConfigError {
+                    field: "channels",
+                    value: format!("[{i}, {o}]"),
+                    allowed: crate::train::SUPPORTED_CHANNELS_TEXT.to_string(),
+                });
+            }
+        }
         ConfigError::check_f64("alpha", self.alpha as f64, 0.001, 1.0)?;
         ConfigError::check_f64("rec_gain", self.rec_gain as f64, 0.0, 3.0)?;
         self.validate_cell()?;
@@ -123,15 +137,14 @@ impl ModelConfig {
         Ok(())
     }
 
-    /// Input channels (today the model's `bits`: the kernels are specialised for
-    /// inputs = outputs).
+    /// Input channels: `channels[0]` when set, else `bits`.
     pub fn inputs(&self) -> usize {
-        self.bits
+        self.channels.map_or(self.bits, |c| c[0])
     }
 
-    /// Output channels (see [`ModelConfig::inputs`]).
+    /// Output channels: `channels[1]` when set, else `bits`.
     pub fn outputs(&self) -> usize {
-        self.bits
+        self.channels.map_or(self.bits, |c| c[1])
     }
 
     /// Rows of W_in, W_rec and b_rec: `gates · N` (see [`CellKind::gates`]).

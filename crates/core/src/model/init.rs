@@ -18,7 +18,7 @@ impl Network {
             return Self::init_gated(config, seed);
         }
         let mut rng = SeedRng::new(seed, Purpose::Init);
-        let (n, k) = (config.hidden, config.bits);
+        let (n, ki, ko) = (config.hidden, config.inputs(), config.outputs());
         let mut net = Self::zeros(config);
         net.w_rec = match config.rec_init {
             RecInit::Orthogonal => orthonormal_rows(n, n, config.rec_gain as f64, &mut rng),
@@ -27,8 +27,8 @@ impl Network {
                 (0..n * n).map(|_| (sd * rng.normal()) as f32).collect()
             }
         };
-        net.w_in = glorot(n * k, k, n, &mut rng);
-        net.w_out = glorot(k * n, n, k, &mut rng);
+        net.w_in = glorot(n * ki, ki, n, &mut rng);
+        net.w_out = glorot(ko * n, n, ko, &mut rng);
         let c = &config.constraints;
         if c.dale.is_some() || c.sparsity.is_some() {
             balanced_rec(&mut net.w_rec, n, c, config.rec_gain as f64);

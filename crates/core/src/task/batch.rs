@@ -32,6 +32,7 @@ impl Batch {
     pub fn fill(&mut self, cfg: &TaskConfig, batch: usize, rng: &mut SeedRng) {
         match cfg.kind {
             TaskKind::FlipFlop => flipflop::fill(cfg, self, batch, rng),
+            kind => kind.build(cfg).fill(self, batch, rng),
         }
     }
 

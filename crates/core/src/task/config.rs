@@ -1,5 +1,8 @@
 //! The task's parameters: which task (`kind`) and the flip-flop's trial distribution.
 
+use super::options::{
+    is_default, ContextDmOptions, MatchTwoItemsOptions, ParametricWmOptions, PerceptualDmOptions,
+};
 use super::TaskKind;
 use crate::error::ConfigError;
 use serde::{Deserialize, Serialize};
@@ -7,8 +10,10 @@ use serde::{Deserialize, Serialize};
 /// Most bits the lab supports (2^8 = 256 memory states).
 pub const MAX_BITS: usize = 8;
 
-/// Which task, and everything that defines its trial distribution. The other fields are the
-/// flip-flop's; defaults are the paper's code.
+/// Which task, and everything that defines its trial distribution. The flat fields are the
+/// flip-flop's (defaults: the paper's code); each other task has its options in its own
+/// field, left out when serialising its defaults (so flip-flop configurations keep their
+/// bytes). A task reads only its own fields.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TaskConfig {
@@ -40,6 +45,18 @@ pub struct TaskConfig {
     pub jitter: usize,
     /// Probability that a channel's first pulse is absent (1/3: its sign is drawn from {+1, -1, 0}).
     pub p_no_first: f64,
+    /// Options of the perceptual decision-making task.
+    #[serde(skip_serializing_if = "is_default")]
+    pub perceptual_dm: PerceptualDmOptions,
+    /// Options of the context-dependent decision-making task.
+    #[serde(skip_serializing_if = "is_default")]
+    pub context_dm: ContextDmOptions,
+    /// Options of the parametric working-memory task.
+    #[serde(skip_serializing_if = "is_default")]
+    pub parametric_wm: ParametricWmOptions,
+    /// Options of the match-to-sample task with two items.
+    #[serde(skip_serializing_if = "is_default")]
+    pub match_two_items: MatchTwoItemsOptions,
 }
 
 impl Default for TaskConfig {
@@ -57,6 +74,10 @@ impl Default for TaskConfig {
             third_gap: 100,
             jitter: 50,
             p_no_first: 1.0 / 3.0,
+            perceptual_dm: PerceptualDmOptions::default(),
+            context_dm: ContextDmOptions::default(),
+            parametric_wm: ParametricWmOptions::default(),
+            match_two_items: MatchTwoItemsOptions::default(),
         }
     }
 }
@@ -66,6 +87,17 @@ impl TaskConfig {
     pub fn channels(&self) -> (usize, usize) {
         match self.kind {
             TaskKind::FlipFlop => (self.bits, self.bits),
+            TaskKind::PerceptualDm | TaskKind::ParametricWm => (3, 2),
+            TaskKind::ContextDm | TaskKind::MatchTwoItems => (7, 2),
+        }
+    }
+
+    /// Time steps of a trial of the selected task: `trial_len` for the flip-flop, the sum of
+    /// the task's periods for the others (which ignore `trial_len`).
+    pub fn steps_per_trial(&self) -> usize {
+        match self.kind {
+            TaskKind::FlipFlop => self.trial_len,
+            kind => kind.build(self).trial_len(),
         }
     }
 
@@ -87,6 +119,10 @@ impl TaskConfig {
         ConfigError::check_int("third_gap", self.third_gap, 1, 10_000)?;
         ConfigError::check_int("jitter", self.jitter, 1, 10_000)?;
         ConfigError::check_f64("p_no_first", self.p_no_first, 0.0, 1.0)?;
+        self.perceptual_dm.validate()?;
+        self.context_dm.validate()?;
+        self.parametric_wm.validate()?;
+        self.match_two_items.validate()?;
         Ok(())
     }
 }

@@ -229,8 +229,8 @@ impl Task for FlipFlop {
         sign_accuracy(z, &batch.y)
     }
 
-    fn condition_set(&self) -> CubeSet {
-        super::cube_set(&self.cfg)
+    fn condition_set(&self) -> Option<CubeSet> {
+        Some(super::cube_set(&self.cfg))
     }
 
     fn conditions(&self) -> usize {

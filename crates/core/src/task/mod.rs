@@ -8,8 +8,13 @@
 //! `L = Σ m (z - y)² / Σ m`.
 //!
 //! Which task a configuration trains is [`TaskConfig::kind`], a [`TaskKind`]; the registry
-//! is [`TaskKind::build`], the one place a new task is added. Today there is one task, the
-//! flip-flop of Jarne (2024) ([`flipflop`]), with its memory-state test set ([`cube`]).
+//! is [`TaskKind::build`], the one place a new task is added. Tasks: the flip-flop of
+//! Jarne (2024) ([`flipflop`]) with its memory-state test set ([`cube`]), and four
+//! cognitive tasks that share one time base, fixation input, two choice outputs, loss mask
+//! and accuracy rule ([`cognitive`]): perceptual decision making ([`perceptual_dm`]),
+//! context-dependent decision making ([`context_dm`]), parametric working memory
+//! ([`parametric_wm`]) and delayed match-to-sample with two items ([`match_two`]); their
+//! options are in [`options`], their starting configurations in [`presets`].
 
 use crate::rng::SeedRng;
 use serde::{Deserialize, Serialize};
@@ -17,14 +22,28 @@ use std::fmt;
 use std::sync::Arc;
 
 mod batch;
+pub mod cognitive;
 mod config;
+pub mod context_dm;
 pub mod cube;
 pub mod flipflop;
+pub mod match_two;
+pub mod options;
+pub mod parametric_wm;
+pub mod perceptual_dm;
+pub mod presets;
 
 pub use batch::Batch;
 pub use config::{TaskConfig, MAX_BITS};
+pub use context_dm::ContextDm;
 pub use cube::{cube_set, state_name, state_signs, CubeSet, CUBE_FIRST_ONSET, CUBE_PERIOD};
 pub use flipflop::{trial, FlipFlop, Pulse, Trial};
+pub use match_two::MatchTwoItems;
+pub use options::{
+    ContextDmOptions, MatchTwoItemsOptions, ParametricWmOptions, PerceptualDmOptions,
+};
+pub use parametric_wm::ParametricWm;
+pub use perceptual_dm::PerceptualDm;
 
 /// A task: a trial distribution, a scoring rule and the labels the analyses use.
 ///
@@ -54,8 +73,9 @@ pub trait Task: fmt::Debug + Send + Sync {
     /// in [0, 1], 1 when nothing is scored.
     fn accuracy(&self, z: &[f32], batch: &Batch) -> f32;
     /// The analysis trial (noiseless) and the condition of each of its steps (`None` where
-    /// no condition holds yet).
-    fn condition_set(&self) -> CubeSet;
+    /// no condition holds yet); `None` for tasks whose analyses are not built on one (the
+    /// flip-flop's state-space analyses need it; see [`TaskKind::has_cube_set`]).
+    fn condition_set(&self) -> Option<CubeSet>;
     /// Number of distinct conditions; a condition is `0..conditions()`.
     fn conditions(&self) -> usize;
     /// Human-readable name of a condition.
@@ -71,23 +91,70 @@ pub enum TaskKind {
     /// The flip-flop task of Jarne (2024): remember the sign of the latest pulse per channel.
     #[default]
     FlipFlop,
+    /// Perceptual decision making (Britten et al. 1992): which evidence stream is stronger.
+    PerceptualDm,
+    /// Context-dependent decision making (Mante et al. 2013): the cued modality decides.
+    ContextDm,
+    /// Parametric working memory (Romo et al. 1999): is f1 > f2 after a delay?
+    ParametricWm,
+    /// Delayed match-to-sample with two items and a cue (after Freedman & Assad 2006).
+    MatchTwoItems,
 }
 
 impl TaskKind {
     /// Every registered task.
-    pub const ALL: [TaskKind; 1] = [TaskKind::FlipFlop];
+    pub const ALL: [TaskKind; 5] = [
+        TaskKind::FlipFlop,
+        TaskKind::PerceptualDm,
+        TaskKind::ContextDm,
+        TaskKind::ParametricWm,
+        TaskKind::MatchTwoItems,
+    ];
 
     /// The task's key, as in configurations (`"flip_flop"`).
     pub fn key(self) -> &'static str {
         match self {
             TaskKind::FlipFlop => "flip_flop",
+            TaskKind::PerceptualDm => "perceptual_dm",
+            TaskKind::ContextDm => "context_dm",
+            TaskKind::ParametricWm => "parametric_wm",
+            TaskKind::MatchTwoItems => "match_two_items",
         }
+    }
+
+    /// The task's name on the command line (`flipflop`, `perceptual-dm`, `context-dm`,
+    /// `parametric-wm`, `match-two-items`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            TaskKind::FlipFlop => "flipflop",
+            TaskKind::PerceptualDm => "perceptual-dm",
+            TaskKind::ContextDm => "context-dm",
+            TaskKind::ParametricWm => "parametric-wm",
+            TaskKind::MatchTwoItems => "match-two-items",
+        }
+    }
+
+    /// Parses a command-line name or a configuration key.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.cli_name() == s || k.key() == s)
+    }
+
+    /// Whether the task has the flip-flop's memory-state test set, which the state-space
+    /// analyses (`analysis`, `fixedpoints`, `compare`) are built on.
+    pub fn has_cube_set(self) -> bool {
+        self == TaskKind::FlipFlop
     }
 
     /// The task with these parameters. `cfg` should be valid ([`TaskConfig::validate`]).
     pub fn build(self, cfg: &TaskConfig) -> Arc<dyn Task> {
         match self {
             TaskKind::FlipFlop => Arc::new(FlipFlop::new(cfg.clone())),
+            TaskKind::PerceptualDm => Arc::new(PerceptualDm::new(cfg.perceptual_dm.clone())),
+            TaskKind::ContextDm => Arc::new(ContextDm::new(cfg.context_dm.clone())),
+            TaskKind::ParametricWm => Arc::new(ParametricWm::new(cfg.parametric_wm.clone())),
+            TaskKind::MatchTwoItems => Arc::new(MatchTwoItems::new(cfg.match_two_items.clone())),
         }
     }
 
@@ -124,20 +191,31 @@ mod tests {
             assert!(!task.source().is_empty());
             let mut a = Batch::default();
             task.fill(&mut a, 5, &mut SeedRng::new(3, Purpose::Train));
-            assert_eq!((a.trial_len, a.batch), (80, 5));
+            assert_eq!((a.trial_len, a.batch), (task.trial_len(), 5));
+            assert_eq!(cfg.channels(), (task.inputs(), task.outputs()));
+            assert_eq!(TaskKind::parse(kind.cli_name()), Some(kind));
             assert_eq!((a.inputs, a.outputs), (task.inputs(), task.outputs()));
-            assert_eq!(a.x.len(), 80 * 5 * task.inputs());
-            assert_eq!(a.y.len(), 80 * 5 * task.outputs());
+            let t = task.trial_len();
+            assert_eq!(a.x.len(), t * 5 * task.inputs());
+            assert_eq!(a.y.len(), t * 5 * task.outputs());
             assert!(a.mask.is_empty() || a.mask.len() == a.y.len());
             let b = Batch::generate(&cfg, 5, &mut SeedRng::new(3, Purpose::Train));
             assert_eq!(a, b, "{kind:?}");
-            let set = task.condition_set();
-            assert_eq!(set.state.len(), set.trial.trial_len);
-            assert!(set
-                .state
-                .iter()
-                .flatten()
-                .all(|c| (*c as usize) < task.conditions()));
+            assert_eq!(task.condition_set().is_some(), kind.has_cube_set());
+            if let Some(set) = task.condition_set() {
+                assert_eq!(set.state.len(), set.trial.trial_len);
+                assert!(set
+                    .state
+                    .iter()
+                    .flatten()
+                    .all(|c| (*c as usize) < task.conditions()));
+            }
+            for c in 0..task.conditions() as u32 {
+                assert!(!task.condition_name(c).is_empty());
+            }
+            for i in 0..task.inputs() {
+                assert!(!task.input_name(i).is_empty());
+            }
             assert_eq!(
                 TaskKind::ALL
                     .iter()

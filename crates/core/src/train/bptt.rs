@@ -54,14 +54,15 @@ pub(super) fn loss_and_grad_impl<S: Tier>(
     grads: &mut Network,
 ) -> f32 {
     check_channels(net, batch);
-    by_bits!(
+    by_channels!(
+        net.config.inputs(),
         net.config.outputs(),
         loss_and_grad_k::<S>(tier, net, batch, mask, ws, grads)
     )
 }
 
 #[inline(always)]
-fn loss_and_grad_k<const K: usize, S: Tier>(
+fn loss_and_grad_k<const KI: usize, const KO: usize, S: Tier>(
     tier: S,
     net: &Network,
     batch: &Batch,
@@ -69,7 +70,7 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
     ws: &mut Workspace,
     grads: &mut Network,
 ) -> f32 {
-    let loss = forward_k::<K, S>(tier, net, batch, mask, ws);
+    let loss = forward_k::<KI, KO, S>(tier, net, batch, mask, ws);
     let n = net.config.hidden;
     let (trial_len, b) = (batch.trial_len, batch.batch);
     let (bn, tb) = (b * n, trial_len * b);
@@ -98,11 +99,11 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
     grads.w_out.fill(0.0);
     grads.w_rec.fill(0.0);
     ws.gw_in_t.clear();
-    ws.gw_in_t.resize(K * n, 0.0);
+    ws.gw_in_t.resize(KI * n, 0.0);
     grads.b_rec.fill(0.0);
     // ∂b_out = Σ dZ
     grads.b_out.fill(0.0);
-    for row in ws.z.chunks_exact(K) {
+    for row in ws.z.chunks_exact(KO) {
         for (g, d) in grads.b_out.iter_mut().zip(row) {
             *g += d;
         }
@@ -132,13 +133,13 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
         } else {
             h_t
         };
-        let dz_t = &ws.z[t * b * K..(t + 1) * b * K];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let dz_t = &ws.z[t * b * KO..(t + 1) * b * KO];
+        let x_t = &batch.x[t * b * KI..(t + 1) * b * KI];
         // A block of rows at a time: D_t of the block, then its share of G_{t-1}.
         for r0 in (0..b).step_by(block) {
             let rows = block.min(b - r0);
             for row in r0..r0 + rows {
-                rows::backward::<K>(
+                rows::backward::<KI, KO>(
                     &mut g_t[row * n..(row + 1) * n],
                     if leaky {
                         g_prev
@@ -149,8 +150,8 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
                     },
                     &h_t[row * n..(row + 1) * n],
                     &r_t[row * n..(row + 1) * n],
-                    &dz_t[row * K..(row + 1) * K],
-                    &x_t[row * K..(row + 1) * K],
+                    &dz_t[row * KO..(row + 1) * KO],
+                    &x_t[row * KI..(row + 1) * KI],
                     &net.w_out,
                     &mut grads.w_out,
                     &mut ws.gw_in_t,
@@ -188,8 +189,8 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
         if !S::ROW_GRADS {
             // While this step's blocks are in cache: ∂W_out += dZ_tᵀ H_t,
             // ∂W_inᵀ += X_tᵀ D_t, ∂W_rec += D_tᵀ H_{t-1} (H_{-1} = 0).
-            tier.at_b(b, dz_t, K, K, h_t, n, n, true, &mut grads.w_out);
-            tier.at_b(b, x_t, K, K, g_t, n, n, true, &mut ws.gw_in_t);
+            tier.at_b(b, dz_t, KO, KO, h_t, n, n, true, &mut grads.w_out);
+            tier.at_b(b, x_t, KI, KI, g_t, n, n, true, &mut ws.gw_in_t);
             if t > 0 {
                 let h_prev = &ws.h[t * bn..(t + 1) * bn];
                 tier.at_b(b, g_t, n, n, h_prev, n, n, true, &mut grads.w_rec);
@@ -210,7 +211,7 @@ fn loss_and_grad_k<const K: usize, S: Tier>(
             &mut grads.w_rec,
         );
     }
-    transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, K, n);
+    transpose_into_slice(&mut grads.w_in, &ws.gw_in_t, KI, n);
     loss
 }
 

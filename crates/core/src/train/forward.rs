@@ -34,14 +34,15 @@ pub(super) fn forward_impl<S: Tier>(
     ws: &mut Workspace,
 ) -> f32 {
     check_channels(net, batch);
-    by_bits!(
+    by_channels!(
+        net.config.inputs(),
         net.config.outputs(),
         forward_k::<S>(tier, net, batch, mask, ws)
     )
 }
 
 #[inline(always)]
-pub(super) fn forward_k<const K: usize, S: Tier>(
+pub(super) fn forward_k<const KI: usize, const KO: usize, S: Tier>(
     tier: S,
     net: &Network,
     batch: &Batch,
@@ -52,9 +53,9 @@ pub(super) fn forward_k<const K: usize, S: Tier>(
     let (trial_len, b) = (batch.trial_len, batch.batch);
     let alpha = net.config.alpha;
     let leaky = alpha != 1.0;
-    ws.shape(trial_len, b, n, K, leaky);
+    ws.shape(trial_len, b, n, KO, leaky);
     let bn = b * n;
-    transpose_into(&mut ws.w_in_t, &net.w_in, n, K);
+    transpose_into(&mut ws.w_in_t, &net.w_in, n, KI);
     tier.pack(&mut ws.w_fwd, &net.w_rec, n, true);
     let block = S::BLOCK.min(b);
 
@@ -62,8 +63,8 @@ pub(super) fn forward_k<const K: usize, S: Tier>(
     for t in 0..trial_len {
         let (h_prev_all, h_next_all) = ws.h.split_at_mut((t + 1) * bn);
         let h_prev = &h_prev_all[t * bn..];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
-        let z_t = &mut ws.z[t * b * K..(t + 1) * b * K];
+        let x_t = &batch.x[t * b * KI..(t + 1) * b * KI];
+        let z_t = &mut ws.z[t * b * KO..(t + 1) * b * KO];
         // A block of rows at a time: its product and element-wise work back to back.
         for r0 in (0..b).step_by(block) {
             let rows = block.min(b - r0);
@@ -78,9 +79,9 @@ pub(super) fn forward_k<const K: usize, S: Tier>(
             // A_t = b_rec + X_t W_inᵀ + H_{t-1} W_recᵀ
             for (a, x) in r_t
                 .chunks_exact_mut(n)
-                .zip(x_t[r0 * K..(r0 + rows) * K].chunks_exact(K))
+                .zip(x_t[r0 * KI..(r0 + rows) * KI].chunks_exact(KI))
             {
-                rows::project::<K>(a, x, &ws.w_in_t, &net.b_rec);
+                rows::project::<KI>(a, x, &ws.w_in_t, &net.b_rec);
             }
             if t > 0 {
                 tier.a_b(
@@ -106,8 +107,8 @@ pub(super) fn forward_k<const K: usize, S: Tier>(
                 }
             }
             // Z_t = H_t W_outᵀ + b_out
-            tier.readout::<K>(
-                &mut z_t[r0 * K..(r0 + rows) * K],
+            tier.readout::<KO>(
+                &mut z_t[r0 * KO..(r0 + rows) * KO],
                 &h_next_all[span],
                 n,
                 &net.w_out,
@@ -149,11 +150,12 @@ fn transpose_into(dst: &mut Vec<f32>, src: &[f32], rows: usize, cols: usize) {
     }
 }
 
-/// The kernels are specialised for K = inputs = outputs channels.
+/// The batch must have the network's channels (the kernels are compiled per channel shape,
+/// see [`super::SUPPORTED_CHANNELS`]).
 pub(super) fn check_channels(net: &Network, batch: &Batch) {
     let (ki, ko) = (net.config.inputs(), net.config.outputs());
     assert!(
-        batch.inputs == ki && batch.outputs == ko && ki == ko,
+        batch.inputs == ki && batch.outputs == ko,
         "batch channels {}/{} differ from the network's {ki}/{ko}",
         batch.inputs,
         batch.outputs

@@ -43,19 +43,49 @@ use crate::kernels::Tier;
 #[cfg(target_arch = "x86_64")]
 use crate::kernels::{Avx2, Avx512};
 
-/// Calls `$f::<K, S>` for the runtime number of channels `$k` (1..=8; inputs = outputs).
-macro_rules! by_bits {
-    ($k:expr, $f:ident :: <$s:ty> ( $($arg:expr),* )) => {
-        match $k {
-            1 => $f::<1, $s>($($arg),*),
-            2 => $f::<2, $s>($($arg),*),
-            3 => $f::<3, $s>($($arg),*),
-            4 => $f::<4, $s>($($arg),*),
-            5 => $f::<5, $s>($($arg),*),
-            6 => $f::<6, $s>($($arg),*),
-            7 => $f::<7, $s>($($arg),*),
-            8 => $f::<8, $s>($($arg),*),
-            _ => panic!("channels must be 1..=8 (validated by ModelConfig)"),
+/// The (inputs, outputs) channel counts the training kernels are compiled for: K = K for
+/// K in 1..=8 (the flip-flop), (3, 2) (perceptual decision making, parametric working
+/// memory) and (7, 2) (context-dependent decision making, match-to-sample with two items).
+/// Each shape is its own monomorphised copy of the kernels, so the short loops over
+/// channels unroll; a shape not listed here is refused by `ModelConfig::validate`.
+pub const SUPPORTED_CHANNELS: [(usize, usize); 10] = [
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (4, 4),
+    (5, 5),
+    (6, 6),
+    (7, 7),
+    (8, 8),
+    (3, 2),
+    (7, 2),
+];
+
+/// [`SUPPORTED_CHANNELS`] in words, for error messages.
+pub const SUPPORTED_CHANNELS_TEXT: &str =
+    "[k, k] for k in 1..=8, [3, 2] or [7, 2] (the shapes the training kernels are compiled for)";
+
+/// Whether the training kernels support `inputs` input and `outputs` output channels.
+pub fn supports_channels(inputs: usize, outputs: usize) -> bool {
+    SUPPORTED_CHANNELS.contains(&(inputs, outputs))
+}
+
+/// Calls `$f::<KI, KO, S>` for the runtime channel counts `$ki` (inputs) and `$ko` (outputs),
+/// one of [`SUPPORTED_CHANNELS`].
+macro_rules! by_channels {
+    ($ki:expr, $ko:expr, $f:ident :: <$s:ty> ( $($arg:expr),* )) => {
+        match ($ki, $ko) {
+            (1, 1) => $f::<1, 1, $s>($($arg),*),
+            (2, 2) => $f::<2, 2, $s>($($arg),*),
+            (3, 3) => $f::<3, 3, $s>($($arg),*),
+            (4, 4) => $f::<4, 4, $s>($($arg),*),
+            (5, 5) => $f::<5, 5, $s>($($arg),*),
+            (6, 6) => $f::<6, 6, $s>($($arg),*),
+            (7, 7) => $f::<7, 7, $s>($($arg),*),
+            (8, 8) => $f::<8, 8, $s>($($arg),*),
+            (3, 2) => $f::<3, 2, $s>($($arg),*),
+            (7, 2) => $f::<7, 2, $s>($($arg),*),
+            (i, o) => panic!("channels {i}/{o} are not compiled (validated by ModelConfig)"),
         }
     };
 }

@@ -1,5 +1,5 @@
-//! Row kernels of the vanilla cell, specialised for the number of channels `K` (inputs =
-//! outputs) so that the short loops over channels unroll and the loops over the N units vectorise. Every sum runs in a fixed order.
+//! Row kernels of the vanilla cell, specialised for the numbers of channels (`KI` inputs,
+//! `KO` outputs) so that the short loops over channels unroll and the loops over the N units vectorise. Every sum runs in a fixed order.
 
 /// `a = bias + Σ_j x[j] · w_in_t[j]` (one row of A_t before the recurrent product).
 #[inline(always)]
@@ -23,7 +23,7 @@ pub fn project<const K: usize>(a: &mut [f32], x: &[f32], w_in_t: &[f32], bias: &
 /// `row_grads` the two outer-product sums are left to `Tier::at_b` after the loop.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub fn backward<const K: usize>(
+pub fn backward<const KI: usize, const KO: usize>(
     g: &mut [f32],
     g_prev: Option<&mut [f32]>,
     h: &[f32],
@@ -39,14 +39,14 @@ pub fn backward<const K: usize>(
 ) {
     let n = g.len();
     let (h, r) = (&h[..n], &r[..n]);
-    let w: [&[f32]; K] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
-    let dz: [f32; K] = core::array::from_fn(|o| dz[o]);
-    let x: [f32; K] = core::array::from_fn(|j| x[j]);
-    let gwo: [&mut [f32]; K] = split_rows(gw_out, n);
-    let gwi: [&mut [f32]; K] = split_rows(gw_in_t, n);
+    let w: [&[f32]; KO] = core::array::from_fn(|o| &w_out[o * n..(o + 1) * n]);
+    let dz: [f32; KO] = core::array::from_fn(|o| dz[o]);
+    let x: [f32; KI] = core::array::from_fn(|j| x[j]);
+    let gwo: [&mut [f32]; KO] = split_rows(gw_out, n);
+    let gwi: [&mut [f32]; KI] = split_rows(gw_in_t, n);
     for i in 0..n {
         let mut gi = g[i];
-        for o in 0..K {
+        for o in 0..KO {
             gi += dz[o] * w[o][i];
             if row_grads {
                 gwo[o][i] += dz[o] * h[i];
@@ -63,7 +63,7 @@ pub fn backward<const K: usize>(
         let d = g[i] * (alpha * (1.0 - r[i] * r[i]));
         g[i] = d;
         if row_grads {
-            for j in 0..K {
+            for j in 0..KI {
                 gwi[j][i] += x[j] * d;
             }
         }

@@ -228,3 +228,50 @@ fn fast_bptt_matches_the_reference() {
         }
     }
 }
+
+/// The kernels compiled for inputs ≠ outputs ((3, 2) and (7, 2), the cognitive tasks'
+/// channels) give the reference's loss and gradients on those tasks' masked batches.
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+fn task_channel_shapes_match_the_reference() {
+    use crate::task::{build, TaskKind};
+    for (kind, hidden) in [(TaskKind::PerceptualDm, 13), (TaskKind::ContextDm, 10)] {
+        let mut task = TaskConfig {
+            kind,
+            ..TaskConfig::default()
+        };
+        task.perceptual_dm.stimulus_ms = 100;
+        task.context_dm.stimulus_ms = 100;
+        let (inputs, outputs) = task.channels();
+        assert_ne!(inputs, outputs);
+        let cfg = ModelConfig {
+            hidden,
+            channels: Some([inputs, outputs]),
+            alpha: 0.2,
+            rec_bias: true,
+            ..ModelConfig::default()
+        };
+        let net = Network::init(&cfg, 3);
+        let mut batch = Batch::default();
+        build(&task).fill(&mut batch, 3, &mut SeedRng::new(3, Purpose::Train));
+        let want = super::reference::loss_and_grad(&net, &batch, batch.mask());
+        for (tier, (loss, g)) in each_tier(&net, &batch, batch.mask()) {
+            let what = format!("{tier}, {kind:?}");
+            assert!(
+                (loss as f64 - want.loss).abs() <= 1e-5 * want.loss,
+                "{what}: loss {loss} vs {}",
+                want.loss
+            );
+            for (i, (w, got)) in want.grads.iter().zip(g.params()).enumerate() {
+                let scale = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                assert!(scale > 0.0, "{what}: tensor {i} all zero");
+                for (a, b) in w.iter().zip(got) {
+                    assert!(
+                        (a - *b as f64).abs() <= 2e-4 * scale + 1e-9,
+                        "{what}: tensor {i}: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
+}

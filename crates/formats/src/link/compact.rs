@@ -9,7 +9,7 @@ use crate::netfile;
 use flipflop_core::analysis::{eigenvalues, spectral_radius};
 use flipflop_core::config::Config;
 use flipflop_core::model::Network;
-use flipflop_core::train::{evaluate, validation_set, Workspace};
+use flipflop_core::train::{evaluate_task, validation_set, Workspace};
 
 /// Bytes of the compact header before the config JSON.
 pub(super) const HEADER_BYTES: usize = 25;
@@ -186,7 +186,9 @@ fn search(config: &Config, net: &Network, base: &Network) -> Option<(f32, Vec<u8
     let rho = spectral_radius(&eigenvalues(&net.w_rec, n).ok()?);
     let val = validation_set(&config.task, config.seed, config.train.val_trials);
     let mut ws = Workspace::default();
-    let acc = evaluate(net, &val, &mut ws).bit_accuracy as f64;
+    // The task's own accuracy rule (the flip-flop's sign rule, the others' final choice).
+    let task = flipflop_core::task::build(&config.task);
+    let acc = evaluate_task(&*task, net, &val, &mut ws).bit_accuracy as f64;
     let mut q = COMPACT_COARSEST_STEP;
     for _ in 0..COMPACT_RUNGS {
         if let Some((codes, rebuilt)) = attempt(net, base, q, false) {
@@ -194,7 +196,7 @@ fn search(config: &Config, net: &Network, base: &Network) -> Option<(f32, Vec<u8
             if rebuilt.is_finite()
                 && rho_q.is_ok_and(|r| (r - rho).abs() <= COMPACT_MAX_RADIUS_CHANGE)
             {
-                let acc_q = evaluate(&rebuilt, &val, &mut ws).bit_accuracy as f64;
+                let acc_q = evaluate_task(&*task, &rebuilt, &val, &mut ws).bit_accuracy as f64;
                 if (acc_q - acc).abs() <= COMPACT_MAX_ACCURACY_CHANGE {
                     return Some((q, codes, rebuilt));
                 }
