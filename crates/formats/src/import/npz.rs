@@ -293,7 +293,8 @@ pub fn import_npz(bytes: &[u8]) -> Result<Imported, ImportError> {
     let density = npz_member(&mut zip, "mask_density", 1)?;
     let seed = npz_member(&mut zip, "mask_seed", 4)?;
     fn arr(a: &Option<Npy>) -> Option<(&[usize], &[f32])> {
-        a.as_ref().map(|a| (a.shape.as_slice(), a.values.as_slice()))
+        a.as_ref()
+            .map(|a| (a.shape.as_slice(), a.values.as_slice()))
     }
     let constraints = super::constraints::rebuild(
         n,
