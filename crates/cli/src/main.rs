@@ -20,8 +20,10 @@ const HELP: &str = "\
 flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 
 USAGE:
-  flipflop train [--preset default|paper] [--seed S] [--hidden N] [--bits B] [--lr LR]
+  flipflop train [--preset default|paper|dale] [--seed S] [--hidden N] [--bits B] [--lr LR]
                  [--batch B] [--clip C] [--trial-len T]
+                 [--dale F [--dale-readout] [--dale-inputs]] [--density P [--mask-seed S]]
+                 [--no-autapses]
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
@@ -43,10 +45,18 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --hidden, --bits, --lr, --batch, --clip (0 = off), --trial-len (time steps of
          each training trial, 0 = full) override the preset; ranges are checked like the
          lab's controls. (--train-steps is the old name of --trial-len, still accepted.)
+         --dale F        Dale's law with a fraction F of excitatory units (0.01..=0.99; one
+                         sign per column of W_rec); without --preset, starts from 'dale'
+         --dale-readout  read out from excitatory units only; --dale-inputs: W_in >= 0
+         --density P     a fixed random connectivity mask keeping a fraction P (0.01..=1) of
+                         W_rec, drawn from --mask-seed S (default: the run's seed)
+         --no-autapses   no self-connections (a zero diagonal)
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
          (default: the network's own seed, i.e. the set used during training).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
-         JSON (the same plus the full config, seed and steps trained).
+         JSON (the same plus the full config, seed and steps trained). A constrained network's
+         npz adds ei (each unit's sign), mask (1 where W_rec may be non-zero) and, with a
+         sparse mask, mask_density and mask_seed; import rebuilds the constraints from them.
 analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
          --fixed-points  also find fixed and slow points of the autonomous dynamics

@@ -47,6 +47,8 @@ struct Options {
     dale_readout: bool,
     dale_inputs: bool,
     density: Option<f64>,
+    /// `--mask-seed S` (default: the run's seed).
+    mask_seed: Option<u64>,
     no_autapses: bool,
 }
 
@@ -70,6 +72,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         dale_readout: false,
         dale_inputs: false,
         density: None,
+        mask_seed: None,
         no_autapses: false,
     };
     while let Some(arg) = p.next()? {
@@ -114,6 +117,9 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("dale-readout") => o.dale_readout = true,
             Long("dale-inputs") => o.dale_inputs = true,
             Long("density") => o.density = Some(args::real("--density", p.value()?, 0.01, 1.0)?),
+            Long("mask-seed") => {
+                o.mask_seed = Some(args::int("--mask-seed", p.value()?, SEED_RANGE)?)
+            }
             Long("no-autapses") => o.no_autapses = true,
             _ => return Err(arg.unexpected().into()),
         }
@@ -123,6 +129,12 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         return Err(usage(
             "--dale-readout and --dale-inputs are options of Dale's law: add --dale E_FRACTION \
              (e.g. --dale 0.8) or --preset dale",
+        ));
+    }
+    if o.mask_seed.is_some() && !o.density.is_some_and(|d| d < 1.0) {
+        return Err(usage(
+            "--mask-seed seeds the sparse connectivity mask: add --density P below 1 \
+             (e.g. --density 0.5)",
         ));
     }
     if o.steps.is_some() && o.until_solved {
@@ -135,7 +147,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
 
 /// The constraint flags on top of the preset: `--dale` sets the excitatory fraction (and
 /// turns Dale's law on), `--dale-readout`/`--dale-inputs` its options, `--density` a sparse
-/// mask seeded by the run's seed, `--no-autapses` a zero diagonal. Ranges were checked while
+/// mask seeded by `--mask-seed` (default: the run's seed), `--no-autapses` a zero diagonal. Ranges were checked while
 /// parsing; the core's validation checks the rest (e.g. one unit of each kind).
 fn apply_constraints(o: &Options, cfg: &mut Config) {
     let c = &mut cfg.model.constraints;
@@ -149,7 +161,7 @@ fn apply_constraints(o: &Options, cfg: &mut Config) {
     if let Some(p) = o.density {
         c.sparsity = (p < 1.0).then_some(Sparsity {
             density: p as f32,
-            seed: o.seed.unwrap_or(cfg.seed),
+            seed: o.mask_seed.or(o.seed).unwrap_or(cfg.seed),
         });
     }
     c.no_self_connections |= o.no_autapses;
