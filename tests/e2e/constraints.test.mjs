@@ -52,3 +52,43 @@ test("Dale's law: after training steps every column of W_rec has one sign, E uni
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// The spectrum of an unbalanced start (issue 15): one large real eigenvalue far out of the
+// bulk; the balanced start (the default under Dale's law) has none. `data-outlier` on the
+// spectrum is |λ1| / |λ2|, the two largest moduli.
+test('Dale start: unbalanced shows one outlier eigenvalue, balanced none', async () => {
+  const { page, errors, context } = await openPage(browser, `${server.url}?fresh`);
+  page.on('dialog', (d) => d.accept());
+  await page.waitForFunction(() => document.getElementById('spectrum').hasAttribute('data-outlier'), null, {
+    timeout: 20_000,
+  });
+  const outlier = async () => Number(await page.locator('#spectrum').getAttribute('data-outlier'));
+  const waitOutlier = (cmp, x) =>
+    page.waitForFunction(
+      ([cmp, x]) => {
+        const r = Number(document.getElementById('spectrum').getAttribute('data-outlier'));
+        return cmp === '>' ? r > x : r > 0 && r < x;
+      },
+      [cmp, x],
+      { timeout: 20_000 },
+    );
+  await page.locator('#hidden').fill('64');
+  await page.locator('#hidden').dispatchEvent('change');
+  await page.locator('#dale').check();
+  await page.locator('#dale').dispatchEvent('change');
+  await waitOutlier('<', 1.5);
+  assert.ok(await page.locator('#balanced').isChecked());
+  const balanced = await outlier();
+  await page.locator('#balanced').uncheck();
+  await page.locator('#balanced').dispatchEvent('change');
+  await waitOutlier('>', 3);
+  const unbalanced = await outlier();
+  await screenshot(page, '61-dale-unbalanced-spectrum');
+  // And back: the outlier goes.
+  await page.locator('#balanced').check();
+  await page.locator('#balanced').dispatchEvent('change');
+  await waitOutlier('<', 1.5);
+  assert.ok(unbalanced > 2 * balanced, `unbalanced ${unbalanced}, balanced ${balanced}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -21,11 +21,13 @@ const HELP: &str = "\
 flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 
 USAGE:
-  flipflop train [--preset default|paper] [--seed S] [--hidden N] [--bits B] [--lr LR]
+  flipflop train [--preset default|paper|dale] [--seed S] [--hidden N] [--bits B] [--lr LR]
                  [--batch B] [--clip C] [--trial-len T]
                  [--task flipflop|perceptual-dm|context-dm|parametric-wm|match-two-items
                   [--coherences C1,C2,..] [--stimulus-ms MS] [--noise-sd SD]
                   [--delay-min-ms MS] [--delay-max-ms MS] [--delay-ms MS]]
+                 [--dale F [--dale-readout] [--dale-inputs]] [--density P [--mask-seed S]]
+                 [--no-autapses]
                  [--steps K | --until-solved [--max-seconds T]] [--eval-every E] --out NET
   flipflop eval NET [--seed S] [--trials K]
   flipflop export NET [--npz FILE] [--json FILE]
@@ -54,6 +56,12 @@ train    Trains from a preset (default: 'default') and writes the network file N
                          parametric-wm --delay-min-ms, --delay-max-ms, --noise-sd;
                          match-two-items --delay-ms, --noise-sd. A cognitive task counts as
                          solved at its held-out accuracy threshold (the choice at the last step).
+         --dale F        Dale's law with a fraction F of excitatory units (0.01..=0.99; one
+                         sign per column of W_rec); without --preset, starts from 'dale'
+         --dale-readout  read out from excitatory units only; --dale-inputs: W_in >= 0
+         --density P     a fixed random connectivity mask keeping a fraction P (0.01..=1) of
+                         W_rec, drawn from --mask-seed S (default: the run's seed)
+         --no-autapses   no self-connections (a zero diagonal)
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
          (default: the network's own seed, i.e. the set used during training): 'accuracy'
          by the task's rule; decision tasks add 'psychometric' ({coherence, p_right, trials},
@@ -63,6 +71,9 @@ export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (nump
          JSON (the same plus the full config, seed and steps trained). GRU and LSTM networks
          are written in Keras' names and layout instead (kernel, recurrent_kernel, bias,
          dense_kernel, dense_bias, cell, reset_after, recurrent_activation) for set_weights.
+         JSON (the same plus the full config, seed and steps trained). A constrained network's
+         npz adds ei (each unit's sign), mask (1 where W_rec may be non-zero) and, with a
+         sparse mask, mask_density and mask_seed; import rebuilds the constraints from them.
 analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
          --fixed-points  also find fixed and slow points of the autonomous dynamics

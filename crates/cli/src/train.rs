@@ -54,6 +54,8 @@ struct Options {
     dale_readout: bool,
     dale_inputs: bool,
     density: Option<f64>,
+    /// `--mask-seed S` (default: the run's seed).
+    mask_seed: Option<u64>,
     no_autapses: bool,
     /// `--task`: start from that task's preset.
     task: Option<TaskKind>,
@@ -90,6 +92,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         dale_readout: false,
         dale_inputs: false,
         density: None,
+        mask_seed: None,
         no_autapses: false,
         task: None,
         coherences: None,
@@ -141,6 +144,9 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("dale-readout") => o.dale_readout = true,
             Long("dale-inputs") => o.dale_inputs = true,
             Long("density") => o.density = Some(args::real("--density", p.value()?, 0.01, 1.0)?),
+            Long("mask-seed") => {
+                o.mask_seed = Some(args::int("--mask-seed", p.value()?, SEED_RANGE)?)
+            }
             Long("no-autapses") => o.no_autapses = true,
             Long("task") => {
                 let s = args::text("--task", p.value()?)?;
@@ -218,6 +224,12 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             }
         )));
     }
+    if o.mask_seed.is_some() && !o.density.is_some_and(|d| d < 1.0) {
+        return Err(usage(
+            "--mask-seed seeds the sparse connectivity mask: add --density P below 1 \
+             (e.g. --density 0.5)",
+        ));
+    }
     if o.steps.is_some() && o.until_solved {
         return Err(usage(
             "--steps and --until-solved exclude each other: train K steps, or until solved",
@@ -228,7 +240,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
 
 /// The constraint flags on top of the preset: `--dale` sets the excitatory fraction (and
 /// turns Dale's law on), `--dale-readout`/`--dale-inputs` its options, `--density` a sparse
-/// mask seeded by the run's seed, `--no-autapses` a zero diagonal. Ranges were checked while
+/// mask seeded by `--mask-seed` (default: the run's seed), `--no-autapses` a zero diagonal. Ranges were checked while
 /// parsing; the core's validation checks the rest (e.g. one unit of each kind).
 fn apply_constraints(o: &Options, cfg: &mut Config) {
     let c = &mut cfg.model.constraints;
@@ -242,7 +254,7 @@ fn apply_constraints(o: &Options, cfg: &mut Config) {
     if let Some(p) = o.density {
         c.sparsity = (p < 1.0).then_some(Sparsity {
             density: p as f32,
-            seed: o.seed.unwrap_or(cfg.seed),
+            seed: o.mask_seed.or(o.seed).unwrap_or(cfg.seed),
         });
     }
     c.no_self_connections |= o.no_autapses;

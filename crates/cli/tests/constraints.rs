@@ -90,6 +90,41 @@ fn dale_flags_reach_the_saved_config_and_the_export() {
 }
 
 #[test]
+fn mask_seed_sets_the_masks_seed_apart_from_the_runs() {
+    let dir = Scratch::new("cli", "maskseed");
+    let net = dir.path("m.net");
+    let args = |mask: &'static str| {
+        let mut a = vec![
+            "train",
+            "--hidden",
+            "16",
+            "--density",
+            "0.4",
+            "--steps",
+            "1",
+            "--seed",
+            "4",
+        ];
+        if !mask.is_empty() {
+            a.extend(["--mask-seed", mask]);
+        }
+        a.extend(["--out", net.to_str().unwrap()]);
+        a
+    };
+    let sparsity = |a: &[&str]| {
+        run_json(a);
+        let f = netfile::decode(&std::fs::read(&net).unwrap()).unwrap();
+        assert!(f.config.model.constraints.holds_network(&f.network));
+        f.config.model.constraints.sparsity.unwrap()
+    };
+    assert_eq!(sparsity(&args("")).seed, 4, "default: the run's seed");
+    let s = sparsity(&args("9"));
+    assert_eq!((s.seed, s.density), (9, 0.4));
+    let big = sparsity(&args("18446744073709551615"));
+    assert_eq!(big.seed, u64::MAX);
+}
+
+#[test]
 fn out_of_range_constraint_flags_are_refused_before_training() {
     let dir = Scratch::new("cli", "dalebad");
     let out = dir.path("x.net");
@@ -106,6 +141,10 @@ fn out_of_range_constraint_flags_are_refused_before_training() {
             "--dale 0.96 is out of range (allowed: a fraction that leaves at least one excitatory and one inhibitory unit among 10",
         ),
         (&["train", "--preset", "dal", "--out", o], "--preset must be 'default', 'paper' or 'dale', got 'dal'"),
+        (&["train", "--mask-seed", "3", "--out", o], "--mask-seed seeds the sparse connectivity mask: add --density P below 1"),
+        (&["train", "--density", "1", "--mask-seed", "3", "--out", o], "--mask-seed seeds the sparse connectivity mask"),
+        (&["train", "--density", "0.5", "--mask-seed", "-1", "--out", o], "--mask-seed"),
+        (&["train", "--density", "0.5", "--mask-seed", "18446744073709551616", "--out", o], "--mask-seed"),
     ];
     for (args, want) in cases {
         let o = run(args);

@@ -6,7 +6,9 @@
 //!   `numpy.load(f, allow_pickle=False)` reads it. A network with constraints adds `ei (N)`,
 //!   each unit's sign (+1 excitatory, -1 inhibitory; all +1 without Dale's law), and `mask
 //!   (N, N)`, 1 where W_rec may be non-zero (the sparse mask without the diagonal when
-//!   self-connections are off). `W_rec` is the effective matrix, in our orientation: row `i`
+//!   self-connections are off); with a sparse mask also `mask_density` (0-d) and `mask_seed
+//!   (4)`, the mask's seed as four 16-bit parts, least significant first, so that the import
+//!   regenerates the same mask. `W_rec` is the effective matrix, in our orientation: row `i`
 //!   is unit `i`'s inputs, so `W_rec[:, j]` has the sign `ei[j]` (Keras' `recurrent_kernel`
 //!   is the transpose, `W_recᵀ`, where the sign is per row).
 //! - **JSON** ([`json_bytes`]): `"format": "flipflop-network"`, the root config, seed, steps
@@ -19,6 +21,7 @@
 
 pub mod keras;
 
+use crate::import::seed_parts;
 use flipflop_core::config::Config;
 use flipflop_core::model::Network;
 use ndarray::{arr0, Array1, Array2};
@@ -68,6 +71,12 @@ pub fn npz_bytes(net: &Network) -> Result<Vec<u8>, ExportError> {
             .map_err(err)?;
         npz.add_array("mask", &mat(&c.mask(n), n, n)?)
             .map_err(err)?;
+        if let Some(s) = c.sparsity {
+            npz.add_array("mask_density", &arr0(s.density))
+                .map_err(err)?;
+            npz.add_array("mask_seed", &Array1::from(seed_parts(s.seed).to_vec()))
+                .map_err(err)?;
+        }
     }
     Ok(npz.finish().map_err(err)?.into_inner())
 }
@@ -162,8 +171,23 @@ mod tests {
             }
         }
         assert!(mask.iter().any(|m| *m == 0.0) && mask.iter().filter(|m| **m == 1.0).count() > 20);
-        // The import reads the weights back and ignores the extra arrays.
-        assert_eq!(import(&bytes).unwrap().network.w_rec, net.w_rec);
+        // The import rebuilds the constraints: Dale's law from `ei`, the diagonal and the
+        // sparse mask from `mask`, `mask_density` and `mask_seed`.
+        let back = import(&bytes).unwrap();
+        assert_eq!(back.network, net);
+        assert_eq!(back.config.model.constraints, cfg.model.constraints);
+        // With the readout and input options on, they are read back from the weights.
+        let d = cfg.model.constraints.dale.as_mut().unwrap();
+        (d.readout, d.positive_inputs) = (true, true);
+        cfg.model.constraints.sparsity = Some(Sparsity {
+            density: 0.3,
+            seed: u64::MAX - 12345,
+        });
+        let mut t = Trainer::new(cfg.clone()).unwrap();
+        t.step().unwrap();
+        let back = import(&npz_bytes(t.network()).unwrap()).unwrap();
+        assert_eq!(&back.network, t.network());
+        assert_eq!(back.config.model.constraints, cfg.model.constraints);
         // Unconstrained networks keep their exports as they were.
         let plain = npz_bytes(&Network::init(&Config::default().model, 1)).unwrap();
         let names = NpzReader::new(Cursor::new(&plain))

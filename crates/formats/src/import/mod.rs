@@ -15,7 +15,10 @@
 //! - **npz** ([`npz`]; a zip of `.npy` arrays, as `flipflop export --npz` and `numpy.savez` or
 //!   `numpy.savez_compressed` write): float32 or float64 arrays, either byte order, C or
 //!   Fortran order, `W_in (N, bits)`, `W_rec (N, N)`, `W_out (bits, N)`, `b_out (bits)`,
-//!   optional `b_rec (N)` (absent = zeros) and 0-d `alpha` (absent = 1); other arrays are
+//!   optional `b_rec (N)` (absent = zeros) and 0-d `alpha` (absent = 1); the constraints are
+//!   rebuilt from `ei`, `mask`, `mask_density` and `mask_seed` when present (`constraints.rs`:
+//!   Dale's law, no self-connections, a sparse mask regenerated from its seed; anything the
+//!   lab cannot keep is refused with the reason); other arrays are
 //!   ignored, except that files of other tools with the same names but other dynamics
 //!   (PsychRNN: ReLU units) are recognised and refused with the reason.
 //! - **JSON** ([`json`]) of `flipflop export --json` (`"format": "flipflop-network"`): config,
@@ -28,11 +31,13 @@
 //! bits ≤ 8) before reading, compressed npz members inflate with a hard limit, and NaN or
 //! infinite weights are refused.
 
+mod constraints;
 mod gated;
 pub mod json;
 pub mod keras;
 pub mod npz;
 
+pub use constraints::seed_parts;
 pub use json::import_json;
 pub use keras::import_keras_hdf5;
 pub use npz::import_npz;

@@ -290,11 +290,35 @@ pub fn import_npz(bytes: &[u8]) -> Result<Imported, ImportError> {
         }
         None => 1.0,
     };
+    // The constraints `flipflop export --npz` writes beside the weights (import/constraints.rs).
+    let ei = npz_member(&mut zip, "ei", n)?;
+    let mask = npz_member(&mut zip, "mask", n * n)?;
+    let density = npz_member(&mut zip, "mask_density", 1)?;
+    let seed = npz_member(&mut zip, "mask_seed", 4)?;
+    fn arr(a: &Option<Npy>) -> Option<(&[usize], &[f32])> {
+        a.as_ref()
+            .map(|a| (a.shape.as_slice(), a.values.as_slice()))
+    }
+    let constraints = super::constraints::rebuild(
+        n,
+        &super::constraints::Arrays {
+            ei: arr(&ei),
+            mask: arr(&mask),
+            density: arr(&density),
+            seed: arr(&seed),
+        },
+        &super::constraints::Weights {
+            w_in: &w_in,
+            w_rec: &w_rec,
+            w_out: &w_out,
+        },
+    )?;
     let mut config = Config::default();
     config.set_bits(k);
     config.model.hidden = n;
     config.model.alpha = alpha;
     config.model.rec_bias = b_rec.iter().any(|b| *b != 0.0);
+    config.model.constraints = constraints;
     netfile::check_config(&config).map_err(ImportError::Config)?;
     Ok(Imported {
         format: fmt,

@@ -307,6 +307,10 @@ impl Component for Controls {
                     let _ = matrix.set_attribute("data-fp-step", &s.step.to_string());
                     let _ = matrix.set_attribute("data-column-signs", &snapshot::column_signs(s));
                 }
+                if let Some(spectrum) = cx.doc.get_element_by_id("spectrum") {
+                    let ratio = snapshot::outlier_ratio(s);
+                    let _ = spectrum.set_attribute("data-outlier", &format!("{ratio:.3}"));
+                }
             }
             Event::BenchStep { step_ms } => {
                 let mut sorted = step_ms.clone();

@@ -57,7 +57,7 @@ pub struct Field {
 }
 
 /// The fields after the preset select, in the form's order.
-pub const FIELDS: [Field; 11] = [
+pub const FIELDS: [Field; 12] = [
     Field {
         id: "hidden",
         name: "Hidden units",
@@ -197,6 +197,24 @@ pub const FIELDS: [Field; 11] = [
         step: "any",
         core: &["dale.excitatory"],
         help: "Share of excitatory units under Dale's law (cortex: about 0.8); they come first in the matrix.",
+    },
+    Field {
+        id: "balanced",
+        name: "Balanced E/I start",
+        label: "Balanced E/I start",
+        kind: Kind::Toggle {
+            get: |c| c.model.constraints.dale.is_none_or(|d| !d.unbalanced),
+            set: |c, on| {
+                if let Some(d) = c.model.constraints.dale.as_mut() {
+                    d.unbalanced = !on;
+                }
+            },
+        },
+        min: 0.0,
+        max: Some(1.0),
+        step: "1",
+        core: &["dale.unbalanced"],
+        help: "Under Dale's law, scale each unit's inhibitory inputs to cancel its excitatory ones at the start (off: one large eigenvalue stands out of the spectrum; takes effect at Reset).",
     },
     Field {
         id: "density",

@@ -84,6 +84,19 @@ pub fn column_signs(s: &Snapshot) -> String {
         .collect()
 }
 
+/// How far the largest eigenvalue of W_rec stands out of the rest: `|λ₁| / |λ₂|`, the two
+/// largest moduli (1 when a complex pair is on top, 0 with fewer than two eigenvalues). An
+/// unbalanced Dale start has one real eigenvalue far outside the bulk (a ratio of several),
+/// a balanced one none (near 1). A test hook on the spectrum canvas (`data-outlier`).
+pub fn outlier_ratio(s: &Snapshot) -> f64 {
+    let mut m: Vec<f64> = s.eigenvalues.iter().map(|[re, im]| re.hypot(*im)).collect();
+    m.sort_by(|a, b| b.total_cmp(a));
+    match m.as_slice() {
+        [a, b, ..] if *b > 0.0 => a / b,
+        _ => 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +112,18 @@ mod tests {
         cfg.model.constraints.dale = None;
         let free = column_signs(&build(&Trainer::new(cfg).unwrap(), 0));
         assert_eq!(free, "x".repeat(10));
+    }
+
+    #[test]
+    fn an_unbalanced_dale_start_has_one_outlier_eigenvalue() {
+        let mut cfg = Config::preset(Preset::Dale);
+        cfg.model.hidden = 64;
+        let ratio = |cfg: &Config| outlier_ratio(&build(&Trainer::new(cfg.clone()).unwrap(), 0));
+        let balanced = ratio(&cfg);
+        cfg.model.constraints.dale.as_mut().unwrap().unbalanced = true;
+        let unbalanced = ratio(&cfg);
+        assert!(balanced < 1.5, "balanced: {balanced}");
+        assert!(unbalanced > 3.0, "unbalanced: {unbalanced}");
     }
 
     #[test]
