@@ -136,7 +136,6 @@ pub const fn stored_weights(hidden: usize, bits: usize) -> usize {
     hidden * bits + hidden * hidden + hidden + bits * hidden + bits
 }
 
-
 /// A decoded network file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetFile {

@@ -126,7 +126,9 @@ impl App {
         } = self;
         (
             cx,
-            [controls, charts, live, fixed, share, tour, undo, notes, compare],
+            [
+                controls, charts, live, fixed, share, tour, undo, notes, compare,
+            ],
         )
     }
 
