@@ -81,8 +81,8 @@ fn loss_f64(cfg: &ModelConfig, p: &[Vec<f64>; 5], batch: &Batch, mask: Option<&[
                 }
             };
             h = hn;
-            for o in 0..k {
-                let z = b_out[o] + row_dot(w_out, o, n, &h);
+            for (o, bo) in b_out.iter().enumerate() {
+                let z = bo + row_dot(w_out, o, n, &h);
                 let idx = (t * batch.batch + b) * k + o;
                 let m = mask.map_or(1.0, |m| m[idx] as f64);
                 let d = z - batch.y[idx] as f64;
