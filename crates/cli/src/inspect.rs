@@ -184,6 +184,14 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let path = need_net(net, "analyze")?;
     let f = crate::load_net(&path)?;
     let w = &f.network;
+    if fixed_points && w.config.cell.is_gated() {
+        return Err(CliError::Failed(format!(
+            "{}: fixed points of {} networks are not searched yet (only the vanilla cell's); \
+             run analyze without --fixed-points",
+            path.display(),
+            w.config.cell.key()
+        )));
+    }
     let eigs = eigenvalues(&w.w_rec, w.config.hidden)
         .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
     let max_real = eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max);

@@ -21,7 +21,8 @@ const HELP: &str = "\
 flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 
 USAGE:
-  flipflop train [--preset default|paper|dale] [--seed S] [--hidden N] [--bits B] [--lr LR]
+  flipflop train [--preset default|paper|dale | --cell vanilla|gru|lstm] [--seed S] [--hidden N]
+                 [--bits B] [--lr LR]
                  [--batch B] [--clip C] [--trial-len T]
                  [--task flipflop|perceptual-dm|context-dm|parametric-wm|match-two-items
                   [--coherences C1,C2,..] [--stimulus-ms MS] [--noise-sd SD]
@@ -43,6 +44,8 @@ USAGE:
 Every command prints JSON on stdout; train shows its progress on stderr.
 
 train    Trains from a preset (default: 'default') and writes the network file NET.
+         --cell gru|lstm starts from that cell's preset (Keras' GRU/LSTM equations);
+         --cell vanilla is the default preset.
          --steps K       train exactly K steps (1..=10000000; default: the preset's max_steps)
          --until-solved  stop as soon as a held-out check is solved (bit accuracy >= 99 %,
                          MSE <= 0.05); checks run every E steps (--eval-every, default 25)

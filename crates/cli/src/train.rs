@@ -3,7 +3,9 @@
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
 use flipflop_core::task::presets;
-use flipflop_core::{Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer};
+use flipflop_core::{
+    CellKind, Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer,
+};
 use flipflop_formats::netfile;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -11,24 +13,28 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// Floating-point operations of one training step on `batch` trials of `steps` steps, counting
-/// a multiply-add as 2 and only the matrix products (elementwise work is O(N), not O(N²)):
-/// forward `2N² + 4Nk` per trial-step (recurrence, input, readout), backward `4N² + 6Nk`
-/// (`D W_rec`, `∂W_rec`, `∂W_in`, `dZ W_out`, `∂W_out`), so `6N² + 10Nk` in all.
+/// a multiply-add as 2 and only the matrix products (elementwise work is O(N), not O(N²)),
+/// with `G` gate blocks (vanilla 1, GRU 3, LSTM 4): forward `2GN² + 2GNk + 2Nk` per
+/// trial-step (recurrence, input, readout), backward `4GN² + 2GNk + 4Nk` (`D W_rec`,
+/// `∂W_rec`, `∂W_in`, `dZ W_out`, `∂W_out`), so `6GN² + 4GNk + 6Nk` in all (vanilla
+/// `6N² + 10Nk`).
 pub fn train_step_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
     let (n, k) = (
         model.hidden as f64,
         (model.inputs() + model.outputs()) as f64 / 2.0,
     );
-    (batch * steps) as f64 * (6.0 * n * n + 10.0 * n * k)
+    let g = model.cell.gates() as f64;
+    (batch * steps) as f64 * (6.0 * g * n * n + 4.0 * g * n * k + 6.0 * n * k)
 }
 
-/// Floating-point operations of a forward pass (`2N² + 4Nk` per trial-step), as above.
+/// Floating-point operations of a forward pass (`2GN² + 2GNk + 2Nk` per trial-step), as above.
 pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
     let (n, k) = (
         model.hidden as f64,
         (model.inputs() + model.outputs()) as f64 / 2.0,
     );
-    (batch * steps) as f64 * (2.0 * n * n + 4.0 * n * k)
+    let g = model.cell.gates() as f64;
+    (batch * steps) as f64 * (2.0 * g * n * n + 2.0 * g * n * k + 2.0 * n * k)
 }
 
 /// Seeds are any u64.
@@ -37,6 +43,8 @@ pub const SEED_RANGE: &str = "0..=18446744073709551615";
 struct Options {
     /// `None`: the default preset, or the Dale preset with `--dale`.
     preset: Option<Preset>,
+    /// `--cell`: start from that cell's preset (`Config::cell_preset`).
+    cell: Option<CellKind>,
     seed: Option<u64>,
     hidden: Option<usize>,
     bits: Option<usize>,
@@ -76,6 +84,7 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
     use lexopt::Arg::*;
     let mut o = Options {
         preset: None,
+        cell: None,
         seed: None,
         hidden: None,
         bits: None,
@@ -109,6 +118,14 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
                 o.preset = Some(Preset::parse(&s).ok_or_else(|| {
                     usage(format!(
                         "--preset must be 'default', 'paper' or 'dale', got '{s}'"
+                    ))
+                })?);
+            }
+            Long("cell") => {
+                let s = args::text("--cell", p.value()?)?;
+                o.cell = Some(CellKind::parse(&s).ok_or_else(|| {
+                    usage(format!(
+                        "--cell must be 'vanilla', 'gru' or 'lstm', got '{s}'"
                     ))
                 })?);
             }
@@ -228,6 +245,20 @@ fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         return Err(usage(
             "--mask-seed seeds the sparse connectivity mask: add --density P below 1 \
              (e.g. --density 0.5)",
+        ));
+    }
+    if o.cell.is_some_and(|c| c.is_gated()) && o.task.is_some_and(|t| t != TaskKind::FlipFlop) {
+        return Err(usage(
+            "--cell gru|lstm has a preset for the flip-flop task only: other tasks train the \
+             vanilla cell for now",
+        ));
+    }
+    if o.cell.is_some_and(|c| c.is_gated())
+        && (o.preset.is_some() || o.dale.is_some() || o.density.is_some() || o.no_autapses)
+    {
+        return Err(usage(
+            "--cell gru|lstm starts from that cell's own preset and has no constraints: leave \
+             out --preset, --dale, --density and --no-autapses",
         ));
     }
     if o.steps.is_some() && o.until_solved {
@@ -385,10 +416,10 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         Preset::Default
     });
     let kind = o.task.unwrap_or_default();
-    let mut cfg = if kind == TaskKind::FlipFlop {
-        Config::preset(preset)
-    } else {
-        Config::for_task(kind)
+    let mut cfg = match o.cell {
+        Some(cell) if cell.is_gated() => Config::cell_preset(cell),
+        _ if kind != TaskKind::FlipFlop => Config::for_task(kind),
+        _ => Config::preset(preset),
     };
     apply_task_options(&o, &mut cfg);
     apply_constraints(&o, &mut cfg);
@@ -497,8 +528,13 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let eval_flops = eval_flops_each * evals as f64;
     crate::print_json(&json!({
         "out": out.display().to_string(),
-        "preset": preset,
+        "preset": match o.cell {
+            Some(c) if c.is_gated() => c.key(),
+            _ if kind != TaskKind::FlipFlop => kind.cli_name(),
+            _ => preset.key(),
+        },
         "task": kind.cli_name(),
+        "cell": cfg.model.cell,
         "seed": cfg.seed,
         "hidden": cfg.model.hidden,
         "bits": cfg.model.bits,

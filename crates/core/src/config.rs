@@ -2,13 +2,17 @@
 //! latter). Every field has a default; `Preset` names the two starting points.
 
 use crate::error::ConfigError;
-use crate::model::{Dale, ModelConfig};
+use crate::model::{CellKind, Dale, ModelConfig};
 
 /// Learning rate of the Dale preset (see [`Preset::Dale`]).
 pub const DALE_LR: f32 = 6e-4;
 
 /// Leak `alpha = dt / tau` of the Dale preset (see [`Preset::Dale`]).
 pub const DALE_ALPHA: f32 = 0.5;
+/// Hidden units of the GRU and LSTM presets ([`Config::cell_preset`]).
+pub const GATED_HIDDEN: usize = 64;
+/// Learning rate of the GRU and LSTM presets ([`Config::cell_preset`]).
+pub const GATED_LR: f32 = 1e-3;
 use crate::task::TaskConfig;
 use crate::train::TrainConfig;
 use serde::{Deserialize, Serialize};
@@ -97,6 +101,21 @@ impl Config {
                 c
             }
         }
+    }
+
+    /// The starting point for a cell, with seed 1: the default preset for the vanilla cell;
+    /// for the GRU and the LSTM Keras' layer defaults (recurrent bias, sigmoid gates, the GRU
+    /// with `reset_after`) at the size and learning rate found to solve the 3-bit task
+    /// natively within the browser's minute (see BENCHMARKS.md, "GRU and LSTM").
+    pub fn cell_preset(cell: CellKind) -> Self {
+        let mut c = Config::preset(Preset::Default);
+        if cell.is_gated() {
+            c.model.cell = cell;
+            c.model.rec_bias = true;
+            c.model.hidden = GATED_HIDDEN;
+            c.train.lr = GATED_LR;
+        }
+        c
     }
 
     /// Checks every field, and that task and model agree on the input and output channels.

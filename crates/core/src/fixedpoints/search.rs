@@ -67,9 +67,17 @@ const SETTLE_STILL: f32 = 1e-6;
 
 impl FixedPointSearch {
     /// A search from `starts` (row-major `S × N`), which are perturbed by the option's noise.
+    ///
+    /// Gated cells (GRU, LSTM) are not searched yet: the search over their full state with
+    /// the Jacobian of the full update is still to come, so for them it ends at once with no
+    /// points.
     pub fn new(net: &Network, starts: &[f32], opts: FixedPointOptions, rng: &mut SeedRng) -> Self {
         let n = net.config.hidden;
-        let s = starts.len() / n.max(1);
+        let s = if net.config.cell.is_gated() {
+            0
+        } else {
+            starts.len() / n.max(1)
+        };
         let mut h = starts[..s * n].to_vec();
         for v in h.iter_mut() {
             *v += opts.start_noise * rng.normal() as f32;
@@ -114,7 +122,7 @@ impl FixedPointSearch {
     /// simulation itself takes to a fixed point cannot be missed this way.
     pub fn with_settle_starts(mut self, states: &[f32]) -> Self {
         let rows = states.len() / self.n.max(1);
-        if rows == 0 || self.opts.settle_steps == 0 {
+        if rows == 0 || self.opts.settle_steps == 0 || self.net.config.cell.is_gated() {
             return self;
         }
         self.settle = Settle {

@@ -22,10 +22,11 @@ pub fn loss_and_grad(
     ws: &mut Workspace,
     grads: &mut Network,
 ) -> f32 {
-    // The cell is chosen once per call; the kernels below are the vanilla cell's.
+    // The cell is chosen once per call; the kernels below are the vanilla cell's (the gated
+    // cells' are in `gated/`).
     let loss = match net.config.cell {
         CellKind::Vanilla => vanilla(net, batch, mask, ws, grads),
-        CellKind::Gru | CellKind::Lstm => todo!("BPTT of gated cells (milestone B2)"),
+        CellKind::Gru | CellKind::Lstm => super::gated::loss_and_grad(net, batch, mask, ws, grads),
     };
     let constraints = &net.config.constraints;
     if !constraints.is_none() {

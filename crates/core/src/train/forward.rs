@@ -14,7 +14,8 @@ use crate::task::Batch;
 /// If the batch's channels differ from the network's (a caller's bug: tasks and models are
 /// checked against each other by `Config::validate`).
 pub fn forward(net: &Network, batch: &Batch, mask: Option<&[f32]>, ws: &mut Workspace) -> f32 {
-    // The cell is chosen once per call; the kernels below are the vanilla cell's.
+    // The cell is chosen once per call; the kernels below are the vanilla cell's (the gated
+    // cells' are in `gated/`).
     match net.config.cell {
         CellKind::Vanilla => vanilla(net, batch, mask, ws),
         CellKind::Gru | CellKind::Lstm => super::gated::forward(net, batch, mask, ws),

@@ -24,6 +24,8 @@ pub struct Workspace {
     pub(super) w_fwd: Vec<f32>,
     /// W_rec packed for the backward products (empty for the portable tier).
     pub(super) w_bwd: Vec<f32>,
+    /// The buffers of the gated cells (GRU, LSTM; empty for the vanilla cell).
+    pub(super) gated: super::gated::Buffers,
 }
 
 impl Workspace {
