@@ -3,6 +3,7 @@
 
 use crate::error::ConfigError;
 use crate::model::{CellKind, Dale, ModelConfig};
+use crate::task::TaskConfig;
 
 /// Learning rate of the Dale preset (see [`Preset::Dale`]).
 pub const DALE_LR: f32 = 6e-4;
@@ -13,7 +14,6 @@ pub const DALE_ALPHA: f32 = 0.5;
 pub const GATED_HIDDEN: usize = 64;
 /// Learning rate of the GRU and LSTM presets ([`Config::cell_preset`]).
 pub const GATED_LR: f32 = 1e-3;
-use crate::task::TaskConfig;
 use crate::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 

@@ -105,6 +105,14 @@ impl ModelConfig {
             allowed: format!("{which} (this model's cell is {cell})"),
         };
         if self.cell.is_gated() {
+            if self.inputs() != self.outputs() {
+                return Err(only(
+                    "channels",
+                    format!("[{}, {}]", self.inputs(), self.outputs()),
+                    "as many inputs as outputs for GRU and LSTM cells: their training kernels \
+                     are compiled for the flip-flop's shape only",
+                ));
+            }
             if self.alpha != 1.0 {
                 return Err(only(
                     "alpha",

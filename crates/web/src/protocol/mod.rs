@@ -242,8 +242,8 @@ pub enum Event {
         format: Format,
         /// The root configuration (boxed: it is large).
         config: Box<Config>,
-        /// The weights; `None` for a recipe link.
-        network: Option<WireNetwork>,
+        /// The weights (boxed: they are large); `None` for a recipe link.
+        network: Option<Box<WireNetwork>>,
         /// Steps trained (a recipe: steps to train).
         steps: u64,
     },

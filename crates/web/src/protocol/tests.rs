@@ -282,7 +282,7 @@ fn every_event_round_trips() {
             origin: Origin::Link,
             format: Format::Link(LinkKind::Compact),
             config: Box::new(Config::preset(Preset::Default)),
-            network: Some(snapshot().network),
+            network: Some(Box::new(snapshot().network)),
             steps: 300,
         },
         Event::Loaded {

@@ -22,7 +22,10 @@ pub fn open_link(text: &str) -> Event {
         Ok(d) => Event::Loaded {
             origin: Origin::Link,
             format: Format::Link(d.kind),
-            network: d.network.as_ref().map(WireNetwork::from_network),
+            network: d
+                .network
+                .as_ref()
+                .map(|n| Box::new(WireNetwork::from_network(n))),
             config: Box::new(d.config),
             steps: d.steps,
         },
@@ -39,7 +42,7 @@ pub fn import_file(name: String, bytes: &[u8]) -> Event {
         Ok(imp) => Event::Loaded {
             origin: Origin::File(name),
             format: Format::File(imp.format),
-            network: Some(WireNetwork::from_network(&imp.network)),
+            network: Some(Box::new(WireNetwork::from_network(&imp.network))),
             config: Box::new(imp.config),
             steps: imp.steps,
         },

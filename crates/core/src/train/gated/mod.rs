@@ -19,6 +19,25 @@ use super::Tier;
 use crate::model::{CellKind, Network};
 use crate::task::Batch;
 
+/// Calls `$f::<K, S>` for the runtime number of channels `$k` (1..=8). The gated kernels
+/// are compiled for inputs = outputs only (the flip-flop's shape); `ModelConfig::validate`
+/// refuses a gated cell with other channels.
+macro_rules! by_bits {
+    ($k:expr, $f:ident :: <$s:ty> ( $($arg:expr),* )) => {
+        match $k {
+            1 => $f::<1, $s>($($arg),*),
+            2 => $f::<2, $s>($($arg),*),
+            3 => $f::<3, $s>($($arg),*),
+            4 => $f::<4, $s>($($arg),*),
+            5 => $f::<5, $s>($($arg),*),
+            6 => $f::<6, $s>($($arg),*),
+            7 => $f::<7, $s>($($arg),*),
+            8 => $f::<8, $s>($($arg),*),
+            _ => panic!("channels must be 1..=8 (validated by ModelConfig)"),
+        }
+    };
+}
+
 /// Buffers of the gated cells, kept in the [`Workspace`] between steps.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Buffers {

@@ -411,7 +411,7 @@ impl CompareView {
                         Origin::File(name) => name,
                         _ => format!("link {}", self.members.len() + 1),
                     };
-                    self.add_loaded(Member::loaded(*config, label, n, steps));
+                    self.add_loaded(Member::loaded(*config, label, *n, steps));
                 }
                 None => self.status(
                     "That link is a recipe without weights: open it in the training panel, \

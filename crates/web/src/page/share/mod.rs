@@ -235,7 +235,7 @@ impl SharePanel {
         cx.adopted = true;
         cx.request(Request::Adopt(Box::new(Adoption {
             config: (**config).clone(),
-            network: network.clone(),
+            network: network.as_deref().cloned(),
             steps: if recipe { 0 } else { steps },
             status,
             history: None,
