@@ -484,12 +484,19 @@ pub fn spectrum_within<DB: DrawingBackend>(
                 )
             }))
             .map_err(err)?;
+        let (k, unstable) = (i + 1, p.unstable_dims);
+        let note = longest_fitting(
+            &root,
+            (FONT, font),
+            12.0 * dpr,
+            [
+                format!("△ Jacobian at fixed point #{k}: largest |λ| = {jac_rho:.3}, {unstable} outside"),
+                format!("△ Jacobian at #{k}: max |λ| = {jac_rho:.3}, {unstable} outside"),
+                format!("△ #{k}: max |λ| = {jac_rho:.3}"),
+            ],
+        );
         root.draw(&Text::new(
-            format!(
-                "△ Jacobian at fixed point #{}: largest |λ| = {jac_rho:.3}, {} outside",
-                i + 1,
-                p.unstable_dims
-            ),
+            note,
             ((6.0 * dpr) as i32, (20.0 * dpr) as i32),
             (FONT, font).into_font().color(&JACOBIAN),
         ))
@@ -500,16 +507,49 @@ pub fn spectrum_within<DB: DrawingBackend>(
         .iter()
         .filter(|z| z[0].hypot(z[1]) > OUTSIDE)
         .count();
+    let step = snap.step;
+    let title = longest_fitting(
+        &root,
+        (FONT, font),
+        12.0 * dpr,
+        [
+            format!(
+                "spectral radius ρ = {rho:.3} · {outside} outside the unit circle · step {step}"
+            ),
+            format!("ρ = {rho:.3} · {outside} outside the unit circle · step {step}"),
+            format!("ρ = {rho:.3} · {outside} outside · step {step}"),
+            format!("ρ = {rho:.3} · {outside} outside"),
+        ],
+    );
     root.draw(&Text::new(
-        format!(
-            "spectral radius ρ = {rho:.3} · {outside} outside the unit circle · step {}",
-            snap.step
-        ),
+        title,
         ((6.0 * dpr) as i32, (4.0 * dpr) as i32),
         (FONT, font),
     ))
     .map_err(err)?;
     root.present().map_err(err)
+}
+
+/// The first of `texts` (longest first) that fits the area's width less `margin` pixels in
+/// `font`, else the last: small canvases (the Compare view's grid, a phone) get a shorter
+/// title instead of a clipped one.
+fn longest_fitting<DB: DrawingBackend, const K: usize>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    font: (&str, f64),
+    margin: f64,
+    texts: [String; K],
+) -> String {
+    let room = root.dim_in_pixel().0 as f64 - margin;
+    let style = TextStyle::from(font.into_font());
+    let mut texts = texts.into_iter();
+    let mut last = String::new();
+    for text in texts.by_ref() {
+        match root.estimate_text_size(&text, &style) {
+            Ok((w, _)) if f64::from(w) <= room => return text,
+            _ => last = text,
+        }
+    }
+    last
 }
 
 /// Like the paper's Fig. 3: one column per held-out trial, one row per bit (at most 4):

@@ -365,26 +365,35 @@ pub fn draw_mds<DB: DrawingBackend>(
         .label_style((FONT, 11.0 * dpr))
         .draw()
         .map_err(err)?;
+    // Each label sits beside its dot, never on it: to the left on the right half (so none
+    // leaves the plot), and below instead of above when an earlier dot lies close by.
+    let gap = 8.0 * dpr;
     for (i, p) in data.mds.iter().enumerate() {
         let c = colour(i);
-        chart
-            .draw_series(std::iter::once(Circle::new(
-                (p[0], p[1]),
-                (5.0 * dpr) as i32,
-                c.filled(),
-            )))
-            .map_err(err)?;
+        let crowded = data.mds[..i]
+            .iter()
+            .any(|q| (q[0] - p[0]).hypot(q[1] - p[1]) < 0.2 * reach);
+        let (h, dx) = if p[0] > 0.0 {
+            (HPos::Right, -gap)
+        } else {
+            (HPos::Left, gap)
+        };
+        let (v, dy) = if crowded {
+            (VPos::Top, 0.5 * gap)
+        } else {
+            (VPos::Bottom, -0.5 * gap)
+        };
         let text = format!("{} {}", i + 1, labels.get(i).map_or("", String::as_str));
         chart
-            .draw_series(std::iter::once(Text::new(
-                text,
-                (p[0], p[1]),
-                // Labels on the right half point left, so none leaves the plot.
-                (FONT, 12.0 * dpr).into_font().color(&c).pos(Pos::new(
-                    if p[0] > 0.0 { HPos::Right } else { HPos::Left },
-                    VPos::Bottom,
-                )),
-            )))
+            .draw_series(std::iter::once(
+                EmptyElement::at((p[0], p[1]))
+                    + Circle::new((0, 0), (5.0 * dpr) as i32, c.filled())
+                    + Text::new(
+                        text,
+                        (dx as i32, dy as i32),
+                        (FONT, 12.0 * dpr).into_font().color(&c).pos(Pos::new(h, v)),
+                    ),
+            ))
             .map_err(err)?;
     }
     root.present().map_err(err)
