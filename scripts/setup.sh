@@ -36,18 +36,33 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
     chromium chromium-driver python3-numpy >/dev/null
 fi
 
-# 3. trunk at the pinned version.
+# 3. trunk and wasm-bindgen-cli at the pinned versions, compiled side by side (each ends in
+#    single-threaded work that leaves the other core idle). They are build tools run a few
+#    times per test run, so they are compiled for build time, not peak speed: no LTO,
+#    parallel codegen, and no default features (TLS for downloads and trunk's update check:
+#    Trunk.toml sets `offline = true` and the wasm-bindgen on PATH is the pinned one, so
+#    neither ever downloads; wasm-bindgen-test-runner talks to chromedriver over plain HTTP).
+#    wasm-bindgen-cli must equal the crate's version exactly (Trunk otherwise tries to
+#    download it); `--locked` fails on this registry, hence the unlocked fallback.
+install_tool() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --quiet --no-default-features "$@"
+}
+pids=()
 if ! command -v trunk >/dev/null 2>&1 || ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
-  log "installing trunk $TRUNK_VERSION (several minutes on 2 cores)"
-  cargo install --locked trunk --version "$TRUNK_VERSION"
+  log "installing trunk $TRUNK_VERSION (a few minutes on 2 cores)"
+  install_tool --locked trunk --version "$TRUNK_VERSION" &
+  pids+=($!)
 fi
-
-# 4. wasm-bindgen-cli at exactly the crate's version (Trunk otherwise tries to download it).
 if ! command -v wasm-bindgen >/dev/null 2>&1 || ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
-  cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" \
-    || cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  { install_tool --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" 2>/dev/null \
+      || install_tool wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; } &
+  pids+=($!)
 fi
+for pid in "${pids[@]}"; do
+  wait "$pid" || { log "a tool install failed (see cargo's message above)"; exit 1; }
+done
 
 # 5. Node packages: playwright-core (tests) and binaryen 132 (wasm-opt), from package-lock.json.
 if [ -f package-lock.json ]; then
