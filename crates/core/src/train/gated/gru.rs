@@ -16,9 +16,8 @@
 //!   both:                 ∂W_z += D_zᵀ H,  ∂W_r += D_rᵀ H,  ∂W_in,g += D_gᵀ X (g = z, r, c)
 //! ```
 
-use super::super::rows::project;
 use super::super::Tier;
-use super::{column_sums, readout_back, Workspace};
+use super::{column_sums, project, readout, readout_back, Workspace};
 use crate::math::tanh;
 use crate::model::Network;
 use crate::task::Batch;
@@ -27,8 +26,9 @@ use crate::task::Batch;
 const STORED: usize = 4;
 
 #[inline(always)]
-pub(super) fn forward<const K: usize, S: Tier>(
+pub(super) fn forward<S: Tier>(
     tier: S,
+    k: usize,
     net: &Network,
     batch: &Batch,
     ws: &mut Workspace,
@@ -38,7 +38,7 @@ pub(super) fn forward<const K: usize, S: Tier>(
     let bn = b * n;
     let act = net.config.recurrent_activation;
     let after = net.config.reset_after;
-    ws.shape(tl, b, n, K, false);
+    ws.shape(tl, b, n, k, false);
     let buf = &mut ws.gated;
     buf.shape(net, tl, b, STORED);
     for g in 0..3 {
@@ -57,14 +57,14 @@ pub(super) fn forward<const K: usize, S: Tier>(
         let (h_done, h_next) = ws.h.split_at_mut((t + 1) * bn);
         let hp = &h_done[t * bn..];
         let h_next = &mut h_next[..bn];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
         let acts = &mut buf.acts[t * STORED * bn..(t + 1) * STORED * bn];
         let (zb, rest) = acts.split_at_mut(bn);
         let (rb, rest) = rest.split_at_mut(bn);
         let (cb, ub) = rest.split_at_mut(bn);
         for (g, block) in [&mut *zb, &mut *rb].into_iter().enumerate() {
-            for (a, x) in block.chunks_exact_mut(n).zip(x_t.chunks_exact(K)) {
-                project::<K>(a, x, &buf.w_in_t[g * K * n..], &bx[g * n..]);
+            for (a, x) in block.chunks_exact_mut(n).zip(x_t.chunks_exact(k)) {
+                project(a, x, &buf.w_in_t[g * k * n..], &bx[g * n..]);
                 if after {
                     for (v, c) in a.iter_mut().zip(&bh[g * n..(g + 1) * n]) {
                         *v += c;
@@ -79,8 +79,8 @@ pub(super) fn forward<const K: usize, S: Tier>(
                 *v = act.apply(*v);
             }
         }
-        for (a, x) in cb.chunks_exact_mut(n).zip(x_t.chunks_exact(K)) {
-            project::<K>(a, x, &buf.w_in_t[2 * K * n..], &bx[2 * n..]);
+        for (a, x) in cb.chunks_exact_mut(n).zip(x_t.chunks_exact(k)) {
+            project(a, x, &buf.w_in_t[2 * k * n..], &bx[2 * n..]);
         }
         let w_h = &net.w_rec[2 * n * n..3 * n * n];
         if after {
@@ -107,15 +107,16 @@ pub(super) fn forward<const K: usize, S: Tier>(
         for (((h, hp), z), c) in h_next.iter_mut().zip(hp).zip(zb.iter()).zip(cb.iter()) {
             *h = z * hp + (1.0 - z) * c;
         }
-        let z_t = &mut ws.z[t * b * K..(t + 1) * b * K];
-        tier.readout::<K>(z_t, h_next, n, &net.w_out, &net.b_out);
+        let z_t = &mut ws.z[t * b * k..(t + 1) * b * k];
+        readout(tier, k, z_t, h_next, n, &net.w_out, &net.b_out);
     }
 }
 
 /// BPTT after [`forward`]; `ws.z` holds dZ, the gradients are zero on entry.
 #[inline(always)]
-pub(super) fn backward<const K: usize, S: Tier>(
+pub(super) fn backward<S: Tier>(
     tier: S,
+    k: usize,
     net: &Network,
     batch: &Batch,
     ws: &mut Workspace,
@@ -140,8 +141,8 @@ pub(super) fn backward<const K: usize, S: Tier>(
     for t in (0..tl).rev() {
         let hp = &ws.h[t * bn..(t + 1) * bn];
         let h_t = &ws.h[(t + 1) * bn..(t + 2) * bn];
-        let dz_t = &ws.z[t * b * K..(t + 1) * b * K];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let dz_t = &ws.z[t * b * k..(t + 1) * b * k];
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
         let acts = &buf.acts[t * STORED * bn..(t + 1) * STORED * bn];
         let (zb, rb, cb, ub) = (
             &acts[..bn],
@@ -149,8 +150,8 @@ pub(super) fn backward<const K: usize, S: Tier>(
             &acts[2 * bn..3 * bn],
             &acts[3 * bn..],
         );
-        readout_back::<K>(&mut buf.gh, dz_t, &net.w_out, n);
-        tier.at_b(b, dz_t, K, K, h_t, n, n, true, &mut grads.w_out);
+        readout_back(k, &mut buf.gh, dz_t, &net.w_out, n);
+        tier.at_b(b, dz_t, k, k, h_t, n, n, true, &mut grads.w_out);
         // D blocks: 0 = D_z, 1 = D_r, 2 = D_c, 3 = D_u (reset_after).
         let (dz, rest) = buf.d.split_at_mut(bn);
         let (dr, rest) = rest.split_at_mut(bn);
@@ -227,8 +228,8 @@ pub(super) fn backward<const K: usize, S: Tier>(
             }
         }
         for (g, d) in [&*dz, &*dr, &*dc].into_iter().enumerate() {
-            let gw = &mut buf.gw_in_t[g * K * n..(g + 1) * K * n];
-            tier.at_b(b, x_t, K, K, d, n, n, true, gw);
+            let gw = &mut buf.gw_in_t[g * k * n..(g + 1) * k * n];
+            tier.at_b(b, x_t, k, k, d, n, n, true, gw);
             column_sums(&mut gbx[g * n..(g + 1) * n], d, n);
         }
         if after {

@@ -12,9 +12,8 @@
 //!            ∂W_q += D_qᵀ H,  ∂W_in,q += D_qᵀ X,  ∂b_q += Σ D_q
 //! ```
 
-use super::super::rows::project;
 use super::super::Tier;
-use super::{column_sums, readout_back, Workspace};
+use super::{column_sums, project, readout, readout_back, Workspace};
 use crate::math::tanh;
 use crate::model::Network;
 use crate::task::Batch;
@@ -23,8 +22,9 @@ use crate::task::Batch;
 const STORED: usize = 6;
 
 #[inline(always)]
-pub(super) fn forward<const K: usize, S: Tier>(
+pub(super) fn forward<S: Tier>(
     tier: S,
+    k: usize,
     net: &Network,
     batch: &Batch,
     ws: &mut Workspace,
@@ -33,7 +33,7 @@ pub(super) fn forward<const K: usize, S: Tier>(
     let (tl, b) = (batch.trial_len, batch.batch);
     let bn = b * n;
     let act = net.config.recurrent_activation;
-    ws.shape(tl, b, n, K, false);
+    ws.shape(tl, b, n, k, false);
     let buf = &mut ws.gated;
     buf.shape(net, tl, b, STORED);
     for g in 0..4 {
@@ -45,14 +45,14 @@ pub(super) fn forward<const K: usize, S: Tier>(
         let (h_done, h_next) = ws.h.split_at_mut((t + 1) * bn);
         let hp = &h_done[t * bn..];
         let h_next = &mut h_next[..bn];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
         let (done, now) = buf.acts.split_at_mut(t * STORED * bn);
         let c_prev = (t > 0).then(|| &done[(t - 1) * STORED * bn + 4 * bn..][..bn]);
         let acts = &mut now[..STORED * bn];
         for g in 0..4 {
             let block = &mut acts[g * bn..(g + 1) * bn];
-            for (a, x) in block.chunks_exact_mut(n).zip(x_t.chunks_exact(K)) {
-                project::<K>(a, x, &buf.w_in_t[g * K * n..], &net.b_rec[g * n..]);
+            for (a, x) in block.chunks_exact_mut(n).zip(x_t.chunks_exact(k)) {
+                project(a, x, &buf.w_in_t[g * k * n..], &net.b_rec[g * n..]);
             }
             if t > 0 {
                 let w = &net.w_rec[g * n * n..(g + 1) * n * n];
@@ -73,15 +73,16 @@ pub(super) fn forward<const K: usize, S: Tier>(
             tb[i] = tanh(c);
             h_next[i] = gates[3 * bn + i] * tb[i];
         }
-        let z_t = &mut ws.z[t * b * K..(t + 1) * b * K];
-        tier.readout::<K>(z_t, h_next, n, &net.w_out, &net.b_out);
+        let z_t = &mut ws.z[t * b * k..(t + 1) * b * k];
+        readout(tier, k, z_t, h_next, n, &net.w_out, &net.b_out);
     }
 }
 
 /// BPTT after [`forward`]; `ws.z` holds dZ, the gradients are zero on entry.
 #[inline(always)]
-pub(super) fn backward<const K: usize, S: Tier>(
+pub(super) fn backward<S: Tier>(
     tier: S,
+    k: usize,
     net: &Network,
     batch: &Batch,
     ws: &mut Workspace,
@@ -101,12 +102,12 @@ pub(super) fn backward<const K: usize, S: Tier>(
     for t in (0..tl).rev() {
         let hp = &ws.h[t * bn..(t + 1) * bn];
         let h_t = &ws.h[(t + 1) * bn..(t + 2) * bn];
-        let dz_t = &ws.z[t * b * K..(t + 1) * b * K];
-        let x_t = &batch.x[t * b * K..(t + 1) * b * K];
+        let dz_t = &ws.z[t * b * k..(t + 1) * b * k];
+        let x_t = &batch.x[t * b * k..(t + 1) * b * k];
         let acts = &buf.acts[t * STORED * bn..(t + 1) * STORED * bn];
         let c_prev = (t > 0).then(|| &buf.acts[(t - 1) * STORED * bn + 4 * bn..][..bn]);
-        readout_back::<K>(&mut buf.gh, dz_t, &net.w_out, n);
-        tier.at_b(b, dz_t, K, K, h_t, n, n, true, &mut grads.w_out);
+        readout_back(k, &mut buf.gh, dz_t, &net.w_out, n);
+        tier.at_b(b, dz_t, k, k, h_t, n, n, true, &mut grads.w_out);
         let d = &mut buf.d[..4 * bn];
         for i in 0..bn {
             let (ig, fg, gg, og) = (acts[i], acts[bn + i], acts[2 * bn + i], acts[3 * bn + i]);
@@ -138,8 +139,8 @@ pub(super) fn backward<const K: usize, S: Tier>(
                 let gw = &mut grads.w_rec[g * n * n..(g + 1) * n * n];
                 tier.at_b(b, dg, n, n, hp, n, n, true, gw);
             }
-            let gw = &mut buf.gw_in_t[g * K * n..(g + 1) * K * n];
-            tier.at_b(b, x_t, K, K, dg, n, n, true, gw);
+            let gw = &mut buf.gw_in_t[g * k * n..(g + 1) * k * n];
+            tier.at_b(b, x_t, k, k, dg, n, n, true, gw);
             column_sums(&mut grads.b_rec[g * n..(g + 1) * n], dg, n);
         }
         std::mem::swap(&mut buf.gh, &mut buf.gh_prev);

@@ -19,25 +19,6 @@ use super::Tier;
 use crate::model::{CellKind, Network};
 use crate::task::Batch;
 
-/// Calls `$f::<K, S>` for the runtime number of channels `$k` (1..=8). The gated kernels
-/// are compiled for inputs = outputs only (the flip-flop's shape); `ModelConfig::validate`
-/// refuses a gated cell with other channels.
-macro_rules! by_bits {
-    ($k:expr, $f:ident :: <$s:ty> ( $($arg:expr),* )) => {
-        match $k {
-            1 => $f::<1, $s>($($arg),*),
-            2 => $f::<2, $s>($($arg),*),
-            3 => $f::<3, $s>($($arg),*),
-            4 => $f::<4, $s>($($arg),*),
-            5 => $f::<5, $s>($($arg),*),
-            6 => $f::<6, $s>($($arg),*),
-            7 => $f::<7, $s>($($arg),*),
-            8 => $f::<8, $s>($($arg),*),
-            _ => panic!("channels must be 1..=8 (validated by ModelConfig)"),
-        }
-    };
-}
-
 /// Buffers of the gated cells, kept in the [`Workspace`] between steps.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Buffers {
@@ -116,15 +97,16 @@ fn forward_tier<S: Tier>(
     ws: &mut Workspace,
 ) -> f32 {
     super::forward::check_channels(net, batch);
-    by_bits!(net.config.outputs(), forward_k::<S>(tier, net, batch, ws));
+    forward_cell(tier, net, batch, ws);
     masked_mse(&ws.z, &batch.y, mask)
 }
 
 #[inline(always)]
-fn forward_k<const K: usize, S: Tier>(tier: S, net: &Network, batch: &Batch, ws: &mut Workspace) {
+fn forward_cell<S: Tier>(tier: S, net: &Network, batch: &Batch, ws: &mut Workspace) {
+    let k = net.config.outputs();
     match net.config.cell {
-        CellKind::Gru => gru::forward::<K, S>(tier, net, batch, ws),
-        _ => lstm::forward::<K, S>(tier, net, batch, ws),
+        CellKind::Gru => gru::forward(tier, k, net, batch, ws),
+        _ => lstm::forward(tier, k, net, batch, ws),
     }
 }
 
@@ -149,43 +131,29 @@ fn loss_and_grad_tier<S: Tier>(
     grads: &mut Network,
 ) -> f32 {
     super::forward::check_channels(net, batch);
-    by_bits!(
-        net.config.outputs(),
-        loss_and_grad_k::<S>(tier, net, batch, mask, ws, grads)
-    )
-}
-
-#[inline(always)]
-fn loss_and_grad_k<const K: usize, S: Tier>(
-    tier: S,
-    net: &Network,
-    batch: &Batch,
-    mask: Option<&[f32]>,
-    ws: &mut Workspace,
-    grads: &mut Network,
-) -> f32 {
-    forward_k::<K, S>(tier, net, batch, ws);
+    let k = net.config.outputs();
+    forward_cell(tier, net, batch, ws);
     let loss = masked_mse(&ws.z, &batch.y, mask);
     output_grad(&mut ws.z, &batch.y, mask);
     for p in grads.params_mut() {
         p.fill(0.0);
     }
-    for row in ws.z.chunks_exact(K) {
+    for row in ws.z.chunks_exact(k) {
         for (g, d) in grads.b_out.iter_mut().zip(row) {
             *g += d;
         }
     }
     match net.config.cell {
-        CellKind::Gru => gru::backward::<K, S>(tier, net, batch, ws, grads),
-        _ => lstm::backward::<K, S>(tier, net, batch, ws, grads),
+        CellKind::Gru => gru::backward(tier, k, net, batch, ws, grads),
+        _ => lstm::backward(tier, k, net, batch, ws, grads),
     }
     // ∂W_in from the per-gate ∂W_inᵀ blocks.
     let (n, g) = (net.config.hidden, net.config.cell.gates());
     let gw = &ws.gated.gw_in_t;
     for gate in 0..g {
         for i in 0..n {
-            for j in 0..K {
-                grads.w_in[(gate * n + i) * K + j] = gw[gate * K * n + j * n + i];
+            for j in 0..k {
+                grads.w_in[(gate * n + i) * k + j] = gw[gate * k * n + j * n + i];
             }
         }
     }
@@ -224,10 +192,54 @@ fn output_grad(z: &mut [f32], y: &[f32], mask: Option<&[f32]>) {
     }
 }
 
-/// `gh[r] += dZ[r] W_out` for every row `r` of the batch (`dz`: `B × K`, `gh`: `B × N`).
+/// `a = bias + Σ_j x[j] · w_in_t[j]` for one row (`a`, `bias`: N; `x`: K channels; `w_in_t`:
+/// `K × N`), summed in the same order as the vanilla cell's `rows::project` (bias first,
+/// then channel by channel), one vectorised pass over the N units per channel.
 #[inline(always)]
-fn readout_back<const K: usize>(gh: &mut [f32], dz: &[f32], w_out: &[f32], n: usize) {
-    for (g, d) in gh.chunks_exact_mut(n).zip(dz.chunks_exact(K)) {
+fn project(a: &mut [f32], x: &[f32], w_in_t: &[f32], bias: &[f32]) {
+    let n = a.len();
+    a.copy_from_slice(&bias[..n]);
+    for (j, &xj) in x.iter().enumerate() {
+        for (v, w) in a.iter_mut().zip(&w_in_t[j * n..(j + 1) * n]) {
+            *v += xj * w;
+        }
+    }
+}
+
+/// `z[r] = b_out + W_out h[r]` for every row `r` (`z`: `B × k`, `h`: `B × N`, `w_out`:
+/// `k × N`). One output channel at a time through the tier's one-channel readout (each
+/// channel's sum is the same lane by lane as in the K-channel kernel): the gated cells
+/// take the number of channels at run time, which keeps one copy of their training code
+/// per tier instead of one per channel count (a quarter of the worker's wasm).
+#[inline(always)]
+fn readout<S: Tier>(
+    tier: S,
+    k: usize,
+    z: &mut [f32],
+    h: &[f32],
+    n: usize,
+    w_out: &[f32],
+    b_out: &[f32],
+) {
+    let rows = z.len() / k;
+    let mut col = [0.0f32; 64];
+    for start in (0..rows).step_by(col.len()) {
+        let len = col.len().min(rows - start);
+        let hs = &h[start * n..(start + len) * n];
+        for o in 0..k {
+            let out = &mut col[..len];
+            tier.readout::<1>(out, hs, n, &w_out[o * n..(o + 1) * n], &b_out[o..o + 1]);
+            for (r, v) in out.iter().enumerate() {
+                z[(start + r) * k + o] = *v;
+            }
+        }
+    }
+}
+
+/// `gh[r] += dZ[r] W_out` for every row `r` of the batch (`dz`: `B × k`, `gh`: `B × N`).
+#[inline(always)]
+fn readout_back(k: usize, gh: &mut [f32], dz: &[f32], w_out: &[f32], n: usize) {
+    for (g, d) in gh.chunks_exact_mut(n).zip(dz.chunks_exact(k)) {
         for (o, dzo) in d.iter().enumerate() {
             for (gi, w) in g.iter_mut().zip(&w_out[o * n..(o + 1) * n]) {
                 *gi += dzo * w;
