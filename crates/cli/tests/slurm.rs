@@ -23,10 +23,12 @@ fn say(msg: &str) {
 /// The full path of `prog` in PATH, /usr/sbin or /sbin.
 fn find(prog: &str) -> Option<PathBuf> {
     let path = std::env::var("PATH").unwrap_or_default();
-    path.split(':')
+    let found = path
+        .split(':')
         .chain(["/usr/sbin", "/sbin", "/usr/bin"])
         .map(|d| Path::new(d).join(prog))
-        .find(|p| p.is_file())
+        .find(|p| p.is_file());
+    found
 }
 
 fn output(cmd: &mut Command) -> Output {
