@@ -26,14 +26,18 @@ for comp in rustfmt clippy; do
   fi
 done
 
-# 2. Debian packages: Chromium + chromedriver for the browser tests, and numpy for the test
-#    that numpy.load reads our npz export (never Debian's binaryen: trap 1).
+# 2. Debian packages: Chromium + chromedriver for the browser tests, numpy for the test
+#    that numpy.load reads our npz export, and Slurm + munge for the test that runs a sweep
+#    as a real job array (never Debian's binaryen: trap 1). One apt call, skipped when all
+#    are present.
 if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] \
-   || ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
-  log "installing chromium, chromium-driver and python3-numpy from Debian"
+   || ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 \
+   || [ ! -x /usr/sbin/slurmctld ] || [ ! -x /usr/sbin/slurmd ] || [ ! -x /usr/bin/sbatch ] \
+   || [ ! -x /usr/sbin/munged ]; then
+  log "installing chromium, chromium-driver, python3-numpy, slurm-wlm and munge from Debian"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    chromium chromium-driver python3-numpy >/dev/null
+    chromium chromium-driver python3-numpy slurm-wlm munge >/dev/null
 fi
 
 # 3. trunk and wasm-bindgen-cli at the pinned versions, compiled side by side (each ends in

@@ -215,6 +215,7 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
             "fixed": points.iter().filter(|p| p.fixed).count(),
             "stable": stable,
             "unstable": points.iter().filter(|p| p.fixed && !p.stable).count(),
+            "saddles": points.iter().filter(|p| p.fixed && !p.stable && p.unstable_dims > 0).count(),
             "slow": points.iter().filter(|p| !p.fixed).count(),
         });
         out["fixed_points"] = json!(points);

@@ -11,6 +11,7 @@ mod import;
 mod inspect;
 mod link;
 mod predict;
+mod sweep;
 mod train;
 
 use args::{usage, CliError};
@@ -39,6 +40,12 @@ USAGE:
   flipflop import FILE --out NET
   flipflop predict NET --inputs X.npy --out Y.npy
   flipflop compare NET1 NET2 ... [--json] [--starts S] [--settle-steps K]
+  flipflop sweep --grid KEY=V1,V2,.. [--grid ..] --seeds A..B --out DIR
+                 [--steps K | --until-solved [--max-seconds T]] [--eval-every E]
+                 [--jobs J | --only-index I | --slurm [--partition P] [--time T] [--mem M]
+                  [--cpus C] [--max-parallel M] [--sbatch-arg ARG] [--bin PATH] [--dry-run]]
+  flipflop sweep --collect DIR
+  flipflop summary DIR
   flipflop help | --help | --version
 
 Every command prints JSON on stdout; train shows its progress on stderr.
@@ -105,6 +112,27 @@ compare  Compares 2 to 16 networks (files, importable files or exact/compact lin
          of unstable directions), the memories stable points hold and their slowest time
          constants. --json prints 'distances.procrustes', 'distances.cka' (K x K) and
          'networks'; --starts and --settle-steps as for analyze.
+sweep    Trains every combination of the grid values x every seed (A..B inclusive, or a
+         list A,B,C) with train's code and checks, J runs at a time (--jobs, default: the
+         number of cores; one thread each). Grid keys are train options without dashes
+         (hidden, lr, batch, clip, trial-len, steps, cell, task, preset, bits, dale, density,
+         mask-seed, no-autapses=true,false, ...; coherences lists use '/': 0/12.8/51.2).
+         DIR gets sweep.json (grid, seeds, version, command), NAME.net per run (NAME =
+         key-value_..._seed-S), runs/NAME.json (steps, wall seconds, measures or error) and
+         summary.csv: one row per run with the grid values, seed, status, steps, seconds,
+         stopped, solved, held-out accuracy and mse (as eval), spectral_radius,
+         outside_unit_circle, stable_fixed_points and saddles (as analyze --fixed-points;
+         flip-flop vanilla networks only), file, error. Re-running the same command skips
+         finished runs and retries failed ones; a failed run is recorded (exit code 1).
+         --only-index I  runs run I only (what each Slurm array task does)
+         --slurm         writes DIR/sweep.sbatch, a job array of one task per run
+                         (--array=0-(n-1)%M, M = --max-parallel), submits it with sbatch
+                         (unless --dry-run) plus a job that collects after it, and prints
+                         the job ids; --bin: the flipflop the tasks run (default: this one)
+         --collect DIR   (re)builds DIR/summary.csv from what has finished; lists failed and
+                         missing runs
+summary  The sweep's aggregate per grid point as JSON: runs, finished, failed, missing,
+         solved_fraction, median_steps (also of solved runs only), median_accuracy.
 bench    Times the reference workload (128 trials x 350 steps, N 100, 3 bits): median
          training step (forward + BPTT + Adam), forward pass and batch generation.
 ";
@@ -127,7 +155,7 @@ fn run() -> Result<(), CliError> {
         Some(lexopt::Arg::Long("version")) | Some(lexopt::Arg::Short('V')) => "version".to_string(),
         Some(other) => return Err(other.unexpected().into()),
         None => return Err(usage(
-            "missing command: one of train, eval, export, analyze, compare, bench, link, open, import, predict, help",
+            "missing command: one of train, eval, export, analyze, compare, sweep, summary, bench, link, open, import, predict, help",
         )),
     };
     match cmd.as_str() {
@@ -141,11 +169,13 @@ fn run() -> Result<(), CliError> {
         "import" => import::run(&mut p),
         "predict" => predict::run(&mut p),
         "compare" => compare::run(&mut p),
+        "sweep" => sweep::run(&mut p),
+        "summary" => sweep::summary_command(&mut p),
         "help" => print_text(HELP),
         "version" => print_text(&format!("flipflop {}\n", env!("CARGO_PKG_VERSION"))),
         other => Err(usage(format!(
-            "unknown command '{other}': expected one of train, eval, export, analyze, compare, bench, \
-             link, open, import, predict, help"
+            "unknown command '{other}': expected one of train, eval, export, analyze, compare, sweep, \
+             summary, bench, link, open, import, predict, help"
         ))),
     }
 }

@@ -40,7 +40,8 @@ pub fn forward_flops(model: &ModelConfig, batch: usize, steps: usize) -> f64 {
 /// Seeds are any u64.
 pub const SEED_RANGE: &str = "0..=18446744073709551615";
 
-struct Options {
+/// The parsed `train` options (also built by `flipflop sweep` from a grid point).
+pub(crate) struct Options {
     /// `None`: the default preset, or the Dale preset with `--dale`.
     preset: Option<Preset>,
     /// `--cell`: start from that cell's preset (`Config::cell_preset`).
@@ -80,7 +81,9 @@ struct Options {
 /// Names accepted by `--task`.
 const TASK_NAMES: &str = "flipflop, perceptual-dm, context-dm, parametric-wm or match-two-items";
 
-fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
+/// Parses `train`'s options, with every range and combination check; `sweep` feeds it the
+/// arguments of each grid point so both commands accept exactly the same values.
+pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
     use lexopt::Arg::*;
     let mut o = Options {
         preset: None,
@@ -329,7 +332,7 @@ fn apply_task_options(o: &Options, cfg: &mut Config) {
 
 /// Why training stopped.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Stop {
+pub(crate) enum Stop {
     Steps,
     Solved,
     Time,
@@ -337,7 +340,7 @@ enum Stop {
 }
 
 impl Stop {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Stop::Steps => "steps",
             Stop::Solved => "solved",
@@ -349,6 +352,8 @@ impl Stop {
 
 /// Progress on stderr: a self-overwriting line on a terminal, else one line per check.
 struct Progress {
+    /// `false`: print nothing (each run of a sweep).
+    enabled: bool,
     tty: bool,
     last_draw: Option<Instant>,
     budget: u64,
@@ -366,7 +371,8 @@ impl Progress {
     }
 
     fn step(&mut self, step: u64, loss: f32, m: Option<&Metrics>, secs: f64) {
-        if !self.tty
+        if !self.enabled
+            || !self.tty
             || self
                 .last_draw
                 .is_some_and(|t| t.elapsed().as_secs_f64() < 0.1)
@@ -380,7 +386,8 @@ impl Progress {
     }
 
     fn check(&mut self, step: u64, loss: f32, m: &Metrics, secs: f64) {
-        if self.tty {
+        if !self.enabled {
+        } else if self.tty {
             self.last_draw = None;
             self.step(step, loss, Some(m), secs);
         } else {
@@ -389,27 +396,25 @@ impl Progress {
     }
 
     fn finish(&self) {
-        if self.tty {
+        if self.enabled && self.tty {
             eprintln!();
         }
     }
 }
 
-/// Runs `flipflop train`.
-pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
-    let o = parse(p)?;
-    let out = o
-        .out
-        .clone()
-        .ok_or_else(|| usage("--out NET is required: the file to write the network to"))?;
-    // Fail before training, not after, when the output cannot be written.
-    let parent = out.parent().filter(|d| !d.as_os_str().is_empty());
-    if parent.is_some_and(|d| !d.is_dir()) || out.is_dir() {
-        return Err(CliError::Failed(format!(
-            "cannot write {}: its folder does not exist or it is a folder",
-            out.display()
-        )));
-    }
+/// What to train and when to stop: the validated config and the stopping rule.
+pub(crate) struct Plan {
+    pub cfg: Config,
+    /// The preset name `train` reports (cell, task or flip-flop preset).
+    pub preset: &'static str,
+    pub until_solved: bool,
+    pub max_seconds: Option<f64>,
+    pub eval_every: u64,
+}
+
+/// Builds the config `o` describes (preset, task options, constraints, overrides) and
+/// validates it with the core's range checks.
+pub(crate) fn plan(o: &Options) -> Result<Plan, CliError> {
     let preset = o.preset.unwrap_or(if o.dale.is_some() {
         Preset::Dale
     } else {
@@ -421,8 +426,8 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         _ if kind != TaskKind::FlipFlop => Config::for_task(kind),
         _ => Config::preset(preset),
     };
-    apply_task_options(&o, &mut cfg);
-    apply_constraints(&o, &mut cfg);
+    apply_task_options(o, &mut cfg);
+    apply_constraints(o, &mut cfg);
     if let Some(s) = o.seed {
         cfg.seed = s;
     }
@@ -456,23 +461,45 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         cfg.train.max_steps = k;
     }
     cfg.validate().map_err(|e| config_error(&e))?;
-    let budget = cfg.train.max_steps;
+    Ok(Plan {
+        preset: match o.cell {
+            Some(c) if c.is_gated() => c.key(),
+            _ if kind != TaskKind::FlipFlop => kind.cli_name(),
+            _ => preset.key(),
+        },
+        cfg,
+        until_solved: o.until_solved,
+        max_seconds: o.max_seconds,
+        eval_every: o.eval_every,
+    })
+}
 
+/// A finished training run (diverged runs too: `diverged` holds the core's message, and
+/// the trainer the last good weights).
+pub(crate) struct Outcome {
+    pub trainer: Trainer,
+    pub steps: u64,
+    /// Wall time of training and its held-out checks, seconds.
+    pub seconds: f64,
+    pub stop: Stop,
+    pub final_metrics: Metrics,
+    pub last_loss: f32,
+    pub evals: u64,
+    pub diverged: Option<String>,
+}
+
+/// Trains `plan` to its stopping rule; `show_progress` prints progress on stderr.
+pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliError> {
+    let cfg = &plan.cfg;
+    let kind = cfg.task.kind;
+    let budget = cfg.train.max_steps;
     let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
-    let full_len = cfg.task.steps_per_trial();
-    let train_len = match cfg.train.train_trial_len {
-        _ if kind != TaskKind::FlipFlop => full_len,
-        0 => full_len,
-        s => s.min(full_len),
-    };
-    let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
-    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, full_len);
     let mut progress = Progress {
+        enabled: show_progress,
         tty: std::io::stderr().is_terminal(),
         last_draw: None,
         budget,
     };
-
     let start = Instant::now();
     let mut evals = 0u64;
     let mut last: Option<(u64, Metrics)> = None; // (step, metrics) of the latest check
@@ -490,19 +517,19 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         }
         let step = trainer.steps_done();
         let secs = start.elapsed().as_secs_f64();
-        if step % o.eval_every == 0 {
+        if step % plan.eval_every == 0 {
             let m = trainer.evaluate();
             evals += 1;
             progress.check(step, last_loss, &m, secs);
             last = Some((step, m));
-            if o.until_solved && presets::solved(kind, &m) {
+            if plan.until_solved && presets::solved(kind, &m) {
                 stop = Stop::Solved;
                 break;
             }
         } else {
             progress.step(step, last_loss, last.as_ref().map(|l| &l.1), secs);
         }
-        if o.max_seconds.is_some_and(|t| secs >= t) {
+        if plan.max_seconds.is_some_and(|t| secs >= t) {
             stop = Stop::Time;
             break;
         }
@@ -520,28 +547,64 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         }
     };
     progress.finish();
+    Ok(Outcome {
+        trainer,
+        steps,
+        seconds,
+        stop,
+        final_metrics,
+        last_loss,
+        evals,
+        diverged,
+    })
+}
 
-    let bytes = netfile::encode(trainer.config(), trainer.network(), steps);
+/// Runs `flipflop train`.
+pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
+    let o = parse(p)?;
+    let out = o
+        .out
+        .clone()
+        .ok_or_else(|| usage("--out NET is required: the file to write the network to"))?;
+    // Fail before training, not after, when the output cannot be written.
+    let parent = out.parent().filter(|d| !d.as_os_str().is_empty());
+    if parent.is_some_and(|d| !d.is_dir()) || out.is_dir() {
+        return Err(CliError::Failed(format!(
+            "cannot write {}: its folder does not exist or it is a folder",
+            out.display()
+        )));
+    }
+    let plan = plan(&o)?;
+    let cfg = &plan.cfg;
+    let kind = cfg.task.kind;
+    let full_len = cfg.task.steps_per_trial();
+    let train_len = match cfg.train.train_trial_len {
+        _ if kind != TaskKind::FlipFlop => full_len,
+        0 => full_len,
+        s => s.min(full_len),
+    };
+    let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
+    let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, full_len);
+    let r = train(&plan, true)?;
+    let (steps, final_metrics, last_loss) = (r.steps, &r.final_metrics, r.last_loss);
+
+    let bytes = netfile::encode(r.trainer.config(), r.trainer.network(), steps);
     crate::write_atomic(&out, &bytes)?;
 
     let train_flops = step_flops * steps as f64;
-    let eval_flops = eval_flops_each * evals as f64;
+    let eval_flops = eval_flops_each * r.evals as f64;
     crate::print_json(&json!({
         "out": out.display().to_string(),
-        "preset": match o.cell {
-            Some(c) if c.is_gated() => c.key(),
-            _ if kind != TaskKind::FlipFlop => kind.cli_name(),
-            _ => preset.key(),
-        },
+        "preset": plan.preset,
         "task": kind.cli_name(),
         "cell": cfg.model.cell,
         "seed": cfg.seed,
         "hidden": cfg.model.hidden,
         "bits": cfg.model.bits,
         "steps": steps,
-        "seconds": seconds,
-        "stopped": stop.name(),
-        "solved": presets::solved(kind, &final_metrics),
+        "seconds": r.seconds,
+        "stopped": r.stop.name(),
+        "solved": presets::solved(kind, final_metrics),
         "final": {
             "bit_accuracy": final_metrics.bit_accuracy,
             "mse": final_metrics.mse,
@@ -553,7 +616,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "eval_flops": eval_flops,
         "flops_per_step": step_flops,
     }))?;
-    match diverged {
+    match r.diverged {
         Some(msg) => Err(CliError::Failed(format!(
             "{msg} The last good weights were saved to {}.",
             out.display()
