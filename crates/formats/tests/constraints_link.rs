@@ -116,6 +116,7 @@ fn a_recipe_of_the_earlier_dale_preset_still_means_its_settings() {
         c.train,
         TrainConfig {
             lr: 6e-4,
+            max_steps: 1, // `--steps 1`
             ..TrainConfig::default()
         }
     );
