@@ -419,7 +419,7 @@ fn constrained_configurations_round_trip_and_leave_no_trace_when_off() {
     let json = serde_json::to_string(&cfg).unwrap();
     assert!(
         json.contains(
-            r#""constraints":{"dale":{"excitatory":0.8},"sparsity":{"density":0.3,"seed":9}}"#
+            r#""constraints":{"dale":{"excitatory":0.5},"sparsity":{"density":0.3,"seed":9}}"#
         ),
         "{json}"
     );
@@ -431,8 +431,8 @@ fn constrained_configurations_round_trip_and_leave_no_trace_when_off() {
         .contains("dale"));
 }
 
-/// The Dale preset's recipe (80/20, balanced start, its learning rate) solves the 1-bit task
-/// at a small size within seconds.
+/// The Dale preset's recipe (half the units excitatory, balanced start, leak 0.5, lr 1e-3
+/// with decay 1e-3) solves the 1-bit task at a small size within seconds.
 #[test]
 fn the_dale_preset_solves_at_a_small_size() {
     let mut c = Config::preset(Preset::Dale);

@@ -5,7 +5,7 @@
 
 use flipflop_core::model::{Dale, Sparsity};
 use flipflop_core::train::{evaluate, validation_set, Workspace};
-use flipflop_core::{Config, Network, Preset, Trainer};
+use flipflop_core::{Config, Network, Preset, TrainConfig, Trainer};
 use flipflop_formats::link::{decode_link, encode_link, LinkKind};
 
 /// Dale's law (75 % excitatory, excitatory readout, non-negative inputs), density 0.5 from
@@ -88,4 +88,44 @@ fn links_carry_dale_density_and_no_self_connections() {
         Network::init(&d.config.model, d.config.seed),
         Network::init(&cfg.model, cfg.seed)
     );
+}
+
+/// A recipe link made from the Dale preset as it was before its retuning (80 % excitatory,
+/// leak 0.5, lr 6e-4, decay 1e-4; N 16, seed 3, 1 step; made with `flipflop train --preset
+/// dale --hidden 16 --seed 3 --steps 1` and `flipflop link NET --kind recipe` at 1f0c2f4)
+/// still means that configuration: links carry the whole configuration, never a preset's
+/// name, so retuning a preset cannot change what an existing link trains.
+#[test]
+fn a_recipe_of_the_earlier_dale_preset_still_means_its_settings() {
+    const OLD: &str = "http://127.0.0.1:8080/#net=RkZMAVL3AQAAXVHRTsMwDIRf8XNAbcfG1p-JvCZbDVlSJQY2Vf137GYSaHlp7hyfz9fnp3pmKN476DcGGMsn9DMciUslMmGwwUdBb42B6SsUb3_I8Qh9J4TzAW_1GhNJrYhS89oaOFEubFMsnu2FRKBtHki8Qn84GBk_pOjsGSfo3-URj5TvsG0EfxCzz9Bv1YCNya4qOmbzcBYDlySWdIeRnFPf7c787YNhGlE7twayH-yRUAonlK0qQZFEGVLmMZ1TxACVP-O6wqtYELOFs2DVnMFh8Pr114EYOeWb6u-XZdH41rYZQlayaZqdRjbg7Q4lp6NnbBUe6r1b75qLn2RA61_2UkAexrrLEGi6O1nl7b9_1GlckqstXJsNfEttfaGwE1u_iYCO8A";
+    let d = decode_link(OLD).unwrap();
+    assert_eq!(d.kind, LinkKind::Recipe);
+    assert_eq!(d.steps, 1);
+    let c = &d.config;
+    assert_eq!((c.seed, c.model.hidden, c.model.bits), (3, 16, 3));
+    assert_eq!(c.model.alpha, 0.5);
+    assert_eq!(
+        c.model.constraints.dale,
+        Some(Dale {
+            excitatory: 0.8,
+            ..Dale::default()
+        })
+    );
+    assert_eq!((c.train.lr, c.train.decay), (6e-4, 1e-4));
+    assert_eq!(
+        c.train,
+        TrainConfig {
+            lr: 6e-4,
+            max_steps: 1, // `--steps 1`
+            ..TrainConfig::default()
+        }
+    );
+    // The preset of today differs, and a link made from it carries today's values.
+    let mut now = Config::preset(Preset::Dale);
+    now.seed = 3;
+    now.model.hidden = 16;
+    assert_ne!(&now, c);
+    let net = Network::init(&now.model, now.seed);
+    let back = decode_link(&encode_link(LinkKind::Recipe, &now, &net, 1)).unwrap();
+    assert_eq!(back.config, now);
 }

@@ -108,7 +108,8 @@ mod tests {
         cfg.model.hidden = 10;
         let mut t = Trainer::new(cfg.clone()).unwrap();
         t.step().unwrap();
-        assert_eq!(column_signs(&build(&t, 1)), "++++++++--");
+        // The Dale preset: half the units excitatory.
+        assert_eq!(column_signs(&build(&t, 1)), "+++++-----");
         cfg.model.constraints.dale = None;
         let free = column_signs(&build(&Trainer::new(cfg).unwrap(), 0));
         assert_eq!(free, "x".repeat(10));
@@ -118,6 +119,9 @@ mod tests {
     fn an_unbalanced_dale_start_has_one_outlier_eigenvalue() {
         let mut cfg = Config::preset(Preset::Dale);
         cfg.model.hidden = 64;
+        // The lab's Dale toggle (80 % excitatory): an unbalanced start has a mean input
+        // of about (N_E - N_I) E|w| per unit, hence the outlier (none at 50 %).
+        cfg.model.constraints.dale.as_mut().unwrap().excitatory = 0.8;
         let ratio = |cfg: &Config| outlier_ratio(&build(&Trainer::new(cfg.clone()).unwrap(), 0));
         let balanced = ratio(&cfg);
         cfg.model.constraints.dale.as_mut().unwrap().unbalanced = true;
