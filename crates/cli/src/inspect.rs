@@ -2,7 +2,9 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::analysis::psychometric;
-use flipflop_core::analysis::{cube_activity, eigenvalues, spectral_radius, Projection};
+use flipflop_core::analysis::{
+    cube_activity, gate_blocks, gate_spectrum, spectral_radius, Projection,
+};
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::task::{build, presets, ContextDm, MatchTwoItems, ParametricWm, PerceptualDm};
 use flipflop_core::train::{evaluate_task, validation_set, Workspace};
@@ -162,7 +164,10 @@ fn projection_json(p: &Projection) -> serde_json::Value {
     })
 }
 
-/// `flipflop analyze NET`: spectrum of W_rec and the cube-set decompositions.
+/// `flipflop analyze NET`: spectrum of W_rec (gated cells: of each gate's recurrent block,
+/// under `gates`), the cube-set decompositions and, with `--fixed-points`, the fixed points
+/// (gated cells: on the full state, `[h; c]` for an LSTM, classified by the Jacobian of the
+/// full update).
 pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     use lexopt::Arg::*;
     let mut net = None;
@@ -184,29 +189,39 @@ pub fn analyze(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let path = need_net(net, "analyze")?;
     let f = crate::load_net(&path)?;
     let w = &f.network;
-    if fixed_points && w.config.cell.is_gated() {
-        return Err(CliError::Failed(format!(
-            "{}: fixed points of {} networks are not searched yet (only the vanilla cell's); \
-             run analyze without --fixed-points",
-            path.display(),
-            w.config.cell.key()
-        )));
+    let failed = |e: flipflop_core::analysis::AnalysisError| {
+        CliError::Failed(format!("{}: {e}", path.display()))
+    };
+    // One spectrum per gate's recurrent block (the vanilla cell: W_rec itself).
+    let mut gates = Vec::new();
+    for (g, block) in gate_blocks(w).iter().enumerate() {
+        let eigs = gate_spectrum(w, g).map_err(failed)?;
+        gates.push(json!({
+            "gate": block.key,
+            "label": block.label,
+            "spectral_radius": spectral_radius(&eigs),
+            "max_real_part": eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max),
+            "eigenvalues": eigs,
+        }));
     }
-    let eigs = eigenvalues(&w.w_rec, w.config.hidden)
-        .map_err(|e| CliError::Failed(format!("{}: {e}", path.display())))?;
-    let max_real = eigs.iter().map(|z| z[0]).fold(f64::NEG_INFINITY, f64::max);
     let cube = cube_activity(w, &f.config.task).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut out = json!({
         "net": path.display().to_string(),
+        "cell": w.config.cell.key(),
         "hidden": w.config.hidden,
         "steps_trained": f.steps,
-        "spectral_radius": spectral_radius(&eigs),
-        "max_real_part": max_real,
-        "eigenvalues": eigs,
         "cube_steps": cube.trial_len,
         "svd": projection_json(&cube.svd),
         "pca": projection_json(&cube.pca),
     });
+    if w.config.cell.is_gated() {
+        // A gated cell has no single W_rec: its spectra are per gate.
+        out["gates"] = json!(gates);
+    } else if let Some(g) = gates.into_iter().next() {
+        for key in ["spectral_radius", "max_real_part", "eigenvalues"] {
+            out[key] = g[key].clone();
+        }
+    }
     if fixed_points {
         let points = search_from_cube_set(w, &f.config.task, opts.clone(), f.config.seed).run();
         let stable = points.iter().filter(|p| p.fixed && p.stable).count();

@@ -4,7 +4,8 @@
 use crate::args::{self, usage, CliError};
 use flipflop_core::Trainer;
 use flipflop_formats::link::{
-    decode_link, encode_link, kind_of, length_warning, share_url, LinkKind, MAX_LINK_CHARS,
+    decode_link, encode_link, kind_of, length_warning, share_url, unopenable, LinkKind,
+    MAX_LINK_CHARS,
 };
 use flipflop_formats::netfile;
 use serde_json::json;
@@ -51,6 +52,9 @@ pub fn link(p: &mut lexopt::Parser) -> Result<(), CliError> {
     })?;
     let f = crate::load_net(&path)?;
     let fragment = encode_link(kind, &f.config, &f.network, f.steps);
+    if let Some(why) = unopenable(&fragment) {
+        return Err(CliError::Failed(format!("{}: {why}", path.display())));
+    }
     let url = share_url(&base, &fragment);
     // The kind actually made (a compact link falls back to exact where that is shorter).
     let made = kind_of(&fragment).unwrap_or(kind);

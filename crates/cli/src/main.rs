@@ -84,10 +84,12 @@ export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (nump
          JSON (the same plus the full config, seed and steps trained). A constrained network's
          npz adds ei (each unit's sign), mask (1 where W_rec may be non-zero) and, with a
          sparse mask, mask_density and mask_seed; import rebuilds the constraints from them.
-analyze  Eigenvalues and spectral radius of W_rec; top-3 SVD (uncentred, the paper's) and PCA
+analyze  Eigenvalues and spectral radius of W_rec (GRU/LSTM: of each gate's recurrent block,
+         list 'gates'); top-3 SVD (uncentred, the paper's) and PCA
          (centred) variance fractions of the hidden activity on the cube set.
          --fixed-points  also find fixed and slow points of the autonomous dynamics
-                         (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory);
+                         (list 'fixed_points': state, q, stable, unstable_dims, nearest_memory;
+                         an LSTM's state is [h; c], 2N numbers);
                          --starts S starting states (default 128, 1..=2048), --slow-q Q keeps
                          points with q < Q as slow points (default 1e-6), --settle-steps K
                          caps the runs from each memory state whose end points are

@@ -74,10 +74,11 @@ pub const MAX_RECIPE_STEPS: u64 = 10_000_000;
 /// Largest "steps trained" counter a file or link may carry: 2⁵³, the largest integer that
 /// JavaScript numbers (the page's protocol) hold exactly.
 pub const MAX_STEPS_TRAINED: u64 = 1 << 53;
-/// Largest number of hidden states one batch may need, `(trial_len + 1) · trials · N` f32s
+/// Largest number of state floats one batch may need, `(trial_len + 1) · trials · S` f32s
+/// with `S` the cell's state size (N; 2N for an LSTM, whose state is `[h; c]`)
 /// (2 GiB): the held-out set and the training batch are allocated from config values that a
 /// link or file carries, so their product is bounded too. The controls' largest choice (batch
-/// 1,024, N 1,024, the default trial length 340) needs 357 M.
+/// 1,024, N 1,024, the default trial length 340) needs 357 M (an LSTM twice that: refused).
 pub const MAX_STATE_FLOATS: u64 = 1 << 29;
 
 /// Checks a step count that a link or file carries against `0..=max`.
@@ -105,7 +106,8 @@ pub fn check_steps(field: &'static str, steps: u64, max: u64) -> Result<(), Conf
 pub fn check_config(config: &Config) -> Result<(), ConfigError> {
     check_steps("max_steps", config.train.max_steps, MAX_RECIPE_STEPS)?;
     config.validate()?;
-    let n = config.model.hidden as u64;
+    // Floats of state per unit and time step: an LSTM keeps [h; c], 2N per state.
+    let n = config.model.cell.state_size(config.model.hidden) as u64;
     let t = config.task.trial_len as u64;
     let train_t = match config.train.train_trial_len as u64 {
         0 => t,
@@ -120,10 +122,10 @@ pub fn check_config(config: &Config) -> Result<(), ConfigError> {
             return Err(ConfigError {
                 field,
                 value: format!(
-                    "{trials} (× {} time steps × {n} units = {states} states)",
+                    "{trials} (× {} time steps × {n} state floats = {states} floats)",
                     len + 1
                 ),
-                allowed: format!("at most {MAX_STATE_FLOATS} states, 2 GiB"),
+                allowed: format!("at most {MAX_STATE_FLOATS} state floats, 2 GiB"),
             });
         }
     }
@@ -481,6 +483,27 @@ mod tests {
             .for_each(|(i, b)| *b = i as f32 * 0.25 - 0.5);
         net.b_out = vec![0.125, -3.5e-7];
         (cfg, net)
+    }
+
+    #[test]
+    fn state_memory_counts_the_lstm_cell_state() {
+        // N 1024, batch 1024, trial_len 340: 357 M floats for h alone (allowed), 714 M for an
+        // LSTM's [h; c] (over the 2 GiB bound, and named as the batch's fault).
+        let mut cfg = Config::cell_preset(flipflop_core::model::CellKind::Lstm);
+        cfg.model.hidden = 1024;
+        cfg.train.batch = 1024;
+        cfg.train.train_trial_len = 340;
+        cfg.task.trial_len = 340;
+        cfg.train.val_trials = 16;
+        let err = check_config(&cfg).unwrap_err();
+        assert_eq!(err.field, "batch", "{err}");
+        assert!(err.value.contains("2048 state floats"), "{err}");
+        cfg.train.batch = 512;
+        assert_eq!(check_config(&cfg), Ok(()));
+        let mut gru = cfg.clone();
+        gru.model.cell = flipflop_core::model::CellKind::Gru;
+        gru.train.batch = 1024;
+        assert_eq!(check_config(&gru), Ok(()));
     }
 
     /// Rewrites the checksum after a deliberate edit, so later checks are reached.

@@ -339,3 +339,36 @@ fn options_the_lab_cannot_run_are_refused_with_the_reason() {
         "{e:?}"
     );
 }
+
+/// The exact link of the largest LSTM (N 1024, 8 bits, incompressible weights) is longer than
+/// any link opens: `unopenable` says so and points at the compact link, the recipe or the
+/// file; a small LSTM's exact link is fine and opens as the same network.
+#[test]
+fn exact_links_too_long_to_open_are_named() {
+    let mut cfg = flipflop_core::Config::cell_preset(CellKind::Lstm);
+    cfg.model.hidden = 1024;
+    cfg.set_bits(8);
+    let mut net = Network::zeros(&cfg.model);
+    // Incompressible weights from a fixed linear congruential sequence.
+    let mut x = 12345u32;
+    for p in net.params_mut() {
+        for w in p.iter_mut() {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *w = (x >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+        }
+    }
+    let big = link::encode_link(link::LinkKind::Exact, &cfg, &net, 3);
+    let why = link::unopenable(&big).expect("too long to open");
+    assert!(
+        why.contains("compact link") && why.contains("recipe"),
+        "{why}"
+    );
+    assert!(why.contains("network file"), "{why}");
+
+    cfg.model.hidden = 8;
+    let small = Network::init(&cfg.model, 1);
+    let frag = link::encode_link(link::LinkKind::Exact, &cfg, &small, 3);
+    assert_eq!(link::unopenable(&frag), None);
+    let d = link::decode_link(&frag).expect("opens");
+    assert_eq!(d.network.as_ref(), Some(&small));
+}

@@ -1,14 +1,17 @@
-//! Analyses the lab shows: the spectrum of W_rec ([`spectrum`]) and the low-dimensional
-//! picture of the hidden activity on the cube set ([`projection`]).
+//! Analyses the lab shows: the spectrum of W_rec ([`spectrum`]), of each gate's recurrent
+//! block and of the Jacobian at a state ([`gates`]), and the low-dimensional picture of the
+//! hidden activity on the cube set ([`projection`]).
 //!
 //! Every routine here is iterative underneath (QR iterations, Jacobi sweeps) and every one has
 //! a cap on its iterations: it returns a result or an [`AnalysisError`] that says what did not
 //! converge, never loops on.
 
+pub mod gates;
 pub mod projection;
 pub mod psychometric;
 pub mod spectrum;
 
+pub use gates::{gate_blocks, gate_names, gate_spectrum, jacobian_spectrum, GateBlock};
 pub use projection::{top_components, Decomposition, Projection};
 pub use spectrum::{eigenvalues, eigenvalues_of, spectral_radius};
 

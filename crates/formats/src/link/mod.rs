@@ -232,6 +232,26 @@ pub fn encode_link(kind: LinkKind, config: &Config, net: &Network, steps: u64) -
     format!("{FRAGMENT_KEY}={}", URL_SAFE_NO_PAD.encode(packed))
 }
 
+/// Why a link made by [`encode_link`] could not be opened again, or `None` when it can: its
+/// payload is longer than [`MAX_LINK_CHARS`], which [`decode_link`] refuses. Only exact links
+/// of the largest gated networks get there (an LSTM of N 1024 with 8 bits is about 22.6 M
+/// characters; the largest vanilla network about 5.7 M); the message points at what carries
+/// such a network instead. Callers that hand out links check this first.
+pub fn unopenable(fragment: &str) -> Option<String> {
+    let payload = fragment.strip_prefix("net=").unwrap_or(fragment);
+    (payload.len() > MAX_LINK_CHARS).then(|| {
+        format!(
+            "this {} link would have {} characters, more than any link opens ({}): this \
+             network is too large to travel as an exact link. Use a compact link (quantised \
+             weights, much shorter), a recipe link (the receiver retrains it), or send the \
+             network file itself",
+            kind_of(fragment).map_or("exact", LinkKind::name),
+            thousands(payload.len() as u64),
+            thousands(MAX_LINK_CHARS as u64)
+        )
+    })
+}
+
 /// The kind of a link made by [`encode_link`] (read from its header, nothing decoded): a
 /// compact request may have produced an exact link. `None` for text that is not such a link.
 pub fn kind_of(fragment: &str) -> Option<LinkKind> {

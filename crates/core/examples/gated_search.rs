@@ -1,0 +1,75 @@
+//! Searches training settings for the GRU and LSTM presets: trains one configuration until
+//! solved (checks every 25 steps) and prints one JSON line with the step it was solved at and
+//! the time per training step (steps only, checks excluded) and the total wall time. Used to pick `Config::cell_preset` (BENCHMARKS.md, "GRU and LSTM").
+//!
+//! `gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS]`, e.g.
+//! `target/release/examples/gated_search gru 32 3e-3 16 200 3000 1`.
+
+use flipflop_core::model::CellKind;
+use flipflop_core::{Config, Trainer};
+use std::time::Instant;
+
+fn main() {
+    let a: Vec<String> = std::env::args().skip(1).collect();
+    if a.len() < 7 {
+        eprintln!("usage: gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS]");
+        std::process::exit(2);
+    }
+    let num = |i: usize| -> f64 {
+        a[i].parse().unwrap_or_else(|_| {
+            eprintln!("argument {} ('{}') is not a number", i + 1, a[i]);
+            std::process::exit(2)
+        })
+    };
+    let Some(cell) = CellKind::parse(&a[0]) else {
+        eprintln!("CELL must be vanilla, gru or lstm");
+        std::process::exit(2)
+    };
+    let mut c = Config::cell_preset(cell);
+    c.model.hidden = num(1) as usize;
+    c.train.lr = num(2) as f32;
+    c.train.batch = num(3) as usize;
+    c.train.train_trial_len = num(4) as usize;
+    let max_steps = num(5) as u64;
+    c.seed = num(6) as u64;
+    if a.len() > 7 {
+        c.set_bits(num(7) as usize);
+    }
+    let mut t = match Trainer::new(c) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2)
+        }
+    };
+    let start = Instant::now();
+    let (mut stepping, mut taken) = (0.0f64, 0u64);
+    let mut solved = None;
+    let mut last = None;
+    for s in 1..=max_steps {
+        let t0 = Instant::now();
+        let r = t.step();
+        stepping += t0.elapsed().as_secs_f64();
+        taken += 1;
+        if let Err(e) = r {
+            eprintln!("step {s}: {e}");
+            break;
+        }
+        if s % 25 == 0 {
+            let m = t.evaluate();
+            last = Some((s, m.bit_accuracy, m.mse));
+            if m.solved() {
+                solved = Some(s);
+                break;
+            }
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let (steps, acc, mse) = last.unwrap_or((0, 0.0, f32::NAN));
+    println!(
+        "{{\"args\":{:?},\"solved_at\":{},\"steps\":{steps},\"accuracy\":{acc},\"mse\":{mse},\"ms_per_step\":{:.2},\"seconds\":{secs:.1}}}",
+        a.join(" "),
+        solved.map_or("null".to_string(), |s| s.to_string()),
+        1e3 * stepping / taken.max(1) as f64
+    );
+}
