@@ -575,3 +575,61 @@ fn the_optimiser_state_goes_out_and_comes_back() {
         _ => panic!("{:?}", names(&ev)),
     }
 }
+
+/// A GRU and an LSTM train in the worker, their snapshots carry a spectrum per gate, and
+/// every kind of link (and the autosave's network file) carries the cell back.
+#[test]
+fn gated_networks_train_and_links_carry_the_cell() {
+    use flipflop_core::model::CellKind;
+    for cell in [CellKind::Gru, CellKind::Lstm] {
+        let mut cfg = Config::cell_preset(cell);
+        let base = small();
+        (cfg.model.hidden, cfg.task, cfg.model.bits) = (8, base.task.clone(), 2);
+        cfg.train.batch = 2;
+        cfg.train.val_trials = 4;
+        cfg.train.train_trial_len = 0;
+        let mut s = Session::new();
+        let mut c = clock(1.0);
+        s.handle(
+            Command::Init {
+                config: Box::new(cfg.clone()),
+                network: None,
+                base_step: 0,
+                optimiser: None,
+                generation: 1,
+            },
+            &mut c,
+        );
+        s.handle(Command::Step { count: 2 }, &mut c);
+        let events = s.drain();
+        let snap = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Snapshot { snapshot, .. } => Some(snapshot),
+                _ => None,
+            })
+            .expect("a snapshot");
+        assert_eq!(snap.gates.len(), cell.gates(), "{cell:?}");
+        assert!(snap.gates.iter().all(|g| g.error.is_none()));
+        for kind in [LinkKind::Exact, LinkKind::Compact, LinkKind::Recipe] {
+            s.handle(Command::EncodeLink { kind }, &mut c);
+            let fragment = match &s.drain()[..] {
+                [Event::Link { fragment, .. }] => fragment.clone(),
+                other => panic!("{cell:?} {kind:?}: {other:?}"),
+            };
+            s.handle(Command::OpenLink { text: fragment }, &mut c);
+            match &s.drain()[..] {
+                [Event::Loaded { config, .. }] => {
+                    assert_eq!(config.model.cell, cell, "{kind:?}");
+                    assert_eq!(**config, cfg, "{cell:?} {kind:?}");
+                }
+                other => panic!("{cell:?} {kind:?}: {other:?}"),
+            }
+        }
+        let t = s.trainer().unwrap();
+        let text = crate::state::storage::pack_net(t.config(), t.network(), 2);
+        let back = crate::state::storage::unpack_net(&text).unwrap();
+        assert_eq!(back.config.model.cell, cell);
+        assert_eq!(&back.network, t.network());
+    }
+}
