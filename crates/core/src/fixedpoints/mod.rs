@@ -22,11 +22,15 @@
 //! iterations (settle steps, descent iterations, Newton iterations, the eigensolver's QR
 //! iterations), so a search always ends.
 
+mod cells;
 mod point;
 mod search;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_gated;
 
+pub use cells::{full_jacobian, map};
 pub use point::{jacobian, q_f64};
 pub use search::{FixedPointSearch, Phase};
 
@@ -95,7 +99,8 @@ impl FixedPointOptions {
 /// One fixed or slow point.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FixedPoint {
-    /// The state h (N numbers).
+    /// The full state: `h` (N numbers) for the vanilla cell and the GRU; `[h; c]` (2N
+    /// numbers, the first N are `h`, what the readout sees) for an LSTM.
     pub state: Vec<f32>,
     /// q(h) in f64.
     pub q: f64,
@@ -108,9 +113,10 @@ pub struct FixedPoint {
     /// Eigenvalues of the Jacobian of F at h, `[re, im]`, by decreasing modulus; empty if the
     /// eigensolver did not converge (then `stable` is false).
     pub eigenvalues: Vec<[f64; 2]>,
-    /// Unit eigenvector of the largest unstable eigenvalue when it is real.
+    /// Unit eigenvector of the largest unstable eigenvalue when it is real (full state size,
+    /// like `state`).
     pub unstable_direction: Option<Vec<f32>>,
-    /// Readout z = W_out h + b_out.
+    /// Readout z = W_out h + b_out (of the state's `h`).
     pub readout: Vec<f32>,
     /// Signs of the readout (+1 / -1): the memory state the point is nearest.
     pub nearest_memory: Vec<i8>,
@@ -126,16 +132,34 @@ pub fn search_from_cube_set(
     seed: u64,
 ) -> FixedPointSearch {
     let cube = crate::task::cube_set(task);
-    let (hs, _) = net.run(&cube.trial.x, cube.trial.trial_len);
+    let size = net.config.cell.state_size(net.config.hidden);
+    let states = state_trajectory(net, &cube.trial.x, cube.trial.trial_len);
     let mut rng = SeedRng::new(seed, crate::rng::Purpose::Other);
-    let starts = sample_starts(&hs, net.config.hidden, opts.starts, &mut rng);
-    let held = memory_states(&cube, &hs, net.config.hidden);
+    let starts = sample_starts(&states, size, opts.starts, &mut rng);
+    let held = memory_states(&cube, &states, size);
     FixedPointSearch::new(net, &starts, opts, &mut rng).with_settle_starts(&held)
 }
 
-/// The hidden states (row-major, `N` each) at which the cube set holds a memory: the last
+/// The full states of a network run on one trial (inputs row-major `trial_len × inputs`) from
+/// a zero state: `trial_len × S` with `S` the cell's state size (`[h; c]` rows for an LSTM;
+/// the same as [`Network::run`]'s hidden activity for the other cells).
+pub fn state_trajectory(net: &Network, x: &[f32], trial_len: usize) -> Vec<f32> {
+    let (cell, n, ki) = (net.config.cell, net.config.hidden, net.config.inputs());
+    let size = cell.state_size(n);
+    let mut s = vec![0.0f32; size];
+    let mut scratch = vec![0.0f32; cell.scratch_size(n)];
+    let mut out = Vec::with_capacity(trial_len * size);
+    for t in 0..trial_len {
+        net.step(&mut s, &x[t * ki..(t + 1) * ki], &mut scratch);
+        out.extend_from_slice(&s);
+    }
+    out
+}
+
+/// The states (row-major, `n` floats each) at which the cube set holds a memory: the last
 /// step before each pulse, and the last step of the trial, wherever the targets define a
-/// state there. `trajectory` is the network's hidden activity on `cube` (`trial_len × N`).
+/// state there. `trajectory` is the network's activity on `cube` (`trial_len × n`: the
+/// hidden units, or the full states of [`state_trajectory`] with `n` the state size).
 /// With `2^bits` states visited twice, that is `2^(bits+1)` states (fewer before the first
 /// response).
 pub fn memory_states(cube: &crate::task::CubeSet, trajectory: &[f32], n: usize) -> Vec<f32> {

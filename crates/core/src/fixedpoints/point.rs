@@ -31,20 +31,28 @@ fn rvec(net: &Network, h: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// q(h) = ½ α² |tanh(W h + b) - h|², in f64.
+/// q(s) = ½ |F(s) - s|² in f64, `s` the full state ([`crate::model::CellKind::state_size`]
+/// floats: `h`, or `[h; c]` for an LSTM). Vanilla: ½ α² |tanh(W h + b) - h|².
 pub fn q_f64(net: &Network, h: &[f64]) -> f64 {
+    if net.config.cell.is_gated() {
+        return super::cells::q_full(net, h);
+    }
     let alpha = net.config.alpha as f64;
     let r = rvec(net, h);
     0.5 * alpha * alpha * r.iter().zip(h).map(|(r, h)| (r - h) * (r - h)).sum::<f64>()
 }
 
-/// Newton on e(h) = tanh(W h + b) - h = 0 with backtracking on q; returns (h, q).
+/// Newton on e(h) = tanh(W h + b) - h = 0 with backtracking on q; returns (h, q). Gated
+/// cells: Newton on `F(s) - s = 0` with the Jacobian `J - I` of the full state.
 pub(super) fn newton_polish(
     net: &Network,
     start: &[f64],
     iters: usize,
     tol: f64,
 ) -> (Vec<f64>, f64) {
+    if net.config.cell.is_gated() {
+        return newton_gated(net, start, iters, tol);
+    }
     let n = net.config.hidden;
     let w = wmat(net);
     let mut h = start.to_vec();
@@ -90,8 +98,53 @@ pub(super) fn newton_polish(
     (h, q)
 }
 
-/// The Jacobian of F at h: `(1 - α) I + α diag(1 - r²) W_rec`.
+/// Newton with backtracking on `e(s) = F(s) - s` for the gated cells; returns (s, q).
+fn newton_gated(net: &Network, start: &[f64], iters: usize, tol: f64) -> (Vec<f64>, f64) {
+    let mut s = start.to_vec();
+    let mut q = q_f64(net, &s);
+    for _ in 0..iters {
+        if q < tol * 1e-4 {
+            break;
+        }
+        let f = super::cells::map(net, &s);
+        let e = DVector::from_iterator(s.len(), f.iter().zip(&s).map(|(f, s)| f - s));
+        let mut j = super::cells::full_jacobian(net, &s);
+        for i in 0..s.len() {
+            j[(i, i)] -= 1.0;
+        }
+        let Some(delta) = j.lu().solve(&(-e)) else {
+            break;
+        };
+        if !backtrack(net, &mut s, &mut q, delta.as_slice()) {
+            break;
+        }
+    }
+    (s, q)
+}
+
+/// Tries `s + t δ` for t = 1, ½, … (12 halvings); takes the first that lowers q.
+fn backtrack(net: &Network, s: &mut Vec<f64>, q: &mut f64, delta: &[f64]) -> bool {
+    let mut step = 1.0;
+    for _ in 0..12 {
+        let trial: Vec<f64> = s.iter().zip(delta).map(|(h, d)| h + step * d).collect();
+        let qt = q_f64(net, &trial);
+        if qt < *q {
+            *s = trial;
+            *q = qt;
+            return true;
+        }
+        step *= 0.5;
+    }
+    false
+}
+
+/// The Jacobian of F at the full state `h` (`S × S`, `S` = the cell's state size). Vanilla:
+/// `(1 - α) I + α diag(1 - r²) W_rec`; gated cells: see the `cells` module's equations (an
+/// LSTM's is `2N × 2N` over `[h; c]`, the first N rows and columns for h).
 pub fn jacobian(net: &Network, h: &[f64]) -> DMatrix<f64> {
+    if net.config.cell.is_gated() {
+        return super::cells::full_jacobian(net, h);
+    }
     let n = net.config.hidden;
     let alpha = net.config.alpha as f64;
     let r = rvec(net, h);
@@ -124,8 +177,8 @@ pub(super) fn classify(net: &Network, h: &[f64], q: f64, tol: f64) -> FixedPoint
         .filter(|z| z[0].hypot(z[1]) > 1.0 && z[1].abs() < 1e-9)
         .and_then(|z| real_eigenvector(&j, z[0]));
     let state: Vec<f32> = h.iter().map(|v| *v as f32).collect();
-    let mut readout = vec![0.0f32; net.config.bits];
-    net.readout(&state, &mut readout);
+    let mut readout = vec![0.0f32; net.config.outputs()];
+    net.readout(&state[..net.config.hidden], &mut readout);
     let nearest_memory = readout
         .iter()
         .map(|z| if *z >= 0.0 { 1 } else { -1 })

@@ -66,18 +66,12 @@ const SETTLE_CHUNK: usize = 100;
 const SETTLE_STILL: f32 = 1e-6;
 
 impl FixedPointSearch {
-    /// A search from `starts` (row-major `S × N`), which are perturbed by the option's noise.
-    ///
-    /// Gated cells (GRU, LSTM) are not searched yet: the search over their full state with
-    /// the Jacobian of the full update is still to come, so for them it ends at once with no
-    /// points.
+    /// A search from `starts` (row-major, one full state per row: `S × N`, or `S × 2N` for an
+    /// LSTM, whose rows are `[h; c]`), which are perturbed by the option's noise. Gated cells
+    /// are searched on that full state with the Jacobian of the full one-step update.
     pub fn new(net: &Network, starts: &[f32], opts: FixedPointOptions, rng: &mut SeedRng) -> Self {
-        let n = net.config.hidden;
-        let s = if net.config.cell.is_gated() {
-            0
-        } else {
-            starts.len() / n.max(1)
-        };
+        let n = net.config.cell.state_size(net.config.hidden);
+        let s = starts.len() / n.max(1);
         let mut h = starts[..s * n].to_vec();
         for v in h.iter_mut() {
             *v += opts.start_noise * rng.normal() as f32;
@@ -114,7 +108,8 @@ impl FixedPointSearch {
         }
     }
 
-    /// Adds autonomous runs (input zero) from `states` (row-major `R × N`, e.g. the memory
+    /// Adds autonomous runs (input zero) from `states` (row-major `R × S`, S the cell's state
+    /// size as for [`FixedPointSearch::new`], e.g. the memory
     /// states of the cube set) for up to `opts.settle_steps` steps, before the descent. Each
     /// run ends at an attractor of the dynamics, or near one; its end point becomes a
     /// candidate that Newton then polishes. The descent alone can miss stable points whose
@@ -122,7 +117,7 @@ impl FixedPointSearch {
     /// simulation itself takes to a fixed point cannot be missed this way.
     pub fn with_settle_starts(mut self, states: &[f32]) -> Self {
         let rows = states.len() / self.n.max(1);
-        if rows == 0 || self.opts.settle_steps == 0 || self.net.config.cell.is_gated() {
+        if rows == 0 || self.opts.settle_steps == 0 {
             return self;
         }
         self.settle = Settle {
@@ -145,9 +140,23 @@ impl FixedPointSearch {
     fn settle_chunk(&mut self) -> bool {
         let (n, st) = (self.n, &mut self.settle);
         let alpha = self.net.config.alpha;
+        let gated = self.net.config.cell.is_gated();
+        let zeros = vec![0.0f32; self.net.config.inputs()];
+        let mut scratch = vec![0.0f32; self.net.config.cell.scratch_size(self.net.config.hidden)];
         for _ in 0..SETTLE_CHUNK {
             if st.steps >= self.opts.settle_steps || st.last_change < SETTLE_STILL {
                 return true;
+            }
+            if gated {
+                // One state at a time through the cell's own step (input zero).
+                st.next.copy_from_slice(&st.h);
+                for row in st.next.chunks_exact_mut(n) {
+                    self.net.step(row, &zeros, &mut scratch);
+                }
+                st.last_change = largest_change(&st.next, &st.h);
+                std::mem::swap(&mut st.h, &mut st.next);
+                st.steps += 1;
+                continue;
             }
             // next = H W_recᵀ + b, then F(h) = (1 - α) h + α tanh(next).
             for row in st.next.chunks_exact_mut(n) {
@@ -296,6 +305,18 @@ impl FixedPointSearch {
         let (n, s) = (self.n, self.s);
         let alpha = self.net.config.alpha;
         let a2 = alpha * alpha;
+        if self.net.config.cell.is_gated() {
+            // Per state in f64: grad = (J - I)ᵀ (F(s) - s), without forming J.
+            for (h, g) in self.h.chunks_exact(n).zip(self.grad.chunks_exact_mut(n)) {
+                let h64: Vec<f64> = h.iter().map(|v| *v as f64).collect();
+                let (_, grad) = super::cells::residual_and_grad(&self.net, &h64);
+                for (g, v) in g.iter_mut().zip(grad) {
+                    *g = v as f32;
+                }
+            }
+            self.adam_update(1.0);
+            return;
+        }
         // A = H W_recᵀ + b
         for row in self.a.chunks_exact_mut(n) {
             row.copy_from_slice(&self.net.b_rec);
@@ -321,7 +342,11 @@ impl FixedPointSearch {
             1.0,
             &mut self.grad,
         );
-        // Adam on each state.
+        self.adam_update(a2);
+    }
+
+    /// Adam on each state with gradient `scale · grad`.
+    fn adam_update(&mut self, scale: f32) {
         let t = (self.iter + 1) as i32;
         let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
         let c1 = 1.0 - b1.powi(t);
@@ -334,7 +359,7 @@ impl FixedPointSearch {
             .zip(self.m.iter_mut())
             .zip(self.v.iter_mut())
         {
-            let g = a2 * g;
+            let g = scale * g;
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
             *h -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
@@ -370,4 +395,17 @@ impl FixedPointSearch {
         }
         self.candidates = kept;
     }
+}
+
+/// Largest |a - b| over two equally long slices; NaN counts as infinite movement (a run that
+/// blows up never looks still).
+fn largest_change(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).fold(0.0f32, |m, (x, y)| {
+        let d = (x - y).abs();
+        if d.is_nan() {
+            f32::INFINITY
+        } else {
+            m.max(d)
+        }
+    })
 }
