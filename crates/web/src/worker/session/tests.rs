@@ -609,6 +609,13 @@ fn gated_networks_train_and_links_carry_the_cell() {
                 _ => None,
             })
             .expect("a snapshot");
+        let cube = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Cube { cube, .. } => Some(cube.clone()),
+                _ => None,
+            })
+            .expect("a cube after Step");
         assert_eq!(snap.gates.len(), cell.gates(), "{cell:?}");
         assert!(snap.gates.iter().all(|g| g.error.is_none()));
         for kind in [LinkKind::Exact, LinkKind::Compact, LinkKind::Recipe] {
@@ -626,6 +633,27 @@ fn gated_networks_train_and_links_carry_the_cell() {
                 other => panic!("{cell:?} {kind:?}: {other:?}"),
             }
         }
+        // Fixed points of the full state: an LSTM's carry [h; c] (2N numbers), and the
+        // cube's markers sit at their h part.
+        let options = FixedPointOptions {
+            starts: 8,
+            descent_iters: 60,
+            ..FixedPointOptions::default()
+        };
+        s.handle(Command::FindFixedPoints { options }, &mut c);
+        let events = run(&mut s, &mut c, 10_000);
+        let data = match events.last() {
+            Some(Event::FixedPoints { data, .. }) => data,
+            other => panic!("{cell:?}: {other:?}"),
+        };
+        assert!(!data.points.is_empty(), "{cell:?}: points found");
+        let n = 8;
+        for p in &data.points {
+            assert_eq!(p.state.len(), cell.state_size(n), "{cell:?}");
+            assert_eq!(p.eigenvalues.len(), cell.state_size(n), "{cell:?}");
+        }
+        let markers = crate::state::fixed::markers(data, &cube.pca, 1.0);
+        assert_eq!(markers.len(), data.points.len(), "{cell:?}: every point on the cube");
         let t = s.trainer().unwrap();
         let text = crate::state::storage::pack_net(t.config(), t.network(), 2);
         let back = crate::state::storage::unpack_net(&text).unwrap();
