@@ -653,7 +653,11 @@ fn gated_networks_train_and_links_carry_the_cell() {
             assert_eq!(p.eigenvalues.len(), cell.state_size(n), "{cell:?}");
         }
         let markers = crate::state::fixed::markers(data, &cube.pca, 1.0);
-        assert_eq!(markers.len(), data.points.len(), "{cell:?}: every point on the cube");
+        assert_eq!(
+            markers.len(),
+            data.points.len(),
+            "{cell:?}: every point on the cube"
+        );
         let t = s.trainer().unwrap();
         let text = crate::state::storage::pack_net(t.config(), t.network(), 2);
         let back = crate::state::storage::unpack_net(&text).unwrap();
