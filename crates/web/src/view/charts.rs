@@ -516,14 +516,15 @@ pub fn spectrum_within<DB: DrawingBackend>(
         .iter()
         .filter(|z| z[0].hypot(z[1]) > OUTSIDE)
         .count();
+    // Gated cells: which gate's block the dots are (the line stays as short as vanilla's).
     let of = if cell.is_gated() {
-        format!("● {}: ", gates::matrix_name(cell, gate))
+        format!("● {}: ρ", gates::matrix_name(cell, gate))
     } else {
-        String::new()
+        "spectral radius ρ".to_string()
     };
     root.draw(&Text::new(
         format!(
-            "{of}spectral radius ρ = {rho:.3} · {outside} outside the unit circle · step {}",
+            "{of} = {rho:.3} · {outside} outside the unit circle · step {}",
             snap.step
         ),
         ((6.0 * dpr) as i32, (4.0 * dpr) as i32),
