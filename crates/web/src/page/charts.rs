@@ -7,9 +7,11 @@ use super::context::Cx;
 use super::dom::by_id;
 use super::Component;
 use crate::protocol::Event;
+use crate::state::gates;
 use crate::view::charts;
+use flipflop_core::model::CellKind;
 use wasm_bindgen::JsValue;
-use web_sys::{Document, HtmlCanvasElement};
+use web_sys::{Document, HtmlCanvasElement, HtmlElement, HtmlSelectElement};
 
 /// Shortest time between two redraws of the loss chart, ms.
 const LOSS_REDRAW_MS: f64 = 200.0;
@@ -49,6 +51,11 @@ pub struct Charts {
     overlay_seen: u64,
     /// The spectrum on screen shows a Jacobian spectrum.
     jacobian_shown: bool,
+    /// The gate selector (GRU and LSTM) and its field, hidden for the vanilla cell.
+    pub(super) gate: HtmlSelectElement,
+    gate_field: HtmlElement,
+    /// The cell whose gates the selector lists.
+    gate_cell: Option<CellKind>,
 }
 
 impl Charts {
@@ -63,7 +70,38 @@ impl Charts {
             last_loss_draw: f64::NEG_INFINITY,
             overlay_seen: 0,
             jacobian_shown: false,
+            gate: by_id(doc, "gate")?,
+            gate_field: by_id(doc, "gate-field")?,
+            gate_cell: None,
         })
+    }
+
+    /// The selector lists the gates of the current network's cell (hidden for the vanilla
+    /// cell), keeping the chosen gate where the new cell has it.
+    fn show_gates(&mut self, cx: &mut Cx) {
+        let cell = cx.run.config.model.cell;
+        cx.gate = gates::clamp(cell, cx.gate);
+        if self.gate_cell != Some(cell) {
+            self.gate_cell = Some(cell);
+            self.gate.set_inner_html("");
+            for g in 0..gates::names(cell).len() {
+                if let Ok(o) = cx.doc.create_element("option") {
+                    let _ = o.set_attribute("value", &g.to_string());
+                    o.set_text_content(Some(&gates::option_text(cell, g)));
+                    let _ = self.gate.append_child(&o);
+                }
+            }
+            self.gate_field.set_hidden(!cell.is_gated());
+        }
+        self.gate.set_value(&cx.gate.to_string());
+    }
+
+    /// The gate selector changed: both panels show the chosen gate's block.
+    pub fn on_gate_change(&mut self, cx: &mut Cx) {
+        let g = self.gate.value().parse().unwrap_or(0);
+        cx.gate = gates::clamp(cx.run.config.model.cell, g);
+        (self.dirty.matrix, self.dirty.spectrum) = (true, true);
+        cx.redraw();
     }
 
     /// Everything again (the window was resized).
@@ -81,12 +119,16 @@ impl Charts {
             return;
         };
         let (canvas, result, name) = if std::mem::take(&mut self.dirty.matrix) {
-            (&self.matrix, charts::matrix(&self.matrix, s), "W_rec")
+            (
+                &self.matrix,
+                charts::matrix(&self.matrix, s, cx.gate),
+                "W_rec",
+            )
         } else if std::mem::take(&mut self.dirty.spectrum) {
             self.jacobian_shown = cx.overlay.jacobian_spectrum().is_some();
             (
                 &self.spectrum,
-                charts::spectrum(&self.spectrum, s, cx.overlay.jacobian_spectrum()),
+                charts::spectrum(&self.spectrum, s, cx.gate, cx.overlay.jacobian_spectrum()),
                 "the spectrum",
             )
         } else if std::mem::take(&mut self.dirty.traces) {
@@ -97,6 +139,7 @@ impl Charts {
         match result {
             Ok(()) => {
                 let _ = canvas.set_attribute("data-step", &s.step.to_string());
+                let _ = canvas.set_attribute("data-gate", &cx.gate.to_string());
             }
             Err(e) => charts::log_failure(name, &e),
         }
@@ -116,6 +159,7 @@ impl Component for Charts {
     }
 
     fn on_new_network(&mut self, cx: &mut Cx) {
+        self.show_gates(cx);
         self.redraw_all();
         cx.redraw();
     }

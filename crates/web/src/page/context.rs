@@ -311,6 +311,9 @@ pub struct Cx {
     pub undo: Option<UndoOffer>,
     /// Bumped whenever `undo` changes (the undo bar redraws then).
     pub undo_revision: u64,
+    /// The gate whose recurrent block the connectivity and spectrum panels show (GRU and
+    /// LSTM; index into `crate::state::gates::names`, 0 for the vanilla cell).
+    pub gate: usize,
     status: HtmlElement,
     error: HtmlElement,
     /// Commands and requests, in the order the components made them.
@@ -346,6 +349,7 @@ impl Cx {
             last_press: None,
             undo: None,
             undo_revision: 0,
+            gate: 0,
             outbox: Vec::new(),
         })
     }

@@ -13,6 +13,7 @@ use crate::state::fields::FIELDS;
 use crate::state::form::{self, Change, FormError, FormValues};
 use crate::state::notes;
 use crate::worker::snapshot;
+use flipflop_core::model::CellKind;
 use flipflop_core::{Config, Preset};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
@@ -38,6 +39,9 @@ fn set_input_text(input: &HtmlInputElement, text: &str) {
 /// The form and buttons of the "Network and training" panel.
 pub struct Controls {
     preset: HtmlSelectElement,
+    /// The cell selector (vanilla, GRU, LSTM) and its one-line note.
+    pub(super) cell: HtmlSelectElement,
+    cell_note: HtmlElement,
     /// The inputs of [`FIELDS`], in order.
     pub(super) inputs: Vec<HtmlInputElement>,
     messages: Vec<HtmlElement>,
@@ -62,6 +66,8 @@ impl Controls {
     pub fn find(doc: &Document) -> Result<Self, JsValue> {
         let c = Self {
             preset: by_id(doc, "preset")?,
+            cell: by_id(doc, "cell")?,
+            cell_note: by_id(doc, "cell-note")?,
             inputs: FIELDS
                 .iter()
                 .map(|f| by_id(doc, f.id))
@@ -106,8 +112,23 @@ impl Controls {
         self.unmark();
     }
 
+    /// The cell selector shows `cell`; the fields only the vanilla cell has are disabled
+    /// for GRU and LSTM, with the reason under the selector.
+    fn show_cell(&self, cell: CellKind) {
+        self.cell.set_value(cell.key());
+        for (input, f) in self.inputs.iter().zip(&FIELDS) {
+            if form::VANILLA_ONLY.contains(&f.id) {
+                input.set_disabled(cell.is_gated());
+            }
+        }
+        let note = form::cell_note(cell);
+        self.cell_note.set_text_content(Some(note));
+        self.cell_note.set_hidden(note.is_empty());
+    }
+
     /// The form shows `cfg` under `preset` (and nothing is marked invalid).
     pub fn show_config(&self, cfg: &Config, preset: Preset) {
+        self.show_cell(cfg.model.cell);
         let f = form::form_from_config(cfg, preset);
         self.preset.set_value(&f.preset);
         for (input, value) in self.inputs.iter().zip(&f.values) {
@@ -138,13 +159,30 @@ impl Controls {
     /// The form changed (`source` = id of the control).
     pub fn on_form_change(&mut self, source: &str, cx: &mut Cx) {
         let mut values = self.read_form();
-        let preset = form::preset_of(&values);
+        let mut preset = form::preset_of(&values);
         let base = if source == "preset" {
             let mut cfg = Config::preset(preset);
             cfg.seed = cx.run.config.seed;
             values = form::form_from_config(&cfg, preset);
             self.write_form(&values);
+            self.show_cell(cfg.model.cell);
             cfg
+        } else if source == "cell" {
+            // A new cell starts from its preset: the form shows it, then applies as usual.
+            match form::config_for_cell(&self.cell.value(), cx.run.config.seed) {
+                Ok(cfg) => {
+                    preset = Preset::Default;
+                    values = form::form_from_config(&cfg, preset);
+                    self.write_form(&values);
+                    self.show_cell(cfg.model.cell);
+                    cfg
+                }
+                Err(err) => {
+                    cx.show_error(&err.message);
+                    self.show_cell(cx.run.config.model.cell);
+                    return;
+                }
+            }
         } else {
             cx.run.config.clone()
         };
@@ -252,8 +290,9 @@ impl Controls {
         self.radius.set_text_content(Some(
             &r.snapshot
                 .as_ref()
-                .filter(|s| s.spectrum_error.is_none())
-                .map_or("–".into(), |s| format!("{:.3}", s.spectral_radius)),
+                .map(|s| s.spectrum(cx.gate))
+                .filter(|s| s.2.is_none())
+                .map_or("–".into(), |s| format!("{:.3}", s.1)),
         ));
         self.params.set_text_content(Some(&r.n_params.to_string()));
         self.train

@@ -118,11 +118,11 @@ impl App {
             })?,
             (_, None) => return Err("no network yet: nothing to export".into()),
             (Panel::Spectrum, Some(s)) => charts::plotters_svg(wu, hu, |root| {
-                charts::spectrum_on(root, scale, s, cx.overlay.jacobian_spectrum())
+                charts::spectrum_on(root, scale, s, cx.gate, cx.overlay.jacobian_spectrum())
             })?,
             (Panel::Matrix, Some(s)) => {
                 let mut svg = paint::Svg::new(w, h);
-                charts::paint_matrix(&mut svg, w, h, scale, s)?;
+                charts::paint_matrix(&mut svg, w, h, scale, s, cx.gate)?;
                 svg.finish()
             }
             (Panel::Traces, Some(s)) => {
@@ -182,9 +182,11 @@ impl App {
             }
             (_, None) => return Err("No network yet: nothing to export.".into()),
             (Panel::Spectrum, Some(snap)) => {
-                charts::spectrum_on(plot()?, s, snap, cx.overlay.jacobian_spectrum())?
+                charts::spectrum_on(plot()?, s, snap, cx.gate, cx.overlay.jacobian_spectrum())?
             }
-            (Panel::Matrix, Some(snap)) => charts::paint_matrix(&mut ctx()?, wf, hf, s, snap)?,
+            (Panel::Matrix, Some(snap)) => {
+                charts::paint_matrix(&mut ctx()?, wf, hf, s, snap, cx.gate)?
+            }
             (Panel::Traces, Some(snap)) => charts::paint_traces(&mut ctx()?, wf, hf, s, snap),
         }
         let name = Export::Png(panel).file_name("", cx.run.step);

@@ -373,6 +373,23 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
     on(&preset, "change", move |_e: web_sys::Event| {
         act(&a, |app| app.controls.on_form_change("preset", &mut app.cx))
     })?;
+    // The cell selector (an architecture change, like the preset) and the gate selector of
+    // the connectivity and spectrum panels.
+    let (cell, gate) = {
+        let a = app.borrow();
+        (a.controls.cell.clone(), a.charts.gate.clone())
+    };
+    let a = app.clone();
+    on(&cell, "change", move |_e: web_sys::Event| {
+        act(&a, |app| app.controls.on_form_change("cell", &mut app.cx))
+    })?;
+    let a = app.clone();
+    on(&gate, "change", move |_e: web_sys::Event| {
+        act(&a, |app| {
+            app.charts.on_gate_change(&mut app.cx);
+            app.controls.touch();
+        })
+    })?;
     for (input, field) in inputs.iter().zip(&crate::state::fields::FIELDS) {
         let a = app.clone();
         let id = field.id;

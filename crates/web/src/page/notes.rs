@@ -46,14 +46,16 @@ impl Component for Notes {
         match ev {
             Event::Metrics { .. } => self.show_plateau(cx),
             Event::Snapshot { snapshot: s, .. } => {
-                let text = match &s.spectrum_error {
-                    None => notes::spectrum_sentence(&s.eigenvalues, s.step),
+                // The spectrum panel's: of the chosen gate's block for GRU and LSTM.
+                let (eigenvalues, _, error) = s.spectrum(cx.gate);
+                let text = match error {
+                    None => notes::spectrum_sentence(eigenvalues, s.step),
                     Some(_) => String::new(),
                 };
                 self.outside.set_text_content(Some(&text));
                 let _ = self.outside.set_attribute(
                     "data-outside",
-                    &notes::outside_count(&s.eigenvalues).to_string(),
+                    &notes::outside_count(eigenvalues).to_string(),
                 );
             }
             _ => {}

@@ -23,7 +23,8 @@ pub use compare::{CompareData, CompareNet, ComparedNet, SetNet};
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
 pub use wire::{
-    Bytes, CubeData, F32s, FixedPointsData, Snapshot, Trace, WireAdam, WireNetwork, WireProjection,
+    Bytes, CubeData, F32s, FixedPointsData, GateSpectrum, Snapshot, Spectrum, Trace, WireAdam,
+    WireNetwork, WireProjection,
 };
 
 use flipflop_core::fixedpoints::FixedPointOptions;
@@ -35,7 +36,8 @@ use std::fmt;
 /// 3: generations on every network event, typed link kinds, formats and origins.
 /// 4: the optimiser state travels (`Init::optimiser`, [`Event::Optimiser`]).
 /// 5: the Compare view's `Compare` and `OpenSetLink`.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// 6: `Snapshot::gates`, the spectrum of each gate's recurrent block (GRU and LSTM).
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -22,6 +22,7 @@ fn snapshot() -> Snapshot {
             y: F32s(vec![0.0, 1.0]),
             z: F32s(vec![f32::MIN_POSITIVE, 3.5e-7]),
         }],
+        gates: Vec::new(),
     }
 }
 

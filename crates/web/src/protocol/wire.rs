@@ -27,6 +27,53 @@ pub struct Snapshot {
     pub spectrum_error: Option<String>,
     /// A few held-out trials run through the network.
     pub traces: Vec<Trace>,
+    /// Gated cells: the spectrum of each gate's recurrent block, in the cell's gate order
+    /// (GRU z, r, h̃; LSTM i, f, c, o; see `crate::state::gates`), and then the top-level
+    /// `eigenvalues`, `spectral_radius` and `spectrum_error` are those of the first gate.
+    /// Empty for the vanilla cell (its one W_rec is the top level).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<GateSpectrum>,
+}
+
+/// The eigenvalues of one gate's recurrent block `W_rec,g` (rows `g·N .. (g+1)·N` of W_rec).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateSpectrum {
+    /// Eigenvalues as `[re, im]`, by decreasing modulus.
+    pub eigenvalues: Vec<[f64; 2]>,
+    /// Largest eigenvalue modulus.
+    pub spectral_radius: f64,
+    /// Why they could not be computed (then `eigenvalues` is empty).
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// The spectrum a panel shows: eigenvalues, spectral radius, and the error in their place.
+pub type Spectrum<'a> = (&'a [[f64; 2]], f64, Option<&'a str>);
+
+impl Snapshot {
+    /// The spectrum of gate `gate`'s recurrent block (gated cells), or of W_rec (vanilla,
+    /// or a gate the snapshot does not have).
+    pub fn spectrum(&self, gate: usize) -> Spectrum<'_> {
+        match self.gates.get(gate) {
+            Some(g) => (&g.eigenvalues, g.spectral_radius, g.error.as_deref()),
+            None => (
+                &self.eigenvalues,
+                self.spectral_radius,
+                self.spectrum_error.as_deref(),
+            ),
+        }
+    }
+
+    /// Gate `gate`'s recurrent block of W_rec (`N × N`, row-major), or W_rec itself for the
+    /// vanilla cell; `None` when the weights do not have that block.
+    pub fn rec_block(&self, gate: usize) -> Option<&[f32]> {
+        let n = self.network.config.hidden;
+        let gates = self.network.config.cell.gates();
+        if gate >= gates {
+            return None;
+        }
+        self.network.w_rec.0.get(gate * n * n..(gate + 1) * n * n)
+    }
 }
 
 /// What the cube panel and live play need: the cube set's memory states and the top-3

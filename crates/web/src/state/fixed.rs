@@ -93,20 +93,26 @@ pub fn point_name(p: &FixedPoint, bits: usize) -> String {
         .join(" ")
 }
 
+/// The hidden units `h` of a point's state for a projection of `dim` units: the state
+/// itself (vanilla, GRU: N floats), or its first half (LSTM: `[h; c]`, 2N floats); `None`
+/// for any other length.
+pub fn h_part(state: &[f32], dim: usize) -> Option<&[f32]> {
+    (state.len() == dim || state.len() == 2 * dim).then(|| &state[..dim])
+}
+
 /// Markers of every point on projection `p`, whose frame has `scale` data units per
-/// normalised unit. Points of the wrong dimension are left out.
+/// normalised unit, placed by their `h` ([`h_part`]: an LSTM's points show where their h
+/// part is). Points of the wrong dimension are left out.
 pub fn markers(data: &FixedPointsData, p: &WireProjection, scale: f32) -> Vec<Marker> {
     let mut out = Vec::with_capacity(data.points.len());
     for (index, pt) in data.points.iter().enumerate() {
-        if pt.state.len() != p.dim {
+        let Some(h) = h_part(&pt.state, p.dim) else {
             continue;
-        }
+        };
         let mut pos = [0.0f32; 3];
-        p.project(&pt.state, &mut pos);
+        p.project(h, &mut pos);
         let segment = pt.unstable_direction.as_ref().and_then(|d| {
-            if d.len() != p.dim {
-                return None;
-            }
+            let d = h_part(d, p.dim)?;
             // The projection is affine, so the segment is pos ± L · (axes · d).
             let mut dir = [0.0f32; 3];
             for (i, o) in dir.iter_mut().enumerate().take(p.k.min(3)) {
@@ -367,6 +373,17 @@ mod tests {
         let mut d = data();
         d.points[1].state = vec![1.0];
         assert_eq!(markers(&d, &projection(), 1.0).len(), 3);
+        // An LSTM's points hold [h; c]: they sit where their h part projects, and so does
+        // a saddle's segment.
+        let mut lstm = data();
+        for p in &mut lstm.points {
+            p.state.extend([7.0, -7.0]);
+            if let Some(dir) = p.unstable_direction.as_mut() {
+                dir.extend([5.0, 5.0]);
+            }
+        }
+        assert_eq!(markers(&lstm, &projection(), 2.0), m);
+        assert_eq!(h_part(&[1.0, 2.0, 3.0], 2), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! field comes from the table in [`super::fields`]. No DOM here, so it is tested natively.
 
 use super::fields::{self, FIELDS};
+use flipflop_core::model::CellKind;
 use flipflop_core::{Config, Preset};
 
 /// The text of every control, exactly as typed: the preset, then one text per
@@ -97,6 +98,41 @@ pub fn config_from_form(base: &Config, f: &FormValues) -> Result<Config, FormErr
 /// The preset named by the form (unknown names fall back to the default preset).
 pub fn preset_of(f: &FormValues) -> Preset {
     Preset::parse(f.preset.trim()).unwrap_or(Preset::Default)
+}
+
+/// Element ids of the fields only the vanilla cell has: the leak and the biological
+/// constraints (the core refuses them on GRU and LSTM cells). The form disables them for
+/// gated cells and says why ([`cell_note`]).
+pub const VANILLA_ONLY: [&str; 6] = [
+    "alpha",
+    "dale",
+    "excitatory",
+    "balanced",
+    "density",
+    "autapses",
+];
+
+/// The one-line reason shown under the cell selector (empty for the vanilla cell).
+pub fn cell_note(cell: CellKind) -> &'static str {
+    if cell.is_gated() {
+        "GRU and LSTM cells have no leak and no biological constraints (the gates do that \
+         work): those controls are off."
+    } else {
+        ""
+    }
+}
+
+/// The configuration a change of the cell selector starts from: the cell's preset
+/// (`Config::cell_preset`) with the seed kept; an unknown key is an error that changes
+/// nothing.
+pub fn config_for_cell(key: &str, seed: u64) -> Result<Config, FormError> {
+    let cell = CellKind::parse(key.trim()).ok_or_else(|| FormError {
+        field: None,
+        message: format!("Cell: “{key}” is not a cell: choose vanilla, gru or lstm."),
+    })?;
+    let mut cfg = Config::cell_preset(cell);
+    cfg.seed = seed;
+    Ok(cfg)
 }
 
 /// What it takes to go from `old` to `new`.
@@ -226,6 +262,39 @@ mod tests {
             let new = config_from_form(&base, &f).unwrap();
             assert_eq!(classify(&base, &new), want, "{f:?}");
         }
+    }
+
+    /// Choosing a cell starts from its preset (seed kept) and rebuilds the network; the
+    /// preset's form gives it back unchanged, with every vanilla-only field at the value the
+    /// core accepts for gated cells; a leak typed into a gated form is refused on its field.
+    #[test]
+    fn a_cell_change_starts_from_the_cells_preset() {
+        let base = Config::preset(Preset::Default);
+        for cell in CellKind::ALL {
+            assert_eq!(config_for_cell(cell.key(), 42).unwrap().seed, 42);
+            let cfg = config_for_cell(cell.key(), 1).unwrap();
+            assert_eq!(cfg, Config::cell_preset(cell));
+            assert_eq!(cfg.model.cell, cell);
+            let form = form_from_config(&cfg, Preset::Default);
+            assert_eq!(config_from_form(&cfg, &form), Ok(cfg.clone()));
+            assert_eq!(cell_note(cell).is_empty(), !cell.is_gated());
+            let change = classify(&base, &cfg);
+            assert_eq!(change == Change::Rebuild, cell.is_gated(), "{cell:?}");
+        }
+        for id in VANILLA_ONLY {
+            assert!(fields::field(id).is_some(), "{id} is a field");
+        }
+        let gru = config_for_cell("gru", 1).unwrap();
+        let mut leaky = form_from_config(&gru, Preset::Default);
+        leaky.set("alpha", "0.5");
+        let err = config_from_form(&gru, &leaky).unwrap_err();
+        assert_eq!(err.field, Some("alpha"));
+        assert!(err.message.contains("GRU and LSTM"), "{}", err.message);
+        let err = config_for_cell("rnn", 1).unwrap_err();
+        assert_eq!(
+            err.message,
+            "Cell: “rnn” is not a cell: choose vanilla, gru or lstm."
+        );
     }
 
     #[test]

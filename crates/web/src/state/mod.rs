@@ -7,6 +7,7 @@ pub mod export;
 pub mod fields;
 pub mod fixed;
 pub mod form;
+pub mod gates;
 pub mod notes;
 pub mod play;
 pub mod plotdata;

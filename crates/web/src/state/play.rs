@@ -96,9 +96,11 @@ impl Play {
         self.net.as_ref().map_or(0, |n| n.config.bits)
     }
 
-    /// The current hidden state.
+    /// The current hidden units `h` (N floats: an LSTM's cell state `c`, which follows them
+    /// in the state, is left out).
     pub fn hidden(&self) -> &[f32] {
-        &self.h
+        let n = self.net.as_ref().map_or(0, |n| n.config.hidden);
+        &self.h[..n.min(self.h.len())]
     }
 
     /// The current outputs, one per bit.
@@ -117,15 +119,18 @@ impl Play {
         self.width = task.pulse_width.max(1);
         self.noise_sd = task.noise_sd;
         let same = self.net.as_ref().is_some_and(|old| {
-            old.config.hidden == net.config.hidden && old.config.bits == net.config.bits
+            old.config.hidden == net.config.hidden
+                && old.config.bits == net.config.bits
+                && old.config.cell == net.config.cell
         });
-        let (n, k) = (net.config.hidden, net.config.bits);
+        let (n, k, cell) = (net.config.hidden, net.config.bits, net.config.cell);
         self.net = Some(net);
         if same {
             return false;
         }
-        self.h = vec![0.0; n];
-        self.scratch = vec![0.0; n];
+        // The cell's whole state (an LSTM's is [h; c]) and its scratch.
+        self.h = vec![0.0; cell.state_size(n)];
+        self.scratch = vec![0.0; cell.scratch_size(n)];
         self.z = vec![0.0; k];
         self.x = vec![0.0; k];
         self.pulses = vec![(0, 0.0); k];
@@ -177,7 +182,7 @@ impl Play {
                 }
             }
             net.step(&mut self.h, &self.x, &mut self.scratch);
-            net.readout(&self.h, &mut self.z);
+            net.readout(&self.h[..net.config.hidden], &mut self.z);
             let mut s = Sample {
                 x: [0.0; MAX_BITS],
                 z: [0.0; MAX_BITS],
@@ -341,5 +346,40 @@ mod tests {
         bad.w_rec[0] = f32::NAN;
         assert!(!p.set_network(bad, &task));
         p.press(99, 1.0);
+    }
+
+    /// Live play runs GRU and LSTM networks on their whole state (an LSTM's [h; c]) and
+    /// shows h: the same outputs and hidden units as the core's own run of the same inputs.
+    #[test]
+    fn gated_networks_play_on_their_whole_state() {
+        use flipflop_core::model::CellKind;
+        let task = TaskConfig::default();
+        for cell in [CellKind::Gru, CellKind::Lstm] {
+            let mut cfg = flipflop_core::Config::cell_preset(cell);
+            cfg.model.hidden = 6;
+            let net = Trainer::new(cfg).unwrap().network().clone();
+            let mut p = Play::new(1);
+            assert!(p.set_network(net.clone(), &task));
+            p.forget();
+            assert!(p.set_network(net.clone(), &task));
+            let settle = task.pulse_width + task.delay + 20;
+            p.press(1, 1.0);
+            p.advance(5);
+            assert_eq!(p.hidden().len(), 6, "{cell:?}: h only");
+            // The same inputs through Network::run, from the zero state.
+            let steps = settle + 5;
+            let mut x = vec![0.0f32; steps * 3];
+            for t in 0..task.pulse_width {
+                for b in 0..3 {
+                    x[t * 3 + b] = -1.0;
+                }
+                if t < 5 {
+                    x[(settle + t) * 3 + 1] = 1.0;
+                }
+            }
+            let (h, z) = net.run(&x, steps);
+            assert_eq!(p.hidden(), &h[(steps - 1) * 6..], "{cell:?}");
+            assert_eq!(p.outputs(), &z[(steps - 1) * 3..], "{cell:?}");
+        }
     }
 }

@@ -2,6 +2,7 @@
 //! frame at most, and only for the panels whose data changed.
 
 use crate::protocol::Snapshot;
+use crate::state::gates;
 use crate::state::plotdata::{diverging, robust_limit, thin_log};
 use crate::view::paint::Painter;
 use crate::view::scale;
@@ -264,12 +265,13 @@ fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, Strin
         .map_err(|_| "not a 2d context".to_string())
 }
 
-/// W_rec as a heat map (one pixel per weight, scaled without smoothing), with a colour bar.
-pub fn matrix(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
+/// W_rec as a heat map (one pixel per weight, scaled without smoothing), with a colour bar;
+/// for a GRU or LSTM, the recurrent block of gate `gate` (`crate::state::gates`).
+pub fn matrix(canvas: &HtmlCanvasElement, snap: &Snapshot, gate: usize) -> Result<(), String> {
     let dpr = fit(canvas);
     let mut ctx = context(canvas)?;
     let (w, h) = (canvas.width() as f64, canvas.height() as f64);
-    paint_matrix(&mut ctx, w, h, dpr, snap)
+    paint_matrix(&mut ctx, w, h, dpr, snap, gate)
 }
 
 /// [`matrix`] onto any [`Painter`] of `w × h` device pixels.
@@ -279,11 +281,14 @@ pub fn paint_matrix(
     h: f64,
     dpr: f64,
     snap: &Snapshot,
+    gate: usize,
 ) -> Result<(), String> {
     ctx.fill_style("#fff");
     ctx.fill_rect(0.0, 0.0, w, h);
     let n = snap.network.config.hidden;
-    let wrec = &snap.network.w_rec.0;
+    let cell = snap.network.config.cell;
+    let gate = gates::clamp(cell, gate);
+    let wrec = snap.rec_block(gate).unwrap_or_default();
     if n == 0 || wrec.len() != n * n {
         return Err("W_rec has the wrong size".into());
     }
@@ -332,7 +337,8 @@ pub fn paint_matrix(
     };
     ctx.fill_text(
         &format!(
-            "W_rec  ({n} × {n}, row = to, column = from)  step {}{ei}",
+            "{}  ({n} × {n}, row = to, column = from)  step {}{ei}",
+            gates::matrix_name(cell, gate),
             snap.step
         ),
         left,
@@ -365,17 +371,19 @@ fn fmt_short(v: f32) -> String {
     }
 }
 
-/// Eigenvalues of W_rec in the complex plane, the unit circle, and a dashed circle at the
-/// spectral radius; with `jacobian` (point `i` of a fixed-point search), also the
-/// eigenvalues of the Jacobian of the dynamics at that point, as open triangles.
+/// Eigenvalues of W_rec (of gate `gate`'s recurrent block for GRU and LSTM) in the complex
+/// plane, the unit circle, and a dashed circle at the spectral radius; with `jacobian` (point
+/// `i` of a fixed-point search), also the eigenvalues of the Jacobian of the dynamics (of the
+/// full state update for gated cells) at that point, as open triangles. The panel says which.
 pub fn spectrum(
     canvas: &HtmlCanvasElement,
     snap: &Snapshot,
+    gate: usize,
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
 ) -> Result<(), String> {
     let dpr = fit(canvas);
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
-    spectrum_on(backend.into_drawing_area(), dpr, snap, jacobian)?;
+    spectrum_on(backend.into_drawing_area(), dpr, snap, gate, jacobian)?;
     let _ = canvas.set_attribute(
         "data-jacobian",
         &jacobian.map_or(String::new(), |(i, _)| i.to_string()),
@@ -388,9 +396,10 @@ pub fn spectrum_on<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     dpr: f64,
     snap: &Snapshot,
+    gate: usize,
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
 ) -> Result<(), String> {
-    spectrum_within(root, dpr, snap, jacobian, 0.0)
+    spectrum_within(root, dpr, snap, gate, jacobian, 0.0)
 }
 
 /// [`spectrum_on`] with both axes reaching at least `±at_least` (the Compare view draws
@@ -399,11 +408,15 @@ pub fn spectrum_within<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     dpr: f64,
     snap: &Snapshot,
+    gate: usize,
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
     at_least: f64,
 ) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
-    if let Some(message) = &snap.spectrum_error {
+    let cell = snap.network.config.cell;
+    let gate = gates::clamp(cell, gate);
+    let (eigenvalues, rho, error) = snap.spectrum(gate);
+    if let Some(message) = error {
         // The solver gave up (see flipflop_core::analysis::spectrum): say so in its place.
         let font = (FONT, 12.0 * dpr).into_font().color(&HELD_OUT);
         let chars = ((root.dim_in_pixel().0 as f64 / (6.5 * dpr)) as usize).max(20);
@@ -418,7 +431,6 @@ pub fn spectrum_within<DB: DrawingBackend>(
         }
         return root.present().map_err(err);
     }
-    let rho = snap.spectral_radius;
     let jac_rho = jacobian.map_or(0.0, |(_, p)| crate::state::fixed::largest_modulus(p));
     let r = (rho.max(jac_rho) * 1.1).max(1.25).max(at_least);
     let font = 12.0 * dpr;
@@ -467,7 +479,7 @@ pub fn spectrum_within<DB: DrawingBackend>(
         .map_err(err)?;
     let dot = (2.5 * dpr) as i32;
     chart
-        .draw_series(snap.eigenvalues.iter().map(|z| {
+        .draw_series(eigenvalues.iter().map(|z| {
             let outside = z[0].hypot(z[1]) > OUTSIDE;
             let colour = if outside { HELD_OUT } else { TRAIN };
             Circle::new((z[0], z[1]), dot.max(2), colour.filled())
@@ -484,13 +496,18 @@ pub fn spectrum_within<DB: DrawingBackend>(
                 )
             }))
             .map_err(err)?;
+        let of = if cell.is_gated() {
+            format!(" of the full update of {}", gates::state_name(cell))
+        } else {
+            String::new()
+        };
         let (k, unstable) = (i + 1, p.unstable_dims);
         let note = longest_fitting(
             &root,
             (FONT, font),
             12.0 * dpr,
             [
-                format!("△ Jacobian at fixed point #{k}: largest |λ| = {jac_rho:.3}, {unstable} outside"),
+                format!("△ Jacobian{of} at fixed point #{k}: largest |λ| = {jac_rho:.3}, {unstable} outside"),
                 format!("△ Jacobian at #{k}: max |λ| = {jac_rho:.3}, {unstable} outside"),
                 format!("△ #{k}: max |λ| = {jac_rho:.3}"),
             ],
@@ -502,23 +519,27 @@ pub fn spectrum_within<DB: DrawingBackend>(
         ))
         .map_err(err)?;
     }
-    let outside = snap
-        .eigenvalues
+    let outside = eigenvalues
         .iter()
         .filter(|z| z[0].hypot(z[1]) > OUTSIDE)
         .count();
+    // Gated cells: which gate's block the dots are.
+    let (of, short) = if cell.is_gated() {
+        let name = gates::matrix_name(cell, gate);
+        (format!("● {name}: ρ"), format!("● {name}: ρ"))
+    } else {
+        ("spectral radius ρ".to_string(), "ρ".to_string())
+    };
     let step = snap.step;
     let title = longest_fitting(
         &root,
         (FONT, font),
         12.0 * dpr,
         [
-            format!(
-                "spectral radius ρ = {rho:.3} · {outside} outside the unit circle · step {step}"
-            ),
-            format!("ρ = {rho:.3} · {outside} outside the unit circle · step {step}"),
-            format!("ρ = {rho:.3} · {outside} outside · step {step}"),
-            format!("ρ = {rho:.3} · {outside} outside"),
+            format!("{of} = {rho:.3} · {outside} outside the unit circle · step {step}"),
+            format!("{short} = {rho:.3} · {outside} outside the unit circle · step {step}"),
+            format!("{short} = {rho:.3} · {outside} outside · step {step}"),
+            format!("{short} = {rho:.3} · {outside} outside"),
         ],
     );
     root.draw(&Text::new(

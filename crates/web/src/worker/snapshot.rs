@@ -2,21 +2,49 @@
 //! of it, so that tests can check that the browser's weights and trials are bit-identical
 //! to native Rust's for the same seed.
 
-use crate::protocol::{F32s, Snapshot, Trace, WireNetwork};
+use crate::protocol::{F32s, GateSpectrum, Snapshot, Trace, WireNetwork};
 use flipflop_core::analysis::{eigenvalues, spectral_radius};
 use flipflop_core::Trainer;
 
 /// Held-out trials shown in the traces panel.
 pub const TRACE_TRIALS: usize = 3;
 
-/// The snapshot of `trainer`'s current network, labelled `step`: weights, spectrum of W_rec,
-/// and the first [`TRACE_TRIALS`] held-out trials run through the network.
+/// The spectrum of each `N × N` block of W_rec (one for the vanilla cell, one per gate for
+/// GRU and LSTM: rows `g·N .. (g+1)·N`), in block order.
+fn block_spectra(w_rec: &[f32], n: usize) -> Vec<GateSpectrum> {
+    w_rec
+        .chunks_exact((n * n).max(1))
+        .map(|block| {
+            let (eigenvalues, error) = match eigenvalues(block, n) {
+                Ok(e) => (e, None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            GateSpectrum {
+                spectral_radius: spectral_radius(&eigenvalues),
+                eigenvalues,
+                error,
+            }
+        })
+        .collect()
+}
+
+/// The snapshot of `trainer`'s current network, labelled `step`: weights, spectrum of W_rec
+/// (of each gate's recurrent block for GRU and LSTM), and the first [`TRACE_TRIALS`] held-out
+/// trials run through the network.
 pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
     let net = trainer.network();
-    let (eigs, spectrum_error) = match eigenvalues(&net.w_rec, net.config.hidden) {
-        Ok(e) => (e, None),
-        Err(e) => (Vec::new(), Some(e.to_string())),
+    let mut gates = block_spectra(&net.w_rec, net.config.hidden);
+    let first = match gates.first() {
+        Some(g) => g.clone(),
+        None => GateSpectrum {
+            eigenvalues: Vec::new(),
+            spectral_radius: 0.0,
+            error: Some("W_rec has no N × N block".into()),
+        },
     };
+    if !net.config.cell.is_gated() {
+        gates.clear();
+    }
     let val = trainer.validation();
     let traces = (0..TRACE_TRIALS.min(val.batch))
         .map(|i| {
@@ -34,10 +62,11 @@ pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
     Snapshot {
         step,
         network: WireNetwork::from_network(net),
-        spectral_radius: spectral_radius(&eigs),
-        eigenvalues: eigs,
-        spectrum_error,
+        spectral_radius: first.spectral_radius,
+        eigenvalues: first.eigenvalues,
+        spectrum_error: first.error,
         traces,
+        gates,
     }
 }
 
@@ -128,6 +157,37 @@ mod tests {
         let unbalanced = ratio(&cfg);
         assert!(balanced < 1.5, "balanced: {balanced}");
         assert!(unbalanced > 3.0, "unbalanced: {unbalanced}");
+    }
+
+    /// A GRU's and an LSTM's snapshot carry one spectrum per gate, each that of the gate's
+    /// own block of W_rec, and the panels' matrix is that block.
+    #[test]
+    fn gated_snapshots_have_a_spectrum_per_gate() {
+        use flipflop_core::model::CellKind;
+        for cell in [CellKind::Gru, CellKind::Lstm] {
+            let mut cfg = Config::cell_preset(cell);
+            cfg.model.hidden = 8;
+            let mut t = Trainer::new(cfg).unwrap();
+            t.step().unwrap();
+            let s = build(&t, 1);
+            assert_eq!(s.gates.len(), cell.gates(), "{cell:?}");
+            for (g, spec) in s.gates.iter().enumerate() {
+                let block = s.rec_block(g).unwrap();
+                assert_eq!(block, &t.network().w_rec[g * 64..(g + 1) * 64]);
+                assert_eq!(spec.eigenvalues, eigenvalues(block, 8).unwrap());
+                assert_eq!(s.spectrum(g).0, spec.eigenvalues.as_slice());
+            }
+            // The blocks differ, so the gate selector changes the picture.
+            assert_ne!(s.gates[0].eigenvalues, s.gates[1].eigenvalues);
+            assert_eq!(s.eigenvalues, s.gates[0].eigenvalues);
+            assert!(s.rec_block(cell.gates()).is_none());
+        }
+        let mut cfg = Config::preset(Preset::Default);
+        cfg.model.hidden = 8;
+        let s = build(&Trainer::new(cfg).unwrap(), 0);
+        assert!(s.gates.is_empty());
+        assert_eq!(s.spectrum(2).0, s.eigenvalues.as_slice());
+        assert_eq!(s.rec_block(0).map(<[f32]>::len), Some(64));
     }
 
     #[test]

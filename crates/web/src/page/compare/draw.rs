@@ -117,7 +117,7 @@ pub fn spectra(grid: &HtmlElement, members: &[Member]) {
         let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
             continue;
         };
-        match charts::spectrum_within(backend.into_drawing_area(), dpr, snap, None, reach) {
+        match charts::spectrum_within(backend.into_drawing_area(), dpr, snap, 0, None, reach) {
             Ok(()) => {
                 drawn += 1;
                 let _ =

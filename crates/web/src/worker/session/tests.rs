@@ -575,3 +575,93 @@ fn the_optimiser_state_goes_out_and_comes_back() {
         _ => panic!("{:?}", names(&ev)),
     }
 }
+
+/// A GRU and an LSTM train in the worker, their snapshots carry a spectrum per gate, and
+/// every kind of link (and the autosave's network file) carries the cell back.
+#[test]
+fn gated_networks_train_and_links_carry_the_cell() {
+    use flipflop_core::model::CellKind;
+    for cell in [CellKind::Gru, CellKind::Lstm] {
+        let mut cfg = Config::cell_preset(cell);
+        let base = small();
+        (cfg.model.hidden, cfg.task, cfg.model.bits) = (8, base.task.clone(), 2);
+        cfg.train.batch = 2;
+        cfg.train.val_trials = 4;
+        cfg.train.train_trial_len = 0;
+        let mut s = Session::new();
+        let mut c = clock(1.0);
+        s.handle(
+            Command::Init {
+                config: Box::new(cfg.clone()),
+                network: None,
+                base_step: 0,
+                optimiser: None,
+                generation: 1,
+            },
+            &mut c,
+        );
+        s.handle(Command::Step { count: 2 }, &mut c);
+        let events = s.drain();
+        let snap = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Snapshot { snapshot, .. } => Some(snapshot),
+                _ => None,
+            })
+            .expect("a snapshot");
+        let cube = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Cube { cube, .. } => Some(cube.clone()),
+                _ => None,
+            })
+            .expect("a cube after Step");
+        assert_eq!(snap.gates.len(), cell.gates(), "{cell:?}");
+        assert!(snap.gates.iter().all(|g| g.error.is_none()));
+        for kind in [LinkKind::Exact, LinkKind::Compact, LinkKind::Recipe] {
+            s.handle(Command::EncodeLink { kind }, &mut c);
+            let fragment = match &s.drain()[..] {
+                [Event::Link { fragment, .. }] => fragment.clone(),
+                other => panic!("{cell:?} {kind:?}: {other:?}"),
+            };
+            s.handle(Command::OpenLink { text: fragment }, &mut c);
+            match &s.drain()[..] {
+                [Event::Loaded { config, .. }] => {
+                    assert_eq!(config.model.cell, cell, "{kind:?}");
+                    assert_eq!(**config, cfg, "{cell:?} {kind:?}");
+                }
+                other => panic!("{cell:?} {kind:?}: {other:?}"),
+            }
+        }
+        // Fixed points of the full state: an LSTM's carry [h; c] (2N numbers), and the
+        // cube's markers sit at their h part.
+        let options = FixedPointOptions {
+            starts: 8,
+            descent_iters: 60,
+            ..FixedPointOptions::default()
+        };
+        s.handle(Command::FindFixedPoints { options }, &mut c);
+        let events = run(&mut s, &mut c, 10_000);
+        let data = match events.last() {
+            Some(Event::FixedPoints { data, .. }) => data,
+            other => panic!("{cell:?}: {other:?}"),
+        };
+        assert!(!data.points.is_empty(), "{cell:?}: points found");
+        let n = 8;
+        for p in &data.points {
+            assert_eq!(p.state.len(), cell.state_size(n), "{cell:?}");
+            assert_eq!(p.eigenvalues.len(), cell.state_size(n), "{cell:?}");
+        }
+        let markers = crate::state::fixed::markers(data, &cube.pca, 1.0);
+        assert_eq!(
+            markers.len(),
+            data.points.len(),
+            "{cell:?}: every point on the cube"
+        );
+        let t = s.trainer().unwrap();
+        let text = crate::state::storage::pack_net(t.config(), t.network(), 2);
+        let back = crate::state::storage::unpack_net(&text).unwrap();
+        assert_eq!(back.config.model.cell, cell);
+        assert_eq!(&back.network, t.network());
+    }
+}
