@@ -51,7 +51,8 @@ pub fn paint_curves<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, pic: &Tas
         ctx.fill_text(&label, left - tw - 4.0 * dpr, to_y(p) + font / 3.0);
     }
     for c in [-span, 0.0, span] {
-        let label = format!("{c}");
+        // As the options write it (51.2, not the f64 of an f32: 51.20000076…).
+        let label = format!("{}", c as f32);
         let tw = ctx.text_width(&label);
         ctx.fill_text(&label, to_x(c) - tw / 2.0, top + ph + font + 2.0 * dpr);
     }
@@ -137,6 +138,16 @@ mod tests {
             assert!(out.contains(colour), "{colour}");
         }
         assert!(out.contains("context: motion") && out.contains("context: colour"));
+        // Axis ends as the options write them.
+        let mut svg = Svg::new(400.0, 200.0);
+        let mut odd = pic.clone();
+        odd.curves[0].coherence = vec![-51.2, 0.0, 51.2];
+        paint_curves(&mut svg, 400.0, 200.0, 1.0, &odd);
+        let out = svg.finish();
+        assert!(
+            out.contains(">51.2</text>") && out.contains(">-51.2</text>"),
+            "{out}"
+        );
         // Six dots (three per curve), each a filled full circle of two arcs.
         let dots = out
             .lines()
