@@ -9,12 +9,13 @@ use super::context::{Cx, Request};
 use super::dom::{by_id, set_flag};
 use super::Component;
 use crate::protocol::{Command, Event};
-use crate::state::fields::FIELDS;
+use crate::state::fields::{FIELDS, TASK_FIELDS};
 use crate::state::form::{self, Change, FormError, FormValues};
 use crate::state::notes;
 use crate::worker::snapshot;
 use flipflop_core::model::CellKind;
 use flipflop_core::{Config, Preset};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
 use web_sys::{Document, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
@@ -45,6 +46,11 @@ pub struct Controls {
     /// The inputs of [`FIELDS`], in order.
     pub(super) inputs: Vec<HtmlInputElement>,
     messages: Vec<HtmlElement>,
+    /// The task select.
+    pub(super) task: HtmlSelectElement,
+    /// The inputs of [`TASK_FIELDS`], in order, and their messages.
+    pub(super) task_inputs: Vec<HtmlInputElement>,
+    task_messages: Vec<HtmlElement>,
     pub(super) train: HtmlButtonElement,
     pub(super) step: HtmlButtonElement,
     pub(super) reset: HtmlButtonElement,
@@ -76,6 +82,15 @@ impl Controls {
                 .iter()
                 .map(|f| by_id(doc, &format!("{}-message", f.id)))
                 .collect::<Result<_, _>>()?,
+            task: by_id(doc, "task")?,
+            task_inputs: TASK_FIELDS
+                .iter()
+                .map(|t| by_id(doc, t.field.id))
+                .collect::<Result<_, _>>()?,
+            task_messages: TASK_FIELDS
+                .iter()
+                .map(|t| by_id(doc, &format!("{}-message", t.field.id)))
+                .collect::<Result<_, _>>()?,
             train: by_id(doc, "train")?,
             step: by_id(doc, "step")?,
             reset: by_id(doc, "reset")?,
@@ -93,6 +108,9 @@ impl Controls {
         for (input, f) in c.inputs.iter().zip(&FIELDS) {
             input.set_title(f.help);
         }
+        for (input, t) in c.task_inputs.iter().zip(&TASK_FIELDS) {
+            input.set_title(t.field.help);
+        }
         c.show_config(&Config::preset(Preset::Default), Preset::Default);
         Ok(c)
     }
@@ -101,15 +119,32 @@ impl Controls {
         FormValues {
             preset: self.preset.value(),
             values: self.inputs.iter().map(input_text).collect(),
+            task: self.task.value(),
+            options: self.task_inputs.iter().map(input_text).collect(),
         }
     }
 
     fn write_form(&mut self, f: &FormValues) {
+        self.write_values(f);
+        self.unmark();
+    }
+
+    fn write_values(&self, f: &FormValues) {
         self.preset.set_value(&f.preset);
         for (input, value) in self.inputs.iter().zip(&f.values) {
             set_input_text(input, value);
         }
-        self.unmark();
+        self.task.set_value(&f.task);
+        for (input, value) in self.task_inputs.iter().zip(&f.options) {
+            set_input_text(input, value);
+        }
+        show_task(&self.task.owner_document(), form::task_of(f).key());
+    }
+
+    /// Every input with its message element: the fields', then the task options'.
+    fn all_inputs(&self) -> impl Iterator<Item = (&HtmlInputElement, &HtmlElement)> {
+        let fields = self.inputs.iter().zip(&self.messages);
+        fields.chain(self.task_inputs.iter().zip(&self.task_messages))
     }
 
     /// The cell selector shows `cell`; the fields only the vanilla cell has are disabled
@@ -129,12 +164,8 @@ impl Controls {
     /// The form shows `cfg` under `preset` (and nothing is marked invalid).
     pub fn show_config(&self, cfg: &Config, preset: Preset) {
         self.show_cell(cfg.model.cell);
-        let f = form::form_from_config(cfg, preset);
-        self.preset.set_value(&f.preset);
-        for (input, value) in self.inputs.iter().zip(&f.values) {
-            set_input_text(input, value);
-        }
-        for (input, msg) in self.inputs.iter().zip(&self.messages) {
+        self.write_values(&form::form_from_config(cfg, preset));
+        for (input, msg) in self.all_inputs() {
             let _ = input.remove_attribute("aria-invalid");
             msg.set_text_content(None);
         }
@@ -142,16 +173,18 @@ impl Controls {
 
     fn unmark(&mut self) {
         self.invalid = None;
-        for (input, msg) in self.inputs.iter().zip(&self.messages) {
+        for (input, msg) in self.all_inputs() {
             let _ = input.remove_attribute("aria-invalid");
             msg.set_text_content(None);
         }
     }
 
     fn mark(&mut self, err: FormError) {
-        if let Some(i) = FIELDS.iter().position(|f| Some(f.id) == err.field) {
-            set_flag(&self.inputs[i], "aria-invalid", true);
-            self.messages[i].set_text_content(Some(&err.message));
+        let ids = FIELDS.iter().chain(TASK_FIELDS.iter().map(|t| &t.field));
+        if let Some(i) = ids.map(|f| Some(f.id)).position(|id| id == err.field) {
+            let (input, msg) = self.all_inputs().nth(i).expect("one input per field");
+            set_flag(input, "aria-invalid", true);
+            msg.set_text_content(Some(&err.message));
         }
         self.invalid = Some(err);
     }
@@ -183,6 +216,14 @@ impl Controls {
                     return;
                 }
             }
+        } else if source == "task" {
+            // Another task is another architecture: start from its preset (the tasks other
+            // than the flip-flop train the vanilla cell).
+            let cfg = form::task_switch(&cx.run.config, form::task_of(&values));
+            values = form::form_from_config(&cfg, Preset::Default);
+            self.write_form(&values);
+            self.show_cell(cfg.model.cell);
+            cfg
         } else {
             cx.run.config.clone()
         };
@@ -208,9 +249,14 @@ impl Controls {
             }
             Change::Rebuild => {
                 // No dialog: the trained network can be brought back from the undo bar.
-                cx.offer_undo("New network for the changed settings.");
+                let task = cfg.task.kind != cx.run.config.task.kind;
+                cx.offer_undo(if task {
+                    "New network for the task, from its preset."
+                } else {
+                    "New network for the changed settings."
+                });
                 cx.run.config = cfg;
-                cx.run.preset = preset;
+                cx.run.preset = form::preset_of(&values);
                 cx.request(Request::Reinit);
             }
         }
@@ -395,6 +441,24 @@ impl Controls {
     /// The running state changed outside an event (e.g. a crash): redraw the text.
     pub fn touch(&mut self) {
         self.text_dirty = true;
+    }
+}
+
+/// Shows the elements whose `data-task` lists `key` (space-separated task keys) and hides
+/// the other `data-task` elements: the task's options, notes and panels; the flip-flop's
+/// cube, live play and bits.
+pub fn show_task(doc: &Option<Document>, key: &str) {
+    let Some(list) = doc
+        .as_ref()
+        .and_then(|d| d.query_selector_all("[data-task]").ok())
+    else {
+        return;
+    };
+    for i in 0..list.length() {
+        if let Some(el) = list.item(i).and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
+            let tasks = el.get_attribute("data-task").unwrap_or_default();
+            el.set_hidden(!tasks.split_whitespace().any(|t| t == key));
+        }
     }
 }
 

@@ -22,6 +22,7 @@ mod fixed;
 mod link;
 mod live;
 mod notes;
+mod picture;
 mod pretrained;
 mod share;
 mod tour;
@@ -62,6 +63,7 @@ struct App {
     undo: undo::UndoBar,
     notes: notes::Notes,
     compare: compare::CompareView,
+    picture: picture::PicturePanel,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -110,7 +112,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 9]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 10]) {
         let App {
             cx,
             controls,
@@ -122,12 +124,13 @@ impl App {
             undo,
             notes,
             compare,
+            picture,
             ..
         } = self;
         (
             cx,
             [
-                controls, charts, live, fixed, share, tour, undo, notes, compare,
+                controls, charts, live, fixed, share, tour, undo, notes, compare, picture,
             ],
         )
     }
@@ -397,6 +400,22 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
             act(&a, |app| app.controls.on_form_change(id, &mut app.cx))
         })?;
     }
+    // The task select and the task options (issue 16).
+    let (task, task_inputs) = {
+        let a = app.borrow();
+        (a.controls.task.clone(), a.controls.task_inputs.clone())
+    };
+    let a = app.clone();
+    on(&task, "change", move |_e: web_sys::Event| {
+        act(&a, |app| app.controls.on_form_change("task", &mut app.cx))
+    })?;
+    for (input, t) in task_inputs.iter().zip(&crate::state::fields::TASK_FIELDS) {
+        let a = app.clone();
+        let id = t.field.id;
+        on(input, "change", move |_e: web_sys::Event| {
+            act(&a, |app| app.controls.on_form_change(id, &mut app.cx))
+        })?;
+    }
     // Resizing (a rotated phone, a window dragged to the projector) redraws every canvas at
     // its new size, once the resizing has paused for RESIZE_SETTLE_MS (a drag fires dozens
     // of events); the charts then draw one per frame as always.
@@ -405,6 +424,7 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
         act(&a, |app| {
             app.charts.redraw_all();
             app.live.redraw_all();
+            app.picture.redraw();
             app.cx.redraw();
         })
     });
@@ -460,6 +480,7 @@ pub fn start() -> Result<(), JsValue> {
         tour: tour::TourPanel::find(&doc)?,
         undo: undo::UndoBar::find(&doc)?,
         notes: notes::Notes::find(&doc)?,
+        picture: picture::PicturePanel::find(&doc)?,
         compare: compare::CompareView::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),

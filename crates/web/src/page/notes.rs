@@ -26,7 +26,8 @@ impl Notes {
     }
 
     fn show_plateau(&self, cx: &Cx) {
-        let on = notes::on_plateau(&cx.run.metrics);
+        // The plateau is the flip-flop's (the decision tasks level off near 80 % by design).
+        let on = cx.run.config.task.kind.has_cube_set() && notes::on_plateau(&cx.run.metrics);
         match cx.run.metrics.last().filter(|_| on) {
             Some(m) => {
                 self.plateau

@@ -23,8 +23,8 @@ pub use compare::{CompareData, CompareNet, ComparedNet, SetNet};
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
 pub use wire::{
-    Bytes, CubeData, F32s, FixedPointsData, GateSpectrum, Snapshot, Spectrum, Trace, WireAdam,
-    WireNetwork, WireProjection,
+    Bytes, CubeData, F32s, FixedPointsData, GateSpectrum, Snapshot, Spectrum, TaskPicture, Trace,
+    WireAdam, WireCondition, WireCurve, WireNetwork, WireProjection,
 };
 
 use flipflop_core::fixedpoints::FixedPointOptions;
@@ -37,7 +37,8 @@ use std::fmt;
 /// 4: the optimiser state travels (`Init::optimiser`, [`Event::Optimiser`]).
 /// 5: the Compare view's `Compare` and `OpenSetLink`.
 /// 6: `Snapshot::gates`, the spectrum of each gate's recurrent block (GRU and LSTM).
-pub const PROTOCOL_VERSION: u32 = 6;
+/// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -187,7 +188,8 @@ pub enum Event {
         mse: f32,
         /// Fraction of non-zero targets matched in sign.
         bit_accuracy: f32,
-        /// The lab's "solved" rule (accuracy ≥ 99 %, MSE ≤ 0.05).
+        /// The task's "solved" rule (`flipflop_core::task::presets::solved`: for the flip-flop
+        /// accuracy ≥ 99 % and MSE ≤ 0.05, for the other tasks their accuracy threshold).
         solved: bool,
         /// Training time so far, ms.
         elapsed_ms: f64,
@@ -206,6 +208,14 @@ pub enum Event {
     Cube {
         /// The components.
         cube: Box<CubeData>,
+        /// The network's generation.
+        generation: u32,
+    },
+    /// The picture of a cognitive task (instead of the cube, which only the flip-flop has),
+    /// at the same times as the cube.
+    TaskPicture {
+        /// The picture (boxed: it is large).
+        picture: Box<TaskPicture>,
         /// The network's generation.
         generation: u32,
     },
@@ -322,6 +332,7 @@ impl Event {
             | Event::Metrics { generation, .. }
             | Event::Snapshot { generation, .. }
             | Event::Cube { generation, .. }
+            | Event::TaskPicture { generation, .. }
             | Event::Optimiser { generation, .. }
             | Event::Link { generation, .. }
             | Event::FixedPointProgress { generation, .. }

@@ -17,10 +17,12 @@ fn snapshot() -> Snapshot {
         spectrum_error: None,
         traces: vec![Trace {
             trial_len: 2,
-            bits: 1,
+            inputs: 1,
+            outputs: 1,
             x: F32s(vec![1.0, -0.0]),
             y: F32s(vec![0.0, 1.0]),
             z: F32s(vec![f32::MIN_POSITIVE, 3.5e-7]),
+            mask: F32s(vec![0.0, 1.0]),
         }],
         gates: Vec::new(),
     }
@@ -236,6 +238,28 @@ fn every_event_round_trips() {
         },
         Event::Cube {
             cube: Box::new(cube_data()),
+            generation: 4,
+        },
+        Event::TaskPicture {
+            picture: Box::new(TaskPicture {
+                step: 9,
+                task: "context_dm".into(),
+                curves: vec![WireCurve {
+                    context: Some("colour".into()),
+                    coherence: vec![-3.0, 0.0, 3.0],
+                    p_right: vec![0.125, 0.5, 0.875],
+                    trials: 8,
+                    bias: -0.25,
+                    slope: 0.5,
+                }],
+                conditions: vec![WireCondition {
+                    condition: "f1 18 Hz, f2 10 Hz".into(),
+                    pair: Some((18, 10)),
+                    accuracy: 0.75,
+                    trials: 4,
+                }],
+                summary: "Step 9.".into(),
+            }),
             generation: 4,
         },
         Event::BenchStep {

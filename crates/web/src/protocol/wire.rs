@@ -164,19 +164,73 @@ impl WireProjection {
     }
 }
 
-/// One held-out trial: inputs, targets and outputs, each row-major `trial_len × bits`.
+/// One held-out trial: inputs `trial_len × inputs`, targets and outputs
+/// `trial_len × outputs`, row-major, and the loss mask.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     /// Time steps.
     pub trial_len: usize,
-    /// Bits.
-    pub bits: usize,
+    /// Input channels (the flip-flop's bits).
+    pub inputs: usize,
+    /// Output channels.
+    pub outputs: usize,
     /// Inputs.
     pub x: F32s,
     /// Targets.
     pub y: F32s,
     /// Network outputs.
     pub z: F32s,
+    /// The loss weight of each step (`trial_len` values: 0 where the loss ignores the step;
+    /// the cognitive tasks mask whole steps), empty when every step counts.
+    pub mask: F32s,
+}
+
+/// One psychometric curve: P(right) per signed coherence and the fitted logistic
+/// `P(c) = 1 / (1 + exp(-(bias + slope · c)))` (`flipflop_core::analysis::psychometric`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireCurve {
+    /// `motion` or `colour` for the context task.
+    pub context: Option<String>,
+    /// Signed coherences, %, increasing.
+    pub coherence: Vec<f32>,
+    /// Fraction of "right" choices at each.
+    pub p_right: Vec<f32>,
+    /// Trials per coherence.
+    pub trials: usize,
+    /// The fit's intercept.
+    pub bias: f64,
+    /// The fit's slope per %.
+    pub slope: f64,
+}
+
+/// Accuracy on one condition of the working-memory or match-to-sample task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireCondition {
+    /// The condition in words.
+    pub condition: String,
+    /// f1 and f2 in Hz, for the working-memory task.
+    pub pair: Option<(u32, u32)>,
+    /// Fraction correct.
+    pub accuracy: f32,
+    /// Trials run.
+    pub trials: usize,
+}
+
+/// The picture a cognitive task is known for, of the network at `step`: psychometric
+/// curves (decision tasks; one per context for the context task) or accuracy per condition
+/// (the memory tasks).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskPicture {
+    /// Step of the network.
+    pub step: u64,
+    /// The task (`TaskKind::key`).
+    pub task: String,
+    /// Psychometric curves (empty for the memory tasks).
+    pub curves: Vec<WireCurve>,
+    /// Accuracy per condition (empty for the decision tasks).
+    pub conditions: Vec<WireCondition>,
+    /// What the picture shows, in a sentence (written in the worker).
+    pub summary: String,
 }
 
 /// The wire form of [`Network`].
@@ -214,7 +268,8 @@ impl WireNetwork {
     /// # Errors
     /// [`ProtocolError::Shape`] naming the first array whose length does not match.
     pub fn to_network(&self) -> Result<Network, ProtocolError> {
-        let (n, k) = (self.config.hidden, self.config.bits);
+        let n = self.config.hidden;
+        let (i, o) = (self.config.inputs(), self.config.outputs());
         let check = |name: &'static str, v: &F32s, len: usize| {
             if v.0.len() == len {
                 Ok(())
@@ -228,11 +283,11 @@ impl WireNetwork {
         };
         // Gated cells stack their gate blocks: G·N rows, and b_rec of the cell's length.
         let g = self.config.gate_rows();
-        check("w_in", &self.w_in, g * k)?;
+        check("w_in", &self.w_in, g * i)?;
         check("w_rec", &self.w_rec, g * n)?;
         check("b_rec", &self.b_rec, self.config.bias_len())?;
-        check("w_out", &self.w_out, k * n)?;
-        check("b_out", &self.b_out, k)?;
+        check("w_out", &self.w_out, o * n)?;
+        check("b_out", &self.b_out, o)?;
         Ok(Network {
             config: self.config.clone(),
             w_in: self.w_in.0.clone(),

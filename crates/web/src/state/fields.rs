@@ -5,7 +5,12 @@
 //! TensorFlow Playground's state table drives its page).
 
 use flipflop_core::model::{Sparsity, DEFAULT_EXCITATORY};
+use flipflop_core::task::options::MAX_COHERENCES;
 use flipflop_core::{Config, Preset};
+
+pub use task::{task_field, TaskField, TASK_FIELDS};
+
+mod task;
 
 /// How a field's text becomes a value.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +35,14 @@ pub enum Kind {
         get: fn(&Config) -> bool,
         /// Writes it.
         set: fn(&mut Config, bool),
+    },
+    /// A list of 1 to [`MAX_COHERENCES`] numbers separated by commas or spaces, each within
+    /// the field's range (a task's coherence levels).
+    List {
+        /// Reads the field from a configuration.
+        get: fn(&Config) -> Vec<f32>,
+        /// Writes it (every value is already within the field's range).
+        set: fn(&mut Config, Vec<f32>),
     },
 }
 
@@ -257,9 +270,13 @@ pub fn field(id: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.id == id)
 }
 
-/// The field the core calls `core` (a `ConfigError::field`).
+/// The field the core calls `core` (a `ConfigError::field`), among [`FIELDS`] and the
+/// task options ([`TASK_FIELDS`]).
 pub fn by_core_name(core: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.core.contains(&core))
+    FIELDS
+        .iter()
+        .chain(TASK_FIELDS.iter().map(|t| &t.field))
+        .find(|f| f.core.contains(&core))
 }
 
 /// A number as a person writes it: whole numbers with thousands separators (`1,024`),
@@ -297,6 +314,7 @@ impl Field {
             Kind::Whole { .. } => "a whole number",
             Kind::Real { .. } => "a number",
             Kind::Toggle { .. } => "1 (on) or 0 (off)",
+            Kind::List { .. } => "1 to 12 numbers, separated by commas, each",
         }
     }
 
@@ -322,6 +340,11 @@ impl Field {
             Kind::Whole { get, .. } => get(cfg).to_string(),
             Kind::Real { get, .. } => format!("{}", get(cfg)),
             Kind::Toggle { get, .. } => if get(cfg) { "1" } else { "0" }.to_string(),
+            Kind::List { get, .. } => get(cfg)
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 
@@ -368,6 +391,26 @@ impl Field {
                     return Err(self.complaint(text, "is out of range"));
                 }
                 set(cfg, value);
+            }
+            Kind::List { set, .. } => {
+                let items: Vec<&str> = text
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                if items.is_empty() || items.len() > MAX_COHERENCES {
+                    return Err(self.complaint(text, "is not a list of 1 to 12 numbers"));
+                }
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.parse::<f32>() {
+                        Ok(v) if v.is_finite() && self.in_range(v as f64) => values.push(v),
+                        Ok(v) if v.is_finite() => {
+                            return Err(self.complaint(item, "is out of range"))
+                        }
+                        _ => return Err(self.complaint(item, "is not a number")),
+                    }
+                }
+                set(cfg, values);
             }
             Kind::Toggle { set, .. } => match text {
                 "1" | "on" | "true" => set(cfg, true),

@@ -2,18 +2,23 @@
 //! what a change means (nothing, a live learning-rate change, or a new network). Every
 //! field comes from the table in [`super::fields`]. No DOM here, so it is tested natively.
 
-use super::fields::{self, FIELDS};
+use super::fields::{self, FIELDS, TASK_FIELDS};
 use flipflop_core::model::CellKind;
+use flipflop_core::task::TaskKind;
 use flipflop_core::{Config, Preset};
 
 /// The text of every control, exactly as typed: the preset, then one text per
-/// [`FIELDS`] entry, in its order.
+/// [`FIELDS`] entry, in its order, then the task and its options.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormValues {
     /// `default` or `paper`.
     pub preset: String,
     /// The fields' texts, in [`FIELDS`] order.
     pub values: Vec<String>,
+    /// The task's key (`TaskKind::key`: `flip_flop`, `perceptual_dm`, …).
+    pub task: String,
+    /// The task options' texts, in [`TASK_FIELDS`] order (every task's, shown or not).
+    pub options: Vec<String>,
 }
 
 impl FormValues {
@@ -26,11 +31,15 @@ impl FormValues {
             .map_or("", String::as_str)
     }
 
-    /// Sets the text of field `id` (nothing when there is no such field).
+    /// Sets the text of field `id`, a field or a task option (nothing when there is no
+    /// such field).
     pub fn set(&mut self, id: &str, text: impl Into<String>) {
         if let Some(i) = FIELDS.iter().position(|f| f.id == id) {
             self.values.resize(FIELDS.len(), String::new());
             self.values[i] = text.into();
+        } else if let Some(i) = TASK_FIELDS.iter().position(|t| t.field.id == id) {
+            self.options.resize(TASK_FIELDS.len(), String::new());
+            self.options[i] = text.into();
         }
     }
 }
@@ -64,7 +73,22 @@ pub fn form_from_config(cfg: &Config, preset: Preset) -> FormValues {
             Preset::Dale => "dale".into(),
         },
         values: FIELDS.iter().map(|f| f.text(cfg)).collect(),
+        task: cfg.task.kind.key().into(),
+        options: TASK_FIELDS.iter().map(|t| t.field.text(cfg)).collect(),
     }
+}
+
+/// The task the form names (unknown names: the flip-flop).
+pub fn task_of(f: &FormValues) -> TaskKind {
+    TaskKind::parse(f.task.trim()).unwrap_or_default()
+}
+
+/// The configuration a switch to task `kind` starts from: the task's preset
+/// (`Config::for_task`), keeping the seed of `current`.
+pub fn task_switch(current: &Config, kind: TaskKind) -> Config {
+    let mut cfg = Config::for_task(kind);
+    cfg.seed = current.seed;
+    cfg
 }
 
 /// `base` with the form's values, each checked against its range in the table, then
@@ -72,7 +96,8 @@ pub fn form_from_config(cfg: &Config, preset: Preset) -> FormValues {
 /// clipping, trial lengths…). The first bad field is reported.
 pub fn config_from_form(base: &Config, f: &FormValues) -> Result<Config, FormError> {
     let mut cfg = base.clone();
-    for (field, text) in FIELDS.iter().zip(&f.values) {
+    let options = TASK_FIELDS.iter().map(|t| &t.field);
+    for (field, text) in FIELDS.iter().zip(&f.values).chain(options.zip(&f.options)) {
         field.apply(&mut cfg, text).map_err(|message| FormError {
             field: Some(field.id),
             message,
@@ -301,5 +326,68 @@ mod tests {
     fn bits_set_task_and_model_together() {
         let cfg = config_from_form(&Config::preset(Preset::Default), &with("bits", "5")).unwrap();
         assert_eq!((cfg.task.bits, cfg.model.bits), (5, 5));
+    }
+
+    /// A task switch starts from the task's preset with the seed kept; the form then shows
+    /// its options, reads them back into the same configuration, and an option out of
+    /// range is marked on its own field with the core's words.
+    #[test]
+    fn a_task_switch_starts_from_its_preset_and_shows_its_options() {
+        let mut current = Config::preset(Preset::Default);
+        current.seed = 42;
+        for kind in TaskKind::ALL {
+            let cfg = task_switch(&current, kind);
+            assert_eq!((cfg.task.kind, cfg.seed), (kind, 42));
+            let mut want = Config::for_task(kind);
+            want.seed = 42;
+            assert_eq!(cfg, want);
+            let f = form_from_config(&cfg, Preset::Default);
+            assert_eq!(task_of(&f), kind);
+            assert_eq!(config_from_form(&cfg, &f), Ok(cfg.clone()));
+            let change = classify(&current, &cfg);
+            assert_eq!(change == Change::Rebuild, kind != TaskKind::FlipFlop);
+        }
+        let base = task_switch(&current, TaskKind::ParametricWm);
+        let mut f = form_from_config(&base, Preset::Default);
+        f.set("pwm-delay-min", "1500");
+        f.set("pwm-delay-max", "2000");
+        let cfg = config_from_form(&base, &f).unwrap();
+        assert_eq!(
+            (
+                cfg.task.parametric_wm.delay_min_ms,
+                cfg.task.parametric_wm.delay_max_ms
+            ),
+            (1500, 2000)
+        );
+        assert_eq!(classify(&base, &cfg), Change::Rebuild);
+        // The core's rules beyond the table: the longest delay below the shortest, and
+        // delays off the 20 ms grid.
+        let cases = [
+            (
+                "pwm-delay-max",
+                "500",
+                "pwm-delay-max",
+                "Longest delay: 500 is not allowed here",
+            ),
+            (
+                "pwm-delay-min",
+                "1010",
+                "pwm-delay-min",
+                "Shortest delay: 1010 is not allowed here",
+            ),
+            (
+                "m2-delay",
+                "9000",
+                "m2-delay",
+                "Delay: “9000” is out of range",
+            ),
+        ];
+        for (id, text, field, want) in cases {
+            let mut f = form_from_config(&base, Preset::Default);
+            f.set(id, text);
+            let e = config_from_form(&base, &f).unwrap_err();
+            assert_eq!(e.field, Some(field), "{id}={text}: {e:?}");
+            assert!(e.message.starts_with(want), "{id}={text}: {}", e.message);
+        }
     }
 }

@@ -111,8 +111,14 @@ impl Play {
     /// Uses `net` from now on. With the same shape as before (new weights of the network
     /// being trained) the state carries on; otherwise play restarts from `h = 0` and is
     /// settled into the all-Reset state (see [`Play::settle`]). Returns whether it restarted.
-    /// A network with more than [`MAX_BITS`] bits or non-finite weights is ignored.
+    /// A network with more than [`MAX_BITS`] bits or non-finite weights is ignored; one of
+    /// another task than the flip-flop stops play.
     pub fn set_network(&mut self, net: Network, task: &TaskConfig) -> bool {
+        if !task.kind.has_cube_set() || net.config.channels.is_some() {
+            // Live play is the flip-flop's (its keys set and reset bits): nothing to play.
+            self.net = None;
+            return false;
+        }
         if net.config.bits > MAX_BITS || net.config.bits == 0 || !net.is_finite() {
             return false;
         }

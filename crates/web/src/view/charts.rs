@@ -574,7 +574,9 @@ fn longest_fitting<DB: DrawingBackend, const K: usize>(
 }
 
 /// Like the paper's Fig. 3: one column per held-out trial, one row per bit (at most 4):
-/// input pulses, target, and the network's output. Drawn with plain canvas paths (one
+/// input pulses, target, and the network's output. For a task with a loss mask (the
+/// cognitive tasks) the first row overlays every input channel and each further row is one
+/// output, with the steps the loss ignores shaded grey. Drawn with plain canvas paths (one
 /// path per line, at most one point per pixel) to keep the frame short.
 pub fn traces(canvas: &HtmlCanvasElement, snap: &Snapshot) -> Result<(), String> {
     let dpr = fit(canvas);
@@ -591,7 +593,15 @@ pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Sn
     let Some(first) = snap.traces.first() else {
         return;
     };
-    let bits = first.bits.min(4);
+    // Flip-flop: one row per bit, inputs and outputs of that bit together. Masked tasks:
+    // a row of inputs, then one row per output.
+    let masked = !first.mask.0.is_empty();
+    let rows = if masked {
+        1 + first.outputs.min(4)
+    } else {
+        first.inputs.min(first.outputs).min(4)
+    };
+    let (lo, hi) = if masked { (-0.3f32, 1.3) } else { (-1.6, 1.6) };
     let cols = snap.traces.len();
     let font = 11.0 * dpr;
     ctx.font(&format!("{font}px {FONT}"));
@@ -613,54 +623,96 @@ pub fn paint_traces<P: Painter>(ctx: &mut P, w: f64, h: f64, dpr: f64, snap: &Sn
         ctx.fill_text(name, x + 20.0 * dpr, legend_h / 2.0 + font / 3.0);
         x += 20.0 * dpr + ctx.text_width(name) + 14.0 * dpr;
     }
+    if masked {
+        ctx.fill_style("#dcdcdc");
+        ctx.fill_rect(x, legend_h / 2.0 - 5.0 * dpr, 16.0 * dpr, 10.0 * dpr);
+        ctx.fill_style("#222");
+        ctx.fill_text("not scored", x + 20.0 * dpr, legend_h / 2.0 + font / 3.0);
+    }
     let gap = 6.0 * dpr;
     let cell_w = (w - gap * (cols as f64 + 1.0)) / cols as f64;
-    let cell_h = (h - legend_h - gap * (bits as f64 + 1.0)) / bits as f64;
+    let cell_h = (h - legend_h - gap * (rows as f64 + 1.0)) / rows as f64;
     let title_h = font + 3.0 * dpr;
     for col in 0..cols {
         let tr = &snap.traces[col];
-        if tr.trial_len < 2
-            || tr.x.0.len() < tr.trial_len * tr.bits
-            || tr.y.0.len() < tr.trial_len * tr.bits
+        let (len, ni, no) = (tr.trial_len, tr.inputs, tr.outputs);
+        if len < 2
+            || tr.x.0.len() < len * ni
+            || tr.y.0.len() < len * no
+            || (masked && tr.mask.0.len() < len)
         {
             continue;
         }
-        for bit in 0..bits {
+        for row in 0..rows {
             let x0 = gap + col as f64 * (cell_w + gap);
-            let y0 = legend_h + gap + bit as f64 * (cell_h + gap);
+            let y0 = legend_h + gap + row as f64 * (cell_h + gap);
+            let title = match (masked, row) {
+                (false, _) => format!("trial {} · bit {}", col + 1, row + 1),
+                (true, 0) => format!("trial {} · inputs", col + 1),
+                (true, r) => format!("trial {} · output {r}", col + 1),
+            };
             ctx.fill_style("#222");
-            ctx.fill_text(
-                &format!("trial {} · bit {}", col + 1, bit + 1),
-                x0,
-                y0 + font,
-            );
+            ctx.fill_text(&title, x0, y0 + font);
             let (py, ph) = (y0 + title_h, (cell_h - title_h).max(4.0));
             ctx.fill_style("#fafafa");
             ctx.fill_rect(x0, py, cell_w, ph);
+            let to_x = |t: usize| x0 + t as f64 / (len - 1) as f64 * cell_w;
+            let to_y = |v: f32| {
+                let f = (v.clamp(lo, hi) - lo) / (hi - lo);
+                py + ph - dpr - f as f64 * (ph - 2.0 * dpr)
+            };
+            if masked {
+                // Grey over each run of unscored steps.
+                ctx.fill_style("#dcdcdc");
+                let mut t = 0;
+                while t < len {
+                    let end = (t..len).find(|&u| tr.mask.0[u] != 0.0).unwrap_or(len);
+                    if end > t {
+                        let x1 = to_x(end.min(len - 1));
+                        ctx.fill_rect(to_x(t), py, (x1 - to_x(t)).max(dpr), ph);
+                    }
+                    t = end + 1;
+                }
+            }
             ctx.stroke_style("#e1e1e1");
             ctx.line_width(dpr);
             ctx.begin_path();
-            ctx.move_to(x0, py + ph / 2.0);
-            ctx.line_to(x0 + cell_w, py + ph / 2.0);
+            ctx.move_to(x0, to_y(0.0));
+            ctx.line_to(x0 + cell_w, to_y(0.0));
             ctx.stroke();
-            let to_x = |t: usize| x0 + t as f64 / (tr.trial_len - 1) as f64 * cell_w;
-            let to_y =
-                |v: f32| py + ph / 2.0 - (v.clamp(-1.6, 1.6) as f64 / 1.6) * (ph / 2.0 - dpr);
-            let stride = (tr.trial_len as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
-            let line = |ctx: &mut P, values: &[f32], colour: RGBColor, width: f64| {
+            let stride = (len as f64 / cell_w.max(1.0)).ceil().max(1.0) as usize;
+            // One line: channel `ch` of `values` (`per_step` channels per step).
+            let line = |ctx: &mut P,
+                        values: &[f32],
+                        ch: usize,
+                        per_step: usize,
+                        colour: RGBColor,
+                        wd: f64| {
                 ctx.stroke_style(&css(colour));
-                ctx.line_width(width);
+                ctx.line_width(wd);
                 ctx.begin_path();
-                ctx.move_to(to_x(0), to_y(values[bit]));
-                for t in (stride..tr.trial_len).step_by(stride) {
-                    ctx.line_to(to_x(t), to_y(values[t * tr.bits + bit]));
+                ctx.move_to(to_x(0), to_y(values[ch]));
+                for t in (stride..len).step_by(stride) {
+                    ctx.line_to(to_x(t), to_y(values[t * per_step + ch]));
                 }
                 ctx.stroke();
             };
-            line(ctx, &tr.x.0, INPUT, 1.2 * dpr);
-            line(ctx, &tr.y.0, TARGET, 1.2 * dpr);
-            if tr.z.0.len() >= tr.trial_len * tr.bits {
-                line(ctx, &tr.z.0, HELD_OUT, 1.8 * dpr);
+            let has_z = tr.z.0.len() >= len * no;
+            match (masked, row) {
+                (false, bit) => {
+                    line(ctx, &tr.x.0, bit, ni, INPUT, 1.2 * dpr);
+                    line(ctx, &tr.y.0, bit, no, TARGET, 1.2 * dpr);
+                    if has_z {
+                        line(ctx, &tr.z.0, bit, no, HELD_OUT, 1.8 * dpr);
+                    }
+                }
+                (true, 0) => (0..ni).for_each(|i| line(ctx, &tr.x.0, i, ni, INPUT, 1.2 * dpr)),
+                (true, r) => {
+                    line(ctx, &tr.y.0, r - 1, no, TARGET, 1.2 * dpr);
+                    if has_z {
+                        line(ctx, &tr.z.0, r - 1, no, HELD_OUT, 1.8 * dpr);
+                    }
+                }
             }
         }
     }

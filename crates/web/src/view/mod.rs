@@ -8,5 +8,6 @@
 pub mod charts;
 pub mod cube;
 pub mod paint;
+pub mod picture;
 pub mod scale;
 pub mod trace;

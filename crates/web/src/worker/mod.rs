@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod loaders;
+pub mod picture;
 pub mod session;
 pub mod snapshot;
 pub mod throttle;

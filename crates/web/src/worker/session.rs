@@ -8,9 +8,10 @@
 //! command becomes an [`Event::Error`] and leaves the trainer as it was.
 
 use super::throttle::Throttle;
-use super::{loaders, snapshot};
+use super::{loaders, picture, snapshot};
 use crate::protocol::{self, Command, Event, LinkKind, WireAdam, WireNetwork};
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
+use flipflop_core::task::presets;
 use flipflop_core::{Config, StepEvent, Trainer};
 
 /// Training time per slice before yielding to the event loop, ms.
@@ -421,6 +422,7 @@ impl Session {
             return;
         };
         let m = t.evaluate();
+        let solved = presets::solved(t.config().task.kind, &m);
         let t1 = clock();
         self.metrics.record(t0, t1, step);
         let elapsed_ms = self.elapsed_now(t1);
@@ -428,7 +430,7 @@ impl Session {
             step,
             mse: m.mse,
             bit_accuracy: m.bit_accuracy,
-            solved: m.solved(),
+            solved,
             elapsed_ms,
             generation: self.generation,
         });
@@ -449,7 +451,8 @@ impl Session {
     }
 
     /// The cube set run through the current network, both decompositions; an analysis
-    /// failure (e.g. a diverged network) is reported as text.
+    /// failure (e.g. a diverged network) is reported as text. Tasks without the cube set
+    /// get their picture instead ([`picture::build`]).
     fn report_cube(&mut self, clock: Clock) {
         let t0 = clock();
         let step = self.step_no();
@@ -457,20 +460,26 @@ impl Session {
             return;
         };
         let task = &t.config().task;
-        let event = match flipflop_core::analysis::cube_activity(t.network(), task) {
-            Ok(act) => Event::Cube {
-                cube: Box::new(protocol::CubeData {
-                    step,
-                    bits: task.bits,
-                    state: act.state,
-                    svd: protocol::WireProjection::from_projection(&act.svd),
-                    pca: protocol::WireProjection::from_projection(&act.pca),
-                }),
+        let event = match picture::build(t.network(), t.config(), step) {
+            Some(picture) => Event::TaskPicture {
+                picture: Box::new(picture),
                 generation: self.generation,
             },
-            Err(e) => Event::Error {
-                message: format!("The memory-state cube could not be computed: {e}."),
-                generation: self.generation,
+            None => match flipflop_core::analysis::cube_activity(t.network(), task) {
+                Ok(act) => Event::Cube {
+                    cube: Box::new(protocol::CubeData {
+                        step,
+                        bits: task.bits,
+                        state: act.state,
+                        svd: protocol::WireProjection::from_projection(&act.svd),
+                        pca: protocol::WireProjection::from_projection(&act.pca),
+                    }),
+                    generation: self.generation,
+                },
+                Err(e) => Event::Error {
+                    message: format!("The memory-state cube could not be computed: {e}."),
+                    generation: self.generation,
+                },
             },
         };
         self.out.push(event);
@@ -484,8 +493,14 @@ impl Session {
         if let Err(e) = options.validate() {
             return self.error(format!("Fixed-point search: {e}. Nothing was started."));
         }
-        if self.trainer.is_none() {
+        let Some(kind) = self.trainer.as_ref().map(|t| t.config().task.kind) else {
             return self.no_network();
+        };
+        if !kind.has_cube_set() {
+            return self.error(format!(
+                "Fixed-point search: the {} task has no memory-state test set to start from. Nothing was started.",
+                kind.cli_name()
+            ));
         }
         let step = self.step_no();
         // The page draws the points on the cube of the same step: send it if it is older.

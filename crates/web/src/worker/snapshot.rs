@@ -45,19 +45,8 @@ pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
     if !net.config.cell.is_gated() {
         gates.clear();
     }
-    let val = trainer.validation();
-    let traces = (0..TRACE_TRIALS.min(val.batch))
-        .map(|i| {
-            let tr = val.trial(i);
-            let (_, z) = net.run(&tr.x, tr.trial_len);
-            Trace {
-                trial_len: tr.trial_len,
-                bits: tr.bits,
-                x: F32s(tr.x),
-                y: F32s(tr.y),
-                z: F32s(z),
-            }
-        })
+    let traces = (0..TRACE_TRIALS.min(trainer.validation().batch))
+        .map(|b| trace(trainer, b))
         .collect();
     Snapshot {
         step,
@@ -67,6 +56,34 @@ pub fn build(trainer: &Trainer, step: u64) -> Snapshot {
         spectrum_error: first.error,
         traces,
         gates,
+    }
+}
+
+/// Held-out trial `b` run through the network: its inputs, targets, outputs and loss mask
+/// (one value per step: the cognitive tasks mask whole steps).
+fn trace(trainer: &Trainer, b: usize) -> Trace {
+    let val = trainer.validation();
+    let (len, batch, ni, no) = (val.trial_len, val.batch, val.inputs, val.outputs);
+    let mut x = Vec::with_capacity(len * ni);
+    let mut y = Vec::with_capacity(len * no);
+    let mut mask = Vec::new();
+    for t in 0..len {
+        let (xi, yi) = ((t * batch + b) * ni, (t * batch + b) * no);
+        x.extend_from_slice(&val.x[xi..xi + ni]);
+        y.extend_from_slice(&val.y[yi..yi + no]);
+        if let Some(m) = val.mask.get(yi) {
+            mask.push(*m);
+        }
+    }
+    let (_, z) = trainer.network().run(&x, len);
+    Trace {
+        trial_len: len,
+        inputs: ni,
+        outputs: no,
+        x: F32s(x),
+        y: F32s(y),
+        z: F32s(z),
+        mask: F32s(mask),
     }
 }
 

@@ -160,7 +160,9 @@ fn ranges_are_the_cores() {
         let set_anyway = |cfg: &mut Config, v: f64| match f.kind {
             Kind::Whole { set, .. } => set(cfg, v.max(0.0) as u64),
             Kind::Real { set, .. } => set(cfg, v as f32),
-            Kind::Toggle { .. } => unreachable!("toggles were skipped"),
+            Kind::Toggle { .. } | Kind::List { .. } => {
+                unreachable!("toggles were skipped; lists are task options")
+            }
         };
         if below >= 0.0 || matches!(f.kind, Kind::Real { .. }) {
             set_anyway(&mut cfg, below);
@@ -206,5 +208,124 @@ fn every_field_has_a_core_name_and_help() {
         for c in f.core {
             assert_eq!(by_core_name(c).map(|g| g.id), Some(f.id));
         }
+    }
+}
+
+/// Each task option has its input in index.html with the table's type, range, step,
+/// default and message, inside a `.field` shown only for its task.
+#[test]
+fn index_html_has_every_task_option() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../index.html");
+    let html = std::fs::read_to_string(path).expect("index.html next to the workspace");
+    for t in &TASK_FIELDS {
+        let f = &t.field;
+        let attrs = element_attrs(&html, "input", f.id)
+            .unwrap_or_else(|| panic!("index.html has no <input id=\"{}\">", f.id));
+        assert_eq!(attr(&attrs, "name"), Some(f.id), "{}: name", f.id);
+        let list = matches!(f.kind, Kind::List { .. });
+        let want_type = if list { "text" } else { "number" };
+        assert_eq!(attr(&attrs, "type"), Some(want_type), "{}: type", f.id);
+        if !list {
+            assert!(
+                attr(&attrs, "min").is_some_and(|v| same_number(v, f.min)),
+                "{}",
+                f.id
+            );
+            let max = f.max.expect("task options are bounded");
+            assert!(
+                attr(&attrs, "max").is_some_and(|v| same_number(v, max)),
+                "{}",
+                f.id
+            );
+            assert_eq!(attr(&attrs, "step"), Some(f.step), "{}: step", f.id);
+        }
+        assert_eq!(
+            attr(&attrs, "value").map(str::to_string),
+            Some(f.default_text()),
+            "{}: the task's default",
+            f.id
+        );
+        let described = format!("{}-message", f.id);
+        assert_eq!(attr(&attrs, "aria-describedby"), Some(described.as_str()));
+        assert!(label_text(&html, f.id)
+            .unwrap_or_default()
+            .starts_with(f.label));
+        // The wrapper just before the input names the task.
+        let at = html.find(&format!("id=\"{}\"", f.id)).unwrap();
+        let wrapper = html[..at].rfind("<div class=\"field\"").unwrap();
+        let open = &html[wrapper..wrapper + html[wrapper..].find('>').unwrap()];
+        assert!(
+            open.contains(&format!("data-task=\"{}\"", t.task.key())),
+            "{}: {open}",
+            f.id
+        );
+    }
+    // The task select offers every task, keyed as the core keys them.
+    for kind in flipflop_core::TaskKind::ALL {
+        assert!(
+            html.contains(&format!("<option value=\"{}\"", kind.key())),
+            "{kind:?}"
+        );
+    }
+}
+
+/// Each task option's ends pass the core's validation on its task's preset and one step
+/// beyond fails it (the longest delay is checked with the shortest at its minimum).
+#[test]
+fn task_option_ranges_are_the_cores() {
+    use flipflop_core::task::TaskKind;
+    for t in &TASK_FIELDS {
+        let f = &t.field;
+        let mut base = Config::for_task(t.task);
+        base.task.parametric_wm.delay_min_ms = 100;
+        base.task.parametric_wm.delay_max_ms = 6000;
+        let max = f.max.expect("bounded");
+        let (step, whole) = match f.kind {
+            Kind::Whole { .. } => (20.0, true),
+            _ => (max * 0.01, false),
+        };
+        for (v, ok) in [(f.min, true), (max, true), (max + step, false)] {
+            let mut cfg = base.clone();
+            let text = plain(v).replace(',', "");
+            match f.apply(&mut cfg, &text) {
+                Ok(()) => assert_eq!(cfg.validate().is_ok(), ok, "{} = {text}", f.id),
+                Err(e) => assert!(!ok, "{} = {text}: {e}", f.id),
+            }
+        }
+        // Below the minimum: refused by the form (or by the core when the form lets it by).
+        let below = f.min - if whole { 20.0 } else { 0.01 };
+        if below >= 0.0 || !whole {
+            let mut cfg = base.clone();
+            let refused = f.apply(&mut cfg, &below.to_string()).is_err() || cfg.validate().is_err();
+            assert!(refused, "{} takes {below}", f.id);
+        }
+        assert_eq!(by_core_name(f.core[0]).map(|g| g.id), Some(f.id));
+        assert_ne!(t.task, TaskKind::FlipFlop);
+    }
+}
+
+/// Coherence lists: commas or spaces, every value in range, 1 to 12 values.
+#[test]
+fn coherence_lists_are_read_and_checked() {
+    let f = &task_field("pdm-coherences").unwrap().field;
+    let mut cfg = Config::for_task(flipflop_core::TaskKind::PerceptualDm);
+    f.apply(&mut cfg, " 0, 5 ,10 20").unwrap();
+    assert_eq!(
+        cfg.task.perceptual_dm.coherences,
+        vec![0.0, 5.0, 10.0, 20.0]
+    );
+    assert_eq!(f.text(&cfg), "0, 5, 10, 20");
+    let bad = [
+        ("", "Coherences: “” is not a list of 1 to 12 numbers"),
+        ("5, 101", "Coherences: “101” is out of range: give 1 to 12 numbers, separated by commas, each between 0 and 100."),
+        ("5, x", "Coherences: “x” is not a number"),
+        ("-1", "Coherences: “-1” is out of range"),
+        ("1 2 3 4 5 6 7 8 9 10 11 12 13", "Coherences: “1 2 3 4 5 6 7 8 9 10 11 12 13” is not a list"),
+    ];
+    for (text, want) in bad {
+        let before = cfg.clone();
+        let e = f.apply(&mut cfg, text).unwrap_err();
+        assert!(e.starts_with(want), "{text}: {e}");
+        assert_eq!(cfg, before, "unchanged on error");
     }
 }

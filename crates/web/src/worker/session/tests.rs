@@ -48,6 +48,7 @@ fn names(events: &[Event]) -> Vec<&'static str> {
             Event::Metrics { .. } => "Metrics",
             Event::Snapshot { .. } => "Snapshot",
             Event::Cube { .. } => "Cube",
+            Event::TaskPicture { .. } => "TaskPicture",
             Event::BenchStep { .. } => "BenchStep",
             Event::Link { .. } => "Link",
             Event::Optimiser { .. } => "Optimiser",
@@ -664,4 +665,65 @@ fn gated_networks_train_and_links_carry_the_cell() {
         assert_eq!(back.config.model.cell, cell);
         assert_eq!(&back.network, t.network());
     }
+}
+
+/// A cognitive task trains in the worker: its picture comes where the flip-flop's cube
+/// would, its held-out traces carry its channels and loss mask, and a fixed-point search
+/// (built on the flip-flop's cube set) is refused in words, leaving the session as it was.
+#[test]
+fn a_cognitive_task_gets_its_picture_traces_and_no_cube() {
+    use flipflop_core::TaskKind;
+    let mut cfg = Config::for_task(TaskKind::PerceptualDm);
+    cfg.model.hidden = 8;
+    cfg.train.batch = 2;
+    cfg.train.val_trials = 4;
+    cfg.train.max_steps = 3;
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    s.handle(
+        Command::Init {
+            config: Box::new(cfg),
+            network: None,
+            base_step: 0,
+            optimiser: None,
+            generation: 1,
+        },
+        &mut c,
+    );
+    let ev = s.drain();
+    let n = names(&ev);
+    assert!(n.contains(&"TaskPicture") && !n.contains(&"Cube"), "{n:?}");
+    assert!(!n.contains(&"Error"), "{ev:?}");
+    let snap = ev.iter().find_map(|e| match e {
+        Event::Snapshot { snapshot, .. } => Some(snapshot),
+        _ => None,
+    });
+    let tr = &snap.expect("a snapshot").traces[0];
+    let len = tr.trial_len;
+    assert_eq!((tr.inputs, tr.outputs, len), (3, 2, 60));
+    assert_eq!(
+        (tr.x.0.len(), tr.y.0.len(), tr.z.0.len()),
+        (3 * len, 2 * len, 2 * len)
+    );
+    // pycog's layout: fixation (5 steps) scored, stimulus (40) free, decision (15) scored.
+    let mask: Vec<f32> = tr.mask.0.clone();
+    assert_eq!(mask.len(), len);
+    assert!(mask[..5].iter().all(|&m| m > 0.0), "{mask:?}");
+    assert!(mask[5..45].iter().all(|&m| m == 0.0), "{mask:?}");
+    assert!(mask[45..].iter().all(|&m| m > 0.0), "{mask:?}");
+    s.handle(
+        Command::FindFixedPoints {
+            options: FixedPointOptions::default(),
+        },
+        &mut c,
+    );
+    let ev = s.drain();
+    assert!(
+        matches!(&ev[..], [Event::Error { message, .. }] if message.contains("perceptual-dm task has no memory-state test set")),
+        "{ev:?}"
+    );
+    assert!(!s.wants_tick());
+    s.handle(Command::Step { count: 2 }, &mut c);
+    let n = names(&s.drain()).join(" ");
+    assert!(n.contains("Metrics") && n.contains("TaskPicture"), "{n}");
 }
