@@ -74,7 +74,15 @@ impl Batch {
     }
 
     /// Trial `b` back out of a flip-flop batch as a [`Trial`] (pulses not recorded).
+    ///
+    /// # Panics
+    /// On a batch whose inputs and outputs differ (the cognitive tasks): a [`Trial`] has one
+    /// channel count for both. Read such a batch's `x`, `y` and mask directly.
     pub fn trial(&self, b: usize) -> Trial {
+        assert_eq!(
+            self.inputs, self.outputs,
+            "Batch::trial is for flip-flop batches (inputs = outputs)"
+        );
         let bits = self.inputs;
         let mut tr = Trial::empty(self.trial_len, bits);
         for t in 0..self.trial_len {
