@@ -147,6 +147,10 @@ mod tests {
         use ndarray_npy::NpzReader;
         let mut cfg = Config::preset(Preset::Dale);
         cfg.model.hidden = 10;
+        // 80/20 (the preset is 50/50): 8 excitatory columns, then 2 inhibitory.
+        if let Some(d) = cfg.model.constraints.dale.as_mut() {
+            d.excitatory = 0.8;
+        }
         cfg.model.constraints.no_self_connections = true;
         cfg.model.constraints.sparsity = Some(Sparsity {
             density: 0.5,
