@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 import { serveDir } from '../../scripts/static.mjs';
 
@@ -35,10 +35,26 @@ export function launch() {
   });
 }
 
+// Contexts opened by `openPage` and not closed yet. A test that fails before its own
+// `context.close()` would otherwise leave its page running (a training worker keeps a core
+// busy) and slow every later test of the file; under `node --test` each test's leftovers are
+// closed when it ends. Benchmarks import this file outside the test runner, so the hook is
+// registered only there (`node --test` sets NODE_TEST_CONTEXT for the files it runs).
+const openContexts = new Set();
+if (process.env.NODE_TEST_CONTEXT) {
+  afterEach(async () => {
+    const left = [...openContexts];
+    openContexts.clear();
+    await Promise.all(left.map((c) => c.close().catch(() => {})));
+  });
+}
+
 /** Opens a page that records console errors and uncaught exceptions into `errors`;
  * `prepare(context, page)` runs before navigation (init scripts, routes). */
 export async function openPage(browser, url, { width = 1280, height = 900, prepare } = {}) {
   const context = await browser.newContext({ viewport: { width, height } });
+  openContexts.add(context);
+  context.on('close', () => openContexts.delete(context));
   const page = await context.newPage();
   if (prepare) await prepare(context, page);
   const errors = [];
