@@ -42,15 +42,15 @@ fi
 
 # 3. trunk and wasm-bindgen-cli at the pinned versions, compiled side by side (each ends in
 #    single-threaded work that leaves the other core idle). They are build tools run a few
-#    times per test run, so they are compiled for build time, not peak speed: no LTO,
-#    parallel codegen, and no default features (TLS for downloads and trunk's update check:
-#    Trunk.toml sets `offline = true` and the wasm-bindgen on PATH is the pinned one, so
-#    neither ever downloads; wasm-bindgen-test-runner talks to chromedriver over plain HTTP).
-#    wasm-bindgen-cli must equal the crate's version exactly (Trunk otherwise tries to
-#    download it); `--locked` fails on this registry, hence the unlocked fallback.
+#    times per test run, so they are compiled for build time, not peak speed: no LTO and
+#    parallel codegen (trunk's own profile asks for fat LTO and one codegen unit).
+#    wasm-bindgen-cli without its default TLS feature: wasm-bindgen-test-runner talks to
+#    chromedriver over plain HTTP, and nothing here downloads. It must equal the crate's
+#    version exactly (Trunk otherwise tries to download it); `--locked` fails on this
+#    registry, hence the unlocked fallback.
 install_tool() {
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    cargo install --quiet --no-default-features "$@"
+    cargo install --quiet "$@"
 }
 pids=()
 if ! command -v trunk >/dev/null 2>&1 || ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
@@ -60,8 +60,8 @@ if ! command -v trunk >/dev/null 2>&1 || ! trunk --version 2>/dev/null | grep -q
 fi
 if ! command -v wasm-bindgen >/dev/null 2>&1 || ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes)"
-  { install_tool --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" 2>/dev/null \
-      || install_tool wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; } &
+  { install_tool --no-default-features --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" 2>/dev/null \
+      || install_tool --no-default-features wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"; } &
   pids+=($!)
 fi
 for pid in "${pids[@]}"; do
