@@ -86,9 +86,9 @@ test('GRU: the selector rebuilds from its preset, a tiny one trains, gates and f
   console.log(`# GRU N 16: loss ${first} -> ${later} after ${steps} steps, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   await page.getByTestId('train').click(); // Pause
   await page.waitForSelector('[data-testid=train][data-worker-running=false]', { state: 'attached' });
-  // The panels show the last snapshot the worker sent while training (Pause sends none).
-  await panelsShow(page, 0, 1);
-  const step = Number(await page.locator('#matrix').getAttribute('data-step'));
+  const step = await readInt(page, 'step-count');
+  // Pause sends the stopped network's snapshot: the panels show that step.
+  await panelsShow(page, 0, step);
   assert.match(await page.getByTestId('radius').innerText(), /^\d\.\d{3}$/);
 
   // Each gate's recurrent block, in both panels.

@@ -183,6 +183,8 @@ impl Session {
             Command::Pause => {
                 if self.running {
                     self.set_running(false, None);
+                    // The panels show the network as paused, not the last throttled report.
+                    self.report_final(clock);
                     self.report_optimiser();
                 }
             }
@@ -403,6 +405,21 @@ impl Session {
 
     /// The optimiser state, for the page to keep with the network (nothing while a warm
     /// start is pending: no step taken since a resume without a state).
+    /// Metrics, snapshot and cube (or task picture) of the current step, each unless the
+    /// last one sent is already of this step: what the page shows when training stops.
+    fn report_final(&mut self, clock: Clock) {
+        let step = self.step_no();
+        if self.metrics.last_step() != step {
+            self.report_metrics(clock);
+        }
+        if self.snapshot.last_step() != step {
+            self.report_snapshot(clock);
+        }
+        if self.cube.last_step() != step {
+            self.report_cube(clock);
+        }
+    }
+
     fn report_optimiser(&mut self) {
         let step = self.step_no();
         let Some(adam) = self.trainer.as_ref().and_then(|t| t.optimiser()) else {

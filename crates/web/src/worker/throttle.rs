@@ -42,6 +42,11 @@ impl Throttle {
         self.last_step = step;
     }
 
+    /// The step of the last report (or of the last restart).
+    pub fn last_step(&self) -> u64 {
+        self.last_step
+    }
+
     /// Counts steps from `step` again (a new network), keeping the measured cost.
     pub fn restart(&mut self, step: u64) {
         self.last_step = step;

@@ -281,17 +281,35 @@ fn slices_are_bounded_by_time_and_pause_stops_them() {
     );
     assert!(s.wants_tick());
     s.handle(Command::Pause, &mut c);
-    assert!(matches!(
-        s.drain()[..],
-        [
-            Event::Running {
-                running: false,
-                reason: None,
-                ..
-            },
-            Event::Optimiser { .. }
-        ]
-    ));
+    // Stopped: the reports of the step it stopped at (those not already sent for it), then
+    // Adam's state.
+    let ev = s.drain();
+    let n = names(&ev);
+    assert!(
+        matches!(
+            ev[..],
+            [
+                Event::Running {
+                    running: false,
+                    reason: None,
+                    ..
+                },
+                ..,
+                Event::Optimiser { .. }
+            ]
+        ) && n.contains(&"Snapshot")
+            && n.contains(&"Cube"),
+        "{n:?}"
+    );
+    let at = s.step_no();
+    for e in &ev {
+        match e {
+            Event::Metrics { step, .. } => assert_eq!(*step, at),
+            Event::Snapshot { snapshot, .. } => assert_eq!(snapshot.step, at),
+            Event::Cube { cube, .. } => assert_eq!(cube.step, at),
+            _ => {}
+        }
+    }
     assert!(!s.wants_tick());
     let at = s.step_no();
     s.tick(&mut c);
