@@ -15,11 +15,13 @@ const overrides = (process.env.SET ?? '')
   .filter((kv) => kv.includes('='))
   .map((kv) => kv.split('=').map((x) => x.trim()));
 const recipe = process.env.RECIPE ?? '';
+// PRESET=default times another preset the same way (the baseline a Dale step is compared with).
+const preset = process.env.PRESET ?? 'dale';
 const load = () => os.loadavg()[0].toFixed(1);
 
 const server = await serve();
 const browser = await launch();
-const result = { browser: browser.version(), date: new Date().toISOString(), preset: 'dale', solve: [] };
+const result = { browser: browser.version(), date: new Date().toISOString(), preset, solve: [] };
 try {
   for (const seed of seeds) {
     const { page, context } = await openPage(browser, recipe ? `${server.url}${recipe}` : `${server.url}?fresh`);
@@ -28,7 +30,7 @@ try {
     if (recipe) {
       await page.waitForFunction(() => /recipe/.test(document.querySelector('[data-testid=status]').textContent));
     } else {
-      await page.locator('#preset').selectOption('dale');
+      await page.locator('#preset').selectOption(preset);
       await page.locator('#preset').dispatchEvent('change');
     }
     for (const [id, value] of overrides) {
@@ -37,13 +39,13 @@ try {
     }
     await page.locator('#seed').fill(String(seed));
     await page.locator('#seed').dispatchEvent('change');
-    // The Dale network of this seed is drawn (every column one sign, not yet trained).
+    // The network of this seed is drawn (a Dale network: every column one sign), not yet trained.
     await page.waitForFunction(
-      (s) =>
+      ([s, dale]) =>
         document.getElementById('matrix').dataset.step === '0' &&
         document.getElementById('seed').value === String(s) &&
-        !/x/.test(document.getElementById('matrix').getAttribute('data-column-signs') ?? 'x'),
-      seed,
+        (!dale || !/x/.test(document.getElementById('matrix').getAttribute('data-column-signs') ?? 'x')),
+      [seed, preset === 'dale'],
     );
     const form = await page.evaluate(() =>
       Object.fromEntries(['preset', 'hidden', 'excitatory', 'alpha', 'lr', 'batch'].map((id) => [id, document.getElementById(id)?.value])),
