@@ -1,9 +1,12 @@
 //! Searches training settings for the GRU and LSTM presets: trains one configuration until
-//! solved (checks every 25 steps) and prints one JSON line with the step it was solved at and
-//! the time per training step (steps only, checks excluded) and the total wall time. Used to pick `Config::cell_preset` (BENCHMARKS.md, "GRU and LSTM").
+//! solved (checks every 25 steps) and prints one JSON line with the step it was solved at,
+//! the time per training step (steps only, checks excluded) and the total wall time. Used to
+//! pick `Config::cell_preset` (BENCHMARKS.md, "GRU and LSTM").
 //!
-//! `gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS]`, e.g.
-//! `target/release/examples/gated_search gru 32 3e-3 16 200 3000 1`.
+//! `gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS [DECAY [CLIP]]]`, e.g.
+//! `target/release/examples/gated_search lstm 32 2e-2 16 200 3000 1 3 1e-3 1`; the omitted
+//! options keep the cell preset's values (DECAY: inverse-time decay of the learning rate,
+//! `lr_t = lr / (1 + DECAY · t)`; CLIP: global-norm gradient clipping, 0 = off).
 
 use flipflop_core::model::CellKind;
 use flipflop_core::{Config, Trainer};
@@ -12,7 +15,9 @@ use std::time::Instant;
 fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     if a.len() < 7 {
-        eprintln!("usage: gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS]");
+        eprintln!(
+            "usage: gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS [DECAY [CLIP]]]"
+        );
         std::process::exit(2);
     }
     let num = |i: usize| -> f64 {
@@ -34,6 +39,12 @@ fn main() {
     c.seed = num(6) as u64;
     if a.len() > 7 {
         c.set_bits(num(7) as usize);
+    }
+    if a.len() > 8 {
+        c.train.decay = num(8) as f32;
+    }
+    if a.len() > 9 {
+        c.train.clip = num(9) as f32;
     }
     let mut t = match Trainer::new(c) {
         Ok(t) => t,

@@ -6,12 +6,16 @@
 use super::{wire, Els, Shared};
 use crate::protocol::{CompareData, CubeData, F32s};
 use crate::state::compare::{matrix_attr, saddles_text, Member};
+use crate::state::gates;
 use crate::view::{charts, cube};
+use flipflop_core::model::CellKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlElement};
+use web_sys::{
+    CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlElement, HtmlSelectElement,
+};
 
 const FONT: &str = "system-ui, sans-serif";
 
@@ -55,7 +59,7 @@ pub fn grid(grid: &HtmlElement, kind: &str, labels: &[String], app: Option<&Shar
         let what = if kind == "cube" {
             "Memory-state cube"
         } else {
-            "Eigenvalues of W_rec"
+            "Eigenvalues of a recurrent matrix"
         };
         let _ = canvas.set_attribute("role", "img");
         let _ = canvas.set_attribute(
@@ -103,31 +107,82 @@ pub fn progress(list: &HtmlElement, members: &[Member]) {
     let _ = list.set_attribute("data-done", &done.to_string());
 }
 
-/// Fig. 5: every network's spectrum on the same axes (the largest radius of all).
+/// Fig. 5: every network's spectrum on the same axes (the largest radius of all). Gated
+/// networks show the recurrent block of the gate chosen in `#cmp-gate` (refilled here from
+/// the cells compared, [`gates::compare_options`]); `#cmp-spectra-note` says which matrix each
+/// panel shows ([`gates::compare_note`]), and each canvas carries it in `data-matrix`.
 pub fn spectra(grid: &HtmlElement, members: &[Member]) {
+    let cells: Vec<CellKind> = members.iter().map(|m| m.config.model.cell).collect();
+    let gate = doc().map_or(0, |d| gate_choice(&d, &cells));
     let reach = members
         .iter()
         .filter_map(|m| m.snapshot.as_ref())
-        .map(|s| s.spectral_radius * 1.1)
+        .map(|s| s.spectrum(gates::clamp(s.network.config.cell, gate)).1 * 1.1)
         .fold(1.25, f64::max);
     let mut drawn = 0;
-    for (canvas, m) in canvases(grid).iter().zip(members) {
+    for (i, (canvas, m)) in canvases(grid).iter().zip(members).enumerate() {
         let Some(snap) = &m.snapshot else { continue };
+        let cell = snap.network.config.cell;
+        let shown = gates::matrix_name(cell, gates::clamp(cell, gate));
         let dpr = charts::fit(canvas);
         let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
             continue;
         };
-        match charts::spectrum_within(backend.into_drawing_area(), dpr, snap, 0, None, reach) {
+        match charts::spectrum_within(backend.into_drawing_area(), dpr, snap, gate, None, reach) {
             Ok(()) => {
                 drawn += 1;
-                let _ =
-                    canvas.set_attribute("data-radius", &format!("{:.6}", snap.spectral_radius));
+                let rho = snap.spectrum(gates::clamp(cell, gate)).1;
+                let _ = canvas.set_attribute("data-radius", &format!("{rho:.6}"));
                 let _ = canvas.set_attribute("data-step", &snap.step.to_string());
+                let _ = canvas.set_attribute("data-matrix", &shown);
+                let _ = canvas.set_attribute(
+                    "aria-label",
+                    &format!("Eigenvalues of {shown} of network {}", i + 1),
+                );
             }
             Err(e) => charts::log_failure("compare spectrum", &e),
         }
     }
     let _ = grid.set_attribute("data-drawn", &drawn.to_string());
+}
+
+/// Fills `#cmp-gate` with the options for `cells` (only when they changed, keeping the
+/// choice where it still exists), shows it only for gated networks, writes the note, and
+/// returns the chosen block index (0 when there is no choice).
+fn gate_choice(doc: &Document, cells: &[CellKind]) -> usize {
+    let options = gates::compare_options(cells);
+    let (Some(field), Some(select), Some(note)) = (
+        doc.get_element_by_id("cmp-gate-field"),
+        doc.get_element_by_id("cmp-gate")
+            .and_then(|e| e.dyn_into::<HtmlSelectElement>().ok()),
+        doc.get_element_by_id("cmp-spectra-note"),
+    ) else {
+        return 0;
+    };
+    let current: Vec<String> = (0..select.length())
+        .filter_map(|i| select.item(i))
+        .filter_map(|o| o.text_content())
+        .collect();
+    if current != options {
+        let keep = select.selected_index().max(0) as usize;
+        select.set_text_content(None);
+        for (i, text) in options.iter().enumerate() {
+            if let Some(o) = el(doc, "option") {
+                let _ = o.set_attribute("value", &i.to_string());
+                o.set_text_content(Some(text));
+                let _ = select.append_child(&o);
+            }
+        }
+        select.set_selected_index(if keep < options.len() { keep as i32 } else { 0 });
+    }
+    let _ = field.toggle_attribute_with_force("hidden", options.is_empty());
+    let gate = if options.is_empty() {
+        0
+    } else {
+        select.selected_index().max(0) as usize
+    };
+    note.set_text_content(Some(&gates::compare_note(cells, gate)));
+    gate
 }
 
 /// Fig. 7: every network's cube with the shared camera, aligned to the first or not.

@@ -530,6 +530,11 @@ impl CompareView {
         self.cubes_dirty = true;
     }
 
+    /// The spectra need a redraw (the gate selector changed).
+    pub fn touch_spectra(&mut self) {
+        self.spectra_dirty = true;
+    }
+
     fn rebuild_grids(&mut self) {
         let labels: Vec<String> = self.members.iter().map(Member::label).collect();
         draw::grid(&self.els.spectra, "spectrum", &labels, self.app.as_ref());

@@ -265,6 +265,14 @@ pub fn wire(app: &Shared) -> Result<(), JsValue> {
         })
     })?;
     let a = app.clone();
+    let b = button("cmp-gate")?;
+    on(&b, "change", move |_e: web_sys::Event| {
+        act(&a, |app| {
+            app.compare.touch_spectra();
+            app.cx.redraw();
+        })
+    })?;
+    let a = app.clone();
     let b = button("cmp-saved")?;
     on(&b, "focus", move |_e: web_sys::Event| {
         act(&a, |app| fill_saved(&app.compare))
