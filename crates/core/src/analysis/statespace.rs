@@ -220,7 +220,11 @@ pub fn trial_states(net: &Network, trials: &AnalysisTrials) -> Vec<f32> {
     let size = net.config.cell.state_size(net.config.hidden);
     let mut out = Vec::with_capacity(batch.batch * batch.trial_len * size);
     for b in 0..batch.batch {
-        out.extend(state_trajectory(net, &trial_inputs(batch, b), batch.trial_len));
+        out.extend(state_trajectory(
+            net,
+            &trial_inputs(batch, b),
+            batch.trial_len,
+        ));
     }
     out
 }

@@ -1,6 +1,6 @@
 use super::*;
-use crate::fixedpoints::{holding_input, search_on_task, with_constant_input};
 use crate::fixedpoints::FixedPointOptions;
+use crate::fixedpoints::{holding_input, search_on_task, with_constant_input};
 use crate::model::{CellKind, ModelConfig};
 use crate::task::cognitive::evidence;
 use crate::Config;
@@ -56,7 +56,10 @@ fn analysis_trials_cover_the_conditions() {
     assert_eq!(a.names[0], "−51.2 %");
     assert_eq!(a.names[5], "0 %");
     assert_eq!(a.names[10], "+51.2 %");
-    assert_eq!((a.choice[0], a.choice[5], a.choice[10]), (Some(0), None, Some(1)));
+    assert_eq!(
+        (a.choice[0], a.choice[5], a.choice[10]),
+        (Some(0), None, Some(1))
+    );
     // The first trial's stimulus: evidence right = evidence(−51.2), no noise.
     let x = trial_inputs(&a.batch, 0);
     assert_eq!(x[10 * 3 + 2], evidence(-51.2));
@@ -91,7 +94,10 @@ fn constant_input_is_absorbed_into_the_bias() {
                 held.step(&mut b, &[0.0; 3], &mut scratch);
             }
             for (u, v) in a.iter().zip(&b) {
-                assert!((u - v).abs() < 1e-5, "{cell:?} {reset_after}: {a:?} vs {b:?}");
+                assert!(
+                    (u - v).abs() < 1e-5,
+                    "{cell:?} {reset_after}: {a:?} vs {b:?}"
+                );
             }
         }
     }
@@ -112,7 +118,10 @@ fn state_space_of_an_integrator() {
     let ends: Vec<f32> = (0..11).map(end).collect();
     assert!(ends[0] * ends[10] < 0.0, "{ends:?}");
     let sign = ends[10].signum();
-    assert!(ends.windows(2).all(|w| sign * (w[1] - w[0]) > 0.0), "{ends:?}");
+    assert!(
+        ends.windows(2).all(|w| sign * (w[1] - w[0]) > 0.0),
+        "{ends:?}"
+    );
     let err = task_state_space(&net, &task(TaskKind::FlipFlop)).unwrap_err();
     assert!(err.to_string().contains("cube"), "{err}");
 
