@@ -51,7 +51,7 @@ test('perceptual decision: compose a trial, the verdict follows the coherence; t
   assert.equal(await page.locator('#tp-coherence').getAttribute('max'), '51.2');
   // The untrained network already answers, in words.
   let v = await nextVerdict(page, 0);
-  assert.match(v.text, /^Chose (left|right), \d\.\d\d vs \d\.\d\d at the last step/);
+  assert.match(v.text, /^Chose (left|right), -?\d\.\d\d vs -?\d\.\d\d at the last step/);
   assert.ok((await inked(page, 'tp-trace')) > 500, 'the trial is drawn');
   // The state space: one trajectory per signed coherence, with a legend.
   await page.waitForFunction(() => document.getElementById('ss-canvas').dataset.trajectories === '11', null, {
@@ -83,10 +83,10 @@ test('perceptual decision: compose a trial, the verdict follows the coherence; t
   assert.match(await page.getByTestId('ss-fp-summary').innerText(), /stable/);
   await setControl(page, 'tp-coherence', 12.8);
   await nextVerdict(page, v.runs);
-  await page.locator('#ss-canvas').scrollIntoViewIfNeeded();
   await screenshot(page, '73-task-play-1366');
-  await page.locator('#tp-trace').scrollIntoViewIfNeeded();
-  await screenshot(page, '74-task-play-trace-1366');
+  // Close-ups of the two panels (to look at).
+  await page.getByTestId('ss-panel').screenshot({ path: 'tests/e2e/screenshots/74-task-statespace-panel.png' });
+  await page.getByTestId('taskplay-panel').screenshot({ path: 'tests/e2e/screenshots/75-task-play-panel.png' });
   assert.deepEqual(errors, []);
   await context.close();
 });

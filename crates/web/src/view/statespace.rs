@@ -1,8 +1,8 @@
 //! A cognitive task's state space onto any [`Painter`]: the analysis trials' trajectories
 //! in their top three principal components, in 3-D with the cube's camera
 //! ([`crate::view::cube::View`]), one colour per condition label, each trajectory's end
-//! marked, and the fixed and slow points of the task's search (stable filled, unstable
-//! open, slow grey squares). Plain Rust (tested natively with the SVG painter).
+//! marked, and the fixed and slow points of the task's search (stable filled amber,
+//! unstable open, slow grey squares). Plain Rust (tested natively with the SVG painter).
 
 use crate::protocol::WireStateSpace;
 use crate::state::fixed::{Kind, Marker};
@@ -126,10 +126,13 @@ pub fn paint<P: Painter>(
         ctx.line_width(1.5 * dpr);
         match m.kind {
             Kind::Stable => {
-                ctx.fill_style("#1d1d1f");
+                // As the legend's key: amber, outlined.
+                ctx.fill_style("#E69F00");
+                ctx.stroke_style("#1d1d1f");
                 ctx.begin_path();
                 ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
                 ctx.fill();
+                ctx.stroke();
             }
             Kind::Unstable => {
                 ctx.fill_style("#fff");
