@@ -69,12 +69,17 @@ fn check_state_space(net: &flipflop_core::Network, task: &flipflop_core::TaskCon
     let end = |b: usize| s.pca.coords[(b * s.trial_len + s.trial_len - 1) * 3];
     let (left, right) = (end(0), end(s.trials - 1));
     assert_eq!((s.choice[0], s.choice[s.trials - 1]), (Some(0), Some(1)));
-    assert!(left * right < 0.0, "PC1 at the end: left {left}, right {right}");
+    assert!(
+        left * right < 0.0,
+        "PC1 at the end: left {left}, right {right}"
+    );
     let opts = FixedPointOptions {
         starts: 32,
         ..FixedPointOptions::default()
     };
-    let points = search_on_task(net, task, opts.clone(), 1).expect("a search").run();
+    let points = search_on_task(net, task, opts.clone(), 1)
+        .expect("a search")
+        .run();
     assert!(!points.is_empty());
     assert!(points.iter().all(|p| p.q < opts.slow_q), "{points:?}");
 }
