@@ -5,6 +5,8 @@
 use flipflop_core::analysis::psychometric::{
     context_curves, match_accuracy, pair_accuracy, perceptual_curve, Curve,
 };
+use flipflop_core::analysis::task_state_space;
+use flipflop_core::fixedpoints::{search_on_task, FixedPointOptions};
 use flipflop_core::task::presets::solved;
 use flipflop_core::task::{ContextDm, MatchTwoItems, ParametricWm, PerceptualDm};
 use flipflop_core::{Config, Metrics, TaskKind, Trainer};
@@ -56,6 +58,30 @@ fn perceptual_dm_solves_with_a_psychometric_curve() {
     let curve = perceptual_curve(t.network(), &PerceptualDm::new(opts), 400, 7);
     assert_eq!(curve.points.len(), 11);
     check_curve(&curve);
+    check_state_space(t.network(), &t.config().task);
+}
+
+/// The state space of a solved decision network: the trajectories of the strongest left and
+/// right evidence end on opposite sides of PC1, and the search under the fixation input
+/// (started on the trajectories) finds points with q below the slow-point bound.
+fn check_state_space(net: &flipflop_core::Network, task: &flipflop_core::TaskConfig) {
+    let s = task_state_space(net, task).expect("a state space");
+    let end = |b: usize| s.pca.coords[(b * s.trial_len + s.trial_len - 1) * 3];
+    let (left, right) = (end(0), end(s.trials - 1));
+    assert_eq!((s.choice[0], s.choice[s.trials - 1]), (Some(0), Some(1)));
+    assert!(
+        left * right < 0.0,
+        "PC1 at the end: left {left}, right {right}"
+    );
+    let opts = FixedPointOptions {
+        starts: 32,
+        ..FixedPointOptions::default()
+    };
+    let points = search_on_task(net, task, opts.clone(), 1)
+        .expect("a search")
+        .run();
+    assert!(!points.is_empty());
+    assert!(points.iter().all(|p| p.q < opts.slow_q), "{points:?}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Analyses the lab shows: the spectrum of W_rec ([`spectrum`]), of each gate's recurrent
 //! block and of the Jacobian at a state ([`gates`]), and the low-dimensional picture of the
-//! hidden activity on the cube set ([`projection`]).
+//! hidden activity on the cube set ([`projection`]) and, for the cognitive tasks, on their
+//! analysis trials by condition ([`statespace`]).
 //!
 //! Every routine here is iterative underneath (QR iterations, Jacobi sweeps) and every one has
 //! a cap on its iterations: it returns a result or an [`AnalysisError`] that says what did not
@@ -10,10 +11,12 @@ pub mod gates;
 pub mod projection;
 pub mod psychometric;
 pub mod spectrum;
+pub mod statespace;
 
 pub use gates::{gate_blocks, gate_names, gate_spectrum, jacobian_spectrum, GateBlock};
 pub use projection::{top_components, Decomposition, Projection};
 pub use spectrum::{eigenvalues, eigenvalues_of, spectral_radius};
+pub use statespace::{analysis_trials, task_state_space, AnalysisTrials, TaskStateSpace};
 
 use crate::model::Network;
 use crate::task::{cube_set, TaskConfig};
@@ -45,6 +48,12 @@ pub enum AnalysisError {
     },
     /// The analysis is built on the flip-flop's cube set, which this task does not have.
     NoCubeSet {
+        /// The task's command-line name.
+        task: &'static str,
+    },
+    /// The state space by condition ([`statespace`]) is for the cognitive tasks; the
+    /// flip-flop's is its cube.
+    NoConditions {
         /// The task's command-line name.
         task: &'static str,
     },
@@ -81,6 +90,12 @@ impl fmt::Display for AnalysisError {
                 "analysis: the state-space picture is built on the flip-flop's memory-state \
                  test set (the cube set), which the {task} task does not have; use \
                  'flipflop eval' for its accuracy and psychometric picture"
+            ),
+            AnalysisError::NoConditions { task } => write!(
+                f,
+                "analysis: the state space by condition is built on the analysis trials of a \
+                 cognitive task, which the {task} task does not have; its state space is the \
+                 memory-state cube"
             ),
             AnalysisError::NonFinite => write!(
                 f,

@@ -23,6 +23,7 @@
 //! iterations), so a search always ends.
 
 mod cells;
+mod on_task;
 mod point;
 mod search;
 #[cfg(test)]
@@ -31,6 +32,7 @@ mod tests;
 mod tests_gated;
 
 pub use cells::{full_jacobian, map};
+pub use on_task::{holding_input, search_on_task, with_constant_input};
 pub use point::{jacobian, q_f64};
 pub use search::{FixedPointSearch, Phase};
 

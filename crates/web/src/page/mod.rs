@@ -25,6 +25,8 @@ mod notes;
 mod picture;
 mod pretrained;
 mod share;
+mod statespace;
+mod taskplay;
 mod tour;
 mod undo;
 
@@ -64,6 +66,8 @@ struct App {
     notes: notes::Notes,
     compare: compare::CompareView,
     picture: picture::PicturePanel,
+    taskplay: taskplay::TaskPlay,
+    statespace: statespace::StateSpacePanel,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -112,7 +116,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 10]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 12]) {
         let App {
             cx,
             controls,
@@ -125,12 +129,15 @@ impl App {
             notes,
             compare,
             picture,
+            taskplay,
+            statespace,
             ..
         } = self;
         (
             cx,
             [
                 controls, charts, live, fixed, share, tour, undo, notes, compare, picture,
+                taskplay, statespace,
             ],
         )
     }
@@ -425,6 +432,8 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
             app.charts.redraw_all();
             app.live.redraw_all();
             app.picture.redraw();
+            app.taskplay.redraw();
+            app.statespace.redraw();
             app.cx.redraw();
         })
     });
@@ -481,6 +490,8 @@ pub fn start() -> Result<(), JsValue> {
         undo: undo::UndoBar::find(&doc)?,
         notes: notes::Notes::find(&doc)?,
         picture: picture::PicturePanel::find(&doc)?,
+        taskplay: taskplay::TaskPlay::find(&doc)?,
+        statespace: statespace::StateSpacePanel::find(&doc)?,
         compare: compare::CompareView::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
@@ -501,6 +512,8 @@ pub fn start() -> Result<(), JsValue> {
     share::wire(&app)?;
     fixed::wire(&app)?;
     live::wire(&app)?;
+    taskplay::wire(&app)?;
+    statespace::wire(&app)?;
     tour::wire(&app)?;
     compare::wire::wire(&app)?;
     spawn_worker(&app)?;

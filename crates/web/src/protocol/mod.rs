@@ -24,7 +24,7 @@ pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
 pub use wire::{
     Bytes, CubeData, F32s, FixedPointsData, GateSpectrum, Snapshot, Spectrum, TaskPicture, Trace,
-    WireAdam, WireCondition, WireCurve, WireNetwork, WireProjection,
+    WireAdam, WireCondition, WireCurve, WireNetwork, WireProjection, WireStateSpace,
 };
 
 use flipflop_core::fixedpoints::FixedPointOptions;
@@ -38,7 +38,8 @@ use std::fmt;
 /// 5: the Compare view's `Compare` and `OpenSetLink`.
 /// 6: `Snapshot::gates`, the spectrum of each gate's recurrent block (GRU and LSTM).
 /// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
-pub const PROTOCOL_VERSION: u32 = 7;
+/// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

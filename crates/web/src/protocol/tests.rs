@@ -259,6 +259,7 @@ fn every_event_round_trips() {
                     trials: 4,
                 }],
                 summary: "Step 9.".into(),
+                state_space: None,
             }),
             generation: 4,
         },

@@ -231,6 +231,51 @@ pub struct TaskPicture {
     pub conditions: Vec<WireCondition>,
     /// What the picture shows, in a sentence (written in the worker).
     pub summary: String,
+    /// The state space by condition (absent when it could not be computed).
+    #[serde(default)]
+    pub state_space: Option<WireStateSpace>,
+}
+
+/// A cognitive task's state space (`flipflop_core::analysis::TaskStateSpace`): the hidden
+/// trajectories of its analysis trials in their top three principal components, one label
+/// per trajectory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WireStateSpace {
+    /// Steps per trajectory.
+    pub trial_len: usize,
+    /// Trajectories; trajectory `b` is rows `b·trial_len ..` of the projection.
+    pub trials: usize,
+    /// Centred PCA of the trajectories (rows `trials × trial_len`).
+    pub pca: WireProjection,
+    /// Label of each trajectory, an index into `names`.
+    pub label: Vec<u32>,
+    /// The labels' names, in legend order.
+    pub names: Vec<String>,
+    /// First step of the decision period.
+    pub go_step: usize,
+}
+
+impl WireStateSpace {
+    /// Copies a core state space.
+    pub fn from_core(s: &flipflop_core::analysis::TaskStateSpace) -> Self {
+        Self {
+            trial_len: s.trial_len,
+            trials: s.trials,
+            pca: WireProjection::from_projection(&s.pca),
+            label: s.label.clone(),
+            names: s.names.clone(),
+            go_step: s.go_step,
+        }
+    }
+
+    /// Whether the shapes agree (checked before any drawing indexes them).
+    pub fn is_consistent(&self) -> bool {
+        self.pca.is_consistent()
+            && self.pca.k == 3
+            && self.pca.rows == self.trials * self.trial_len
+            && self.label.len() == self.trials
+            && self.label.iter().all(|l| (*l as usize) < self.names.len())
+    }
 }
 
 /// The wire form of [`Network`].

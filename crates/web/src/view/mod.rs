@@ -10,4 +10,6 @@ pub mod cube;
 pub mod paint;
 pub mod picture;
 pub mod scale;
+pub mod statespace;
+pub mod taskplay;
 pub mod trace;

@@ -130,6 +130,7 @@ mod tests {
             curves: vec![curve(Some("motion")), curve(Some("colour"))],
             conditions: Vec::new(),
             summary: String::new(),
+            state_space: None,
         };
         let mut svg = Svg::new(400.0, 200.0);
         paint_curves(&mut svg, 400.0, 200.0, 1.0, &pic);

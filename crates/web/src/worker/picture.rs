@@ -5,7 +5,7 @@
 //! analyses are the core's (`flipflop_core::analysis::psychometric`); this module picks the
 //! trial counts and converts to wire types.
 
-use crate::protocol::{TaskPicture, WireCondition, WireCurve};
+use crate::protocol::{TaskPicture, WireCondition, WireCurve, WireStateSpace};
 use flipflop_core::analysis::psychometric::{self, ConditionAccuracy, Curve};
 use flipflop_core::task::{ContextDm, MatchTwoItems, ParametricWm, PerceptualDm, TaskKind};
 use flipflop_core::{Config, Network};
@@ -70,6 +70,9 @@ pub fn build(net: &Network, cfg: &Config, step: u64) -> Option<TaskPicture> {
         curves,
         conditions,
         summary: String::new(),
+        state_space: flipflop_core::analysis::task_state_space(net, task)
+            .ok()
+            .map(|s| WireStateSpace::from_core(&s)),
     };
     pic.summary = summary(&pic);
     Some(pic)
@@ -186,6 +189,7 @@ mod tests {
             curves: vec![curve],
             conditions: Vec::new(),
             summary: String::new(),
+            state_space: None,
         };
         assert_eq!(
             summary(&pic),

@@ -513,26 +513,27 @@ impl Session {
         let Some(kind) = self.trainer.as_ref().map(|t| t.config().task.kind) else {
             return self.no_network();
         };
-        if !kind.has_cube_set() {
-            return self.error(format!(
-                "Fixed-point search: the {} task has no memory-state test set to start from. Nothing was started.",
-                kind.cli_name()
-            ));
-        }
         let step = self.step_no();
-        // The page draws the points on the cube of the same step: send it if it is older.
+        // The page draws the points on the cube (or the task's state space) of the same
+        // step: send it if it is older.
         if self.last_cube_step != Some(step) {
             self.report_cube(clock);
         }
         let Some(t) = self.trainer.as_ref() else {
             return;
         };
-        let search = fixedpoints::search_from_cube_set(
-            t.network(),
-            &t.config().task,
-            options.clone(),
-            t.config().seed,
-        );
+        let (net, task, seed) = (t.network(), &t.config().task, t.config().seed);
+        let search = if kind.has_cube_set() {
+            fixedpoints::search_from_cube_set(net, task, options.clone(), seed)
+        } else {
+            // The cognitive tasks: starts on their analysis trials, under the holding input.
+            match fixedpoints::search_on_task(net, task, options.clone(), seed) {
+                Ok(s) => s,
+                Err(e) => {
+                    return self.error(format!("Fixed-point search: {e}. Nothing was started."))
+                }
+            }
+        };
         self.fp = Some(FpJob {
             search,
             step,

@@ -686,8 +686,8 @@ fn gated_networks_train_and_links_carry_the_cell() {
 }
 
 /// A cognitive task trains in the worker: its picture comes where the flip-flop's cube
-/// would, its held-out traces carry its channels and loss mask, and a fixed-point search
-/// (built on the flip-flop's cube set) is refused in words, leaving the session as it was.
+/// would with its state space by condition, its held-out traces carry its channels and loss
+/// mask, and a fixed-point search starts from its trajectories and ends with points.
 #[test]
 fn a_cognitive_task_gets_its_picture_traces_and_no_cube() {
     use flipflop_core::TaskKind;
@@ -729,15 +729,31 @@ fn a_cognitive_task_gets_its_picture_traces_and_no_cube() {
     assert!(mask[..5].iter().all(|&m| m > 0.0), "{mask:?}");
     assert!(mask[5..45].iter().all(|&m| m == 0.0), "{mask:?}");
     assert!(mask[45..].iter().all(|&m| m > 0.0), "{mask:?}");
-    s.handle(
-        Command::FindFixedPoints {
-            options: FixedPointOptions::default(),
-        },
-        &mut c,
-    );
+    // The state space by condition travels with the picture: 11 trajectories of 60 steps.
+    let ss = ev
+        .iter()
+        .find_map(|e| match e {
+            Event::TaskPicture { picture, .. } => picture.state_space.clone(),
+            _ => None,
+        })
+        .expect("a state space");
+    assert!(ss.is_consistent());
+    assert_eq!((ss.trials, ss.trial_len, ss.names.len()), (11, 60, 11));
+    // The fixed-point search starts from the task's trajectories and ends with points.
+    let options = FixedPointOptions {
+        starts: 8,
+        descent_iters: 60,
+        ..FixedPointOptions::default()
+    };
+    s.handle(Command::FindFixedPoints { options }, &mut c);
     let ev = s.drain();
     assert!(
-        matches!(&ev[..], [Event::Error { message, .. }] if message.contains("perceptual-dm task has no memory-state test set")),
+        matches!(ev.last(), Some(Event::FixedPointProgress { .. })),
+        "{ev:?}"
+    );
+    let ev = run(&mut s, &mut c, 10_000);
+    assert!(
+        matches!(ev.last(), Some(Event::FixedPoints { data, .. }) if !data.points.is_empty()),
         "{ev:?}"
     );
     assert!(!s.wants_tick());
