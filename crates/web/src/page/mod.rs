@@ -25,6 +25,7 @@ mod notes;
 mod picture;
 mod pretrained;
 mod share;
+mod sweep;
 mod tour;
 mod undo;
 
@@ -64,6 +65,7 @@ struct App {
     notes: notes::Notes,
     compare: compare::CompareView,
     picture: picture::PicturePanel,
+    sweep: sweep::SweepView,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -112,7 +114,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 10]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 11]) {
         let App {
             cx,
             controls,
@@ -125,12 +127,13 @@ impl App {
             notes,
             compare,
             picture,
+            sweep,
             ..
         } = self;
         (
             cx,
             [
-                controls, charts, live, fixed, share, tour, undo, notes, compare, picture,
+                controls, charts, live, fixed, share, tour, undo, notes, compare, picture, sweep,
             ],
         )
     }
@@ -425,6 +428,7 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
             app.charts.redraw_all();
             app.live.redraw_all();
             app.picture.redraw();
+            app.sweep.redraw();
             app.cx.redraw();
         })
     });
@@ -482,6 +486,7 @@ pub fn start() -> Result<(), JsValue> {
         notes: notes::Notes::find(&doc)?,
         picture: picture::PicturePanel::find(&doc)?,
         compare: compare::CompareView::find(&doc)?,
+        sweep: sweep::SweepView::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,
@@ -503,6 +508,7 @@ pub fn start() -> Result<(), JsValue> {
     live::wire(&app)?;
     tour::wire(&app)?;
     compare::wire::wire(&app)?;
+    sweep::wire::wire(&app)?;
     spawn_worker(&app)?;
     let bench = app.borrow().cx.bench;
     if bench {

@@ -13,4 +13,5 @@ pub mod play;
 pub mod plotdata;
 pub mod share;
 pub mod storage;
+pub mod sweep;
 pub mod tour;

@@ -10,4 +10,5 @@ pub mod cube;
 pub mod paint;
 pub mod picture;
 pub mod scale;
+pub mod sweep;
 pub mod trace;
