@@ -244,7 +244,16 @@ fn wrong_input_names_what_is_missing() {
         t
     };
     type Case<'a> = (Vec<(&'a str, &'a [u8])>, &'a [&'a str]);
+    // The end record declares 60,000 entries: refused before the directory is read.
+    let mut crowded = FIXTURE.to_vec();
+    let end = crowded.len() - 22;
+    assert_eq!(&crowded[end..end + 4], b"PK\x05\x06");
+    crowded[end + 10..end + 12].copy_from_slice(&60_000u16.to_le_bytes());
     let cases: Vec<Case> = vec![
+        (
+            vec![("crowded.zip", &crowded)],
+            &["crowded.zip has 60000 entries", "50000"],
+        ),
         (vec![], &["no file given"]),
         (
             vec![("picture.png", b"\x89PNG\r\n\x1a\n\0\0")],

@@ -46,8 +46,30 @@ pub(super) fn member(
     Ok(data)
 }
 
+/// The entry count that the zip's end-of-central-directory record declares (`0xFFFF` for a
+/// zip64 archive), read before the zip crate parses (and allocates for) the directory.
+fn declared_entries(bytes: &[u8]) -> Option<usize> {
+    // The record is 22 bytes plus a comment of at most 65,535 bytes, at the end.
+    let from = bytes.len().saturating_sub(22 + 0xFFFF);
+    let at = bytes[from..].windows(4).rposition(|w| w == b"PK\x05\x06")? + from;
+    let count = bytes.get(at + 10..at + 12)?;
+    Some(u16::from_le_bytes([count[0], count[1]]) as usize)
+}
+
 /// Opens the zip `bytes` (named `name`) of a sweep folder.
 pub(super) fn open_zip(name: &str, bytes: &[u8]) -> Result<Sweep, SweepError> {
+    if let Some(n) = declared_entries(bytes).filter(|&n| n > MAX_ENTRIES) {
+        return Err(SweepError::TooLarge {
+            what: name.to_string(),
+            size: n,
+            limit: MAX_ENTRIES,
+            unit: if n == 0xFFFF {
+                "entries (or more: a zip64 archive)"
+            } else {
+                "entries"
+            },
+        });
+    }
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| {
         SweepError::Unreadable(format!("{name} is not a readable zip archive: {e}"))
     })?;
