@@ -93,6 +93,9 @@ test('a CLI sweep opens, sorts, plots, and sends two runs to the Compare view', 
   await boxes.nth(0).check();
   await boxes.nth(1).check();
   await page.waitForSelector('#sweep-selected[data-count="2"]');
+  // The wide table scrolls in its own box: the page is no wider than the window.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page wider than the window by ${overflow} px`);
   await axeCheck(page, 'sweep view');
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   await page.locator('#sweep').screenshot({ path: path.join(SCREENSHOTS, 'sweep-1366.png') });
@@ -102,6 +105,7 @@ test('a CLI sweep opens, sorts, plots, and sends two runs to the Compare view', 
   const labels = await page.evaluate(() => [...document.querySelectorAll('#cmp-progress li')].map((l) => l.textContent));
   assert.equal(labels.length, 2);
   for (const l of labels) assert.match(l, /^hidden-\d+_lr-0\.0\d_seed-\d\.net: step 5/);
+  await page.locator('#compare').screenshot({ path: path.join(SCREENSHOTS, 'sweep-compare-1366.png') });
   console.log(`# sweep: opened, sorted, plotted and compared in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   assert.deepEqual(errors, []);
   await context.close();
