@@ -61,6 +61,26 @@ mod tests {
         }
     }
 
+    /// The page's command carries every chosen file, names as text and bytes exactly, under
+    /// protocol version 8.
+    #[test]
+    fn open_sweep_crosses_the_wire() {
+        use crate::protocol::{decode_command, Command, PROTOCOL_VERSION};
+        let cmd = Command::OpenSweep {
+            files: vec![
+                ("summary.csv".into(), Bytes(b"index,name\n".to_vec())),
+                ("<b>a</b>.net".into(), Bytes((0..=255).collect())),
+            ],
+        };
+        let text = encode(&cmd);
+        assert!(
+            text.starts_with(&format!("{{\"v\":{PROTOCOL_VERSION},")),
+            "{text:.30}"
+        );
+        assert_eq!(PROTOCOL_VERSION, 8);
+        assert_eq!(decode_command(&text).unwrap(), cmd);
+    }
+
     #[test]
     fn a_wrong_file_gives_a_message_that_names_it() {
         match open(&[("notes.txt".into(), Bytes(b"a,b\n1,2\n".to_vec()))]) {
