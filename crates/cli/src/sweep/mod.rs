@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+/// The code version recorded in `sweep.json`: the git commit this binary was built from, or
+/// its package version when it was not built in a git checkout (see `build.rs`).
+pub const CODE_VERSION: &str = env!("FLIPFLOP_CODE_VERSION");
+
 /// `sweep.json`'s format tag.
 pub const FORMAT: &str = "flipflop-sweep/1";
 
@@ -32,6 +36,10 @@ pub struct Sweep {
     pub format: String,
     /// The `flipflop` version that wrote it.
     pub version: String,
+    /// The code it was built from: the git commit at build time, or the package version
+    /// outside a git checkout (`build.rs`). Empty in a `sweep.json` of an older `flipflop`.
+    #[serde(default)]
+    pub code_version: String,
     /// The command line that created the folder.
     pub command: Vec<String>,
     pub grid: Vec<Axis>,
@@ -212,6 +220,7 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let sweep = Sweep {
         format: FORMAT.into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        code_version: CODE_VERSION.into(),
         command: std::env::args().collect(),
         grid: o.grid.clone(),
         seeds,

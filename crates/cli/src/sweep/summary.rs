@@ -276,6 +276,13 @@ mod tests {
         assert_eq!(field("say \"no\""), "\"say \"\"no\"\"\"");
     }
 
+    /// The lab reads `summary.csv` by these names (`flipflop_formats::sweep`): a column added
+    /// here must be added there.
+    #[test]
+    fn the_lab_reader_knows_every_column() {
+        assert_eq!(COLUMNS, flipflop_formats::sweep::COLUMNS);
+    }
+
     #[test]
     fn median_of_odd_and_even_counts() {
         assert_eq!(median(vec![]), None);

@@ -26,6 +26,7 @@ mod picture;
 mod pretrained;
 mod share;
 mod statespace;
+mod sweep;
 mod taskplay;
 mod tour;
 mod undo;
@@ -68,6 +69,7 @@ struct App {
     picture: picture::PicturePanel,
     taskplay: taskplay::TaskPlay,
     statespace: statespace::StateSpacePanel,
+    sweep: sweep::SweepView,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
 }
@@ -116,7 +118,7 @@ impl App {
     }
 
     /// The shared context and every panel, borrowed apart (panels get `cx`, never each other).
-    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 12]) {
+    fn parts(&mut self) -> (&mut Cx, [&mut dyn Component; 13]) {
         let App {
             cx,
             controls,
@@ -131,13 +133,14 @@ impl App {
             picture,
             taskplay,
             statespace,
+            sweep,
             ..
         } = self;
         (
             cx,
             [
                 controls, charts, live, fixed, share, tour, undo, notes, compare, picture,
-                taskplay, statespace,
+                taskplay, statespace, sweep,
             ],
         )
     }
@@ -434,6 +437,7 @@ fn wire_controls(app: &Shared) -> Result<(), JsValue> {
             app.picture.redraw();
             app.taskplay.redraw();
             app.statespace.redraw();
+            app.sweep.redraw();
             app.cx.redraw();
         })
     });
@@ -493,6 +497,7 @@ pub fn start() -> Result<(), JsValue> {
         taskplay: taskplay::TaskPlay::find(&doc)?,
         statespace: statespace::StateSpacePanel::find(&doc)?,
         compare: compare::CompareView::find(&doc)?,
+        sweep: sweep::SweepView::find(&doc)?,
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,
@@ -516,6 +521,7 @@ pub fn start() -> Result<(), JsValue> {
     statespace::wire(&app)?;
     tour::wire(&app)?;
     compare::wire::wire(&app)?;
+    sweep::wire::wire(&app)?;
     spawn_worker(&app)?;
     let bench = app.borrow().cx.bench;
     if bench {

@@ -17,11 +17,13 @@
 pub mod compare;
 mod gate;
 pub mod kinds;
+pub mod sweep;
 mod wire;
 
 pub use compare::{CompareData, CompareNet, ComparedNet, SetNet};
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
+pub use sweep::{Cell, ColumnKind, SweepColumn, SweepData, SweepRun};
 pub use wire::{
     Bytes, CubeData, F32s, FixedPointsData, GateSpectrum, Snapshot, Spectrum, TaskPicture, Trace,
     WireAdam, WireCondition, WireCurve, WireNetwork, WireProjection, WireStateSpace,
@@ -38,6 +40,7 @@ use std::fmt;
 /// 5: the Compare view's `Compare` and `OpenSetLink`.
 /// 6: `Snapshot::gates`, the spectrum of each gate's recurrent block (GRU and LSTM).
 /// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
+/// 8: the Sweep view: [`Command::OpenSweep`], [`Event::Sweep`] and [`Event::SweepFailed`].
 /// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
 pub const PROTOCOL_VERSION: u32 = 9;
 
@@ -133,6 +136,13 @@ pub enum Command {
     OpenSetLink {
         /// The link text.
         text: String,
+    },
+    /// Open a sweep made by `flipflop sweep` (the Sweep view): one zip of its folder, or its
+    /// `summary.csv` with any of its network files; answered by [`Event::Sweep`] or
+    /// [`Event::SweepFailed`]. The trainer is untouched.
+    OpenSweep {
+        /// The chosen files: name (as text) and contents.
+        files: Vec<(String, Bytes)>,
     },
 }
 
@@ -305,6 +315,16 @@ pub enum Event {
         /// The networks.
         networks: Vec<SetNet>,
     },
+    /// An opened sweep (after `OpenSweep`).
+    Sweep {
+        /// Its table and network files (boxed: it is large).
+        data: Box<SweepData>,
+    },
+    /// The files of an `OpenSweep` are not a sweep the lab can open; nothing changed.
+    SweepFailed {
+        /// What is wrong or missing, for a person.
+        message: String,
+    },
     /// Something went wrong; the current network is unchanged.
     Error {
         /// What happened, for a person.
@@ -326,7 +346,9 @@ impl Event {
             | Event::LoadFailed { .. }
             | Event::Compared { .. }
             | Event::CompareFailed { .. }
-            | Event::SetLoaded { .. } => None,
+            | Event::SetLoaded { .. }
+            | Event::Sweep { .. }
+            | Event::SweepFailed { .. } => None,
             Event::Initialized { generation, .. }
             | Event::Running { generation, .. }
             | Event::Progress { generation, .. }

@@ -13,5 +13,6 @@ pub mod play;
 pub mod plotdata;
 pub mod share;
 pub mod storage;
+pub mod sweep;
 pub mod taskplay;
 pub mod tour;

@@ -11,5 +11,6 @@ pub mod paint;
 pub mod picture;
 pub mod scale;
 pub mod statespace;
+pub mod sweep;
 pub mod taskplay;
 pub mod trace;

@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod picture;
 pub mod session;
 pub mod snapshot;
+pub mod sweep;
 pub mod throttle;
 
 pub use session::Session;

@@ -208,6 +208,7 @@ impl Session {
             Command::CancelFixedPoints => self.cancel_fixed_points("cancelled"),
             Command::Compare { networks } => self.out.push(super::compare::run(networks)),
             Command::OpenSetLink { text } => self.out.push(super::compare::open_set_link(&text)),
+            Command::OpenSweep { files } => self.out.push(super::sweep::open(&files)),
         }
     }
 

@@ -61,6 +61,8 @@ fn names(events: &[Event]) -> Vec<&'static str> {
             Event::Compared { .. } => "Compared",
             Event::CompareFailed { .. } => "CompareFailed",
             Event::SetLoaded { .. } => "SetLoaded",
+            Event::Sweep { .. } => "Sweep",
+            Event::SweepFailed { .. } => "SweepFailed",
         })
         .collect()
 }
