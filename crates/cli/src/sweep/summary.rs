@@ -85,23 +85,9 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or(String::new(), |v| v.to_string())
 }
 
-/// The columns of `summary.csv` after the grid keys.
-pub const COLUMNS: &[&str] = &[
-    "seed",
-    "status",
-    "steps",
-    "seconds",
-    "stopped",
-    "solved",
-    "accuracy",
-    "mse",
-    "spectral_radius",
-    "outside_unit_circle",
-    "stable_fixed_points",
-    "saddles",
-    "file",
-    "error",
-];
+/// The columns of `summary.csv` after the grid keys: one list, shared with the lab's reader
+/// (`flipflop_formats::sweep`), so writer and reader cannot drift apart.
+pub use flipflop_formats::sweep::COLUMNS;
 
 /// `summary.csv`: a header (`index`, `name`, the grid keys, then [`COLUMNS`]) and one row per
 /// finished or failed run, in sweep order. Empty fields: not measured (e.g. no fixed-point
@@ -274,13 +260,6 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"no\""), "\"say \"\"no\"\"\"");
-    }
-
-    /// The lab reads `summary.csv` by these names (`flipflop_formats::sweep`): a column added
-    /// here must be added there.
-    #[test]
-    fn the_lab_reader_knows_every_column() {
-        assert_eq!(COLUMNS, flipflop_formats::sweep::COLUMNS);
     }
 
     #[test]

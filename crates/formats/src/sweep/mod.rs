@@ -30,8 +30,8 @@ pub use csv_rows::{parse_summary, Summary};
 use crate::netfile;
 use std::fmt;
 
-/// The columns of `summary.csv` after the grid keys, in order (the CLI's
-/// `sweep::summary::COLUMNS`).
+/// The columns of `summary.csv` after the grid keys, in order: the CLI writes them
+/// (`flipflop sweep`) and the lab reads them by these names.
 pub const COLUMNS: &[&str] = &[
     "seed",
     "status",
