@@ -7,13 +7,31 @@
 //! `target/release/examples/gated_search lstm 32 2e-2 16 200 3000 1 3 1e-3 1`; the omitted
 //! options keep the cell preset's values (DECAY: inverse-time decay of the learning rate,
 //! `lr_t = lr / (1 + DECAY · t)`; CLIP: global-norm gradient clipping, 0 = off).
+//!
+//! Options `KEY=VALUE` anywhere after the positional arguments: `beta1=` and `beta2=` (Adam),
+//! `fbias=` (an LSTM's initial forget-gate bias, `ModelConfig::forget_bias`), `warmup=` (steps of a linear learning-rate warm-up: step `s`
+//! uses `lr · min(1, s / warmup)` before the decay).
 
-use flipflop_core::model::CellKind;
+use flipflop_core::model::{CellKind, Network};
 use flipflop_core::{Config, Trainer};
 use std::time::Instant;
 
 fn main() {
-    let a: Vec<String> = std::env::args().skip(1).collect();
+    let (kv, a): (Vec<String>, Vec<String>) =
+        std::env::args().skip(1).partition(|s| s.contains('='));
+    let mut opts = std::collections::BTreeMap::new();
+    for o in &kv {
+        let (k, v) = o.split_once('=').unwrap_or_default();
+        let Ok(v) = v.parse::<f64>() else {
+            eprintln!("option '{o}' is not KEY=NUMBER");
+            std::process::exit(2)
+        };
+        if !["beta1", "beta2", "fbias", "warmup"].contains(&k) {
+            eprintln!("unknown option '{k}' (beta1, beta2, fbias, warmup)");
+            std::process::exit(2)
+        }
+        opts.insert(k.to_string(), v);
+    }
     if a.len() < 7 {
         eprintln!(
             "usage: gated_search CELL HIDDEN LR BATCH TRIAL_LEN MAX_STEPS SEED [BITS [DECAY [CLIP]]]"
@@ -46,18 +64,32 @@ fn main() {
     if a.len() > 9 {
         c.train.clip = num(9) as f32;
     }
-    let mut t = match Trainer::new(c) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2)
-        }
-    };
+    if let Some(b) = opts.get("beta1") {
+        c.train.beta1 = *b as f32;
+    }
+    if let Some(b) = opts.get("beta2") {
+        c.train.beta2 = *b as f32;
+    }
+    if let Some(b) = opts.get("fbias") {
+        c.model.forget_bias = *b as f32;
+    }
+    if let Err(e) = c.validate() {
+        eprintln!("{e}");
+        std::process::exit(2)
+    }
+    let net = Network::init(&c.model, c.seed);
+    let lr = c.train.lr;
+    let warmup = opts.get("warmup").copied().unwrap_or(0.0);
+    let mut t = Trainer::with_network(c, net);
     let start = Instant::now();
     let (mut stepping, mut taken) = (0.0f64, 0u64);
     let mut solved = None;
     let mut last = None;
     for s in 1..=max_steps {
+        if warmup > 0.0 && (s as f64) <= warmup + 1.0 {
+            let f = (s as f64 / warmup).min(1.0) as f32;
+            t.set_lr(lr * f).expect("warm-up rate in range");
+        }
         let t0 = Instant::now();
         let r = t.step();
         stepping += t0.elapsed().as_secs_f64();
@@ -79,7 +111,7 @@ fn main() {
     let (steps, acc, mse) = last.unwrap_or((0, 0.0, f32::NAN));
     println!(
         "{{\"args\":{:?},\"solved_at\":{},\"steps\":{steps},\"accuracy\":{acc},\"mse\":{mse},\"ms_per_step\":{:.2},\"seconds\":{secs:.1}}}",
-        a.join(" "),
+        a.iter().chain(&kv).cloned().collect::<Vec<_>>().join(" "),
         solved.map_or("null".to_string(), |s| s.to_string()),
         1e3 * stepping / taken.max(1) as f64
     );

@@ -20,13 +20,14 @@ fn gated(cell: CellKind, hidden: usize, bits: usize) -> ModelConfig {
 #[test]
 fn vanilla_configs_keep_their_bytes() {
     let json = serde_json::to_string(&Config::default()).unwrap();
-    for key in ["cell", "reset_after", "recurrent_activation"] {
+    for key in ["cell", "reset_after", "recurrent_activation", "forget_bias"] {
         assert!(!json.contains(key), "{key} in {json}");
     }
     let old: ModelConfig = serde_json::from_str(r#"{"hidden": 9, "bits": 2}"#).unwrap();
     assert_eq!(old.cell, CellKind::Vanilla);
     assert!(old.reset_after);
     assert_eq!(old.recurrent_activation, GateActivation::Sigmoid);
+    assert_eq!(old.forget_bias, 1.0);
 }
 
 #[test]
@@ -49,7 +50,7 @@ fn gated_configs_round_trip_and_name_their_options() {
 
 #[test]
 fn options_of_other_cells_are_refused_by_name() {
-    let cases: [(ModelConfig, &str); 4] = [
+    let cases: [(ModelConfig, &str); 5] = [
         (
             ModelConfig {
                 alpha: 0.5,
@@ -78,6 +79,13 @@ fn options_of_other_cells_are_refused_by_name() {
                 c
             },
             "constraints",
+        ),
+        (
+            ModelConfig {
+                forget_bias: 3.0,
+                ..gated(CellKind::Gru, 5, 3)
+            },
+            "forget_bias",
         ),
     ];
     for (cfg, field) in cases {
@@ -154,6 +162,43 @@ fn keras_initialisation() {
         }
         assert_eq!(net, Network::init(&cfg, 7));
     }
+}
+
+/// The LSTM's `forget_bias` (the LSTM preset's 3 instead of Keras' 1) sets the forget block
+/// of b_rec and nothing else: every other weight is the Keras-initialised network's of the
+/// same seed. It is kept in the configuration's bytes; out of [0, 10] it is refused by name.
+#[test]
+fn lstm_forget_bias_sets_the_forget_block_only() {
+    let n = 6;
+    let keras = Network::init(&gated(CellKind::Lstm, n, 3), 7);
+    let cfg = ModelConfig {
+        forget_bias: 3.0,
+        ..gated(CellKind::Lstm, n, 3)
+    };
+    cfg.validate().unwrap();
+    let net = Network::init(&cfg, 7);
+    assert_eq!(
+        (&net.w_in, &net.w_rec, &net.w_out, &net.b_out),
+        (&keras.w_in, &keras.w_rec, &keras.w_out, &keras.b_out)
+    );
+    for (i, (b, k)) in net.b_rec.iter().zip(&keras.b_rec).enumerate() {
+        let want = if (n..2 * n).contains(&i) { 3.0 } else { *k };
+        assert_eq!(*b, want, "b[{i}]");
+    }
+    let json = serde_json::to_string(&cfg).unwrap();
+    assert!(json.contains(r#""forget_bias":3.0"#), "{json}");
+    assert_eq!(serde_json::from_str::<ModelConfig>(&json).unwrap(), cfg);
+    let e = ModelConfig {
+        forget_bias: -1.0,
+        ..cfg
+    }
+    .validate()
+    .unwrap_err();
+    assert_eq!(e.field, "forget_bias", "{e}");
+    assert_eq!(
+        Config::cell_preset(CellKind::Lstm).model.forget_bias,
+        flipflop_core::config::LSTM_FORGET_BIAS
+    );
 }
 
 /// Keras' weights (kernel `in × G·N`, recurrent_kernel `N × G·N`, bias) from ours.

@@ -1,11 +1,11 @@
-//! The GRU and LSTM presets ([`Config::cell_preset`]) train: at a small size (N 16; 2 bits
-//! for the GRU, 1 bit for the LSTM; the preset's learning rate, batch and trial_len) each
+//! The GRU and LSTM presets ([`Config::cell_preset`]) train: at a small size (N 16, 2 bits;
+//! the preset's learning rate, batch, trial_len and, for the LSTM, forget-gate bias) each
 //! solves the flip-flop natively within a few hundred steps, and the fixed-point search runs
-//! on the trained network's full state (`[h; c]` for the LSTM). The LSTM learns this task
-//! slowly: at its preset's learning rate, N 16 with 2 bits was not solved within 3,000 steps
-//! (92 % bit accuracy), while 1 bit solved at steps 200 and 550 (seeds 1, 2). The full-size
-//! presets (3 bits) are searched and timed in BENCHMARKS.md ("GRU and LSTM presets"), not
-//! here: they take thousands of steps.
+//! on the trained network's full state (`[h; c]` for the LSTM). The LSTM test needs the
+//! preset's forget-gate bias of 3: with Keras' 1, N 16 with 2 bits was not solved within
+//! 3,000 steps (92 % bit accuracy); with 3 it solved at step 700 in `gated_search`. The
+//! full-size presets (3 bits) are searched and timed in BENCHMARKS.md ("GRU and LSTM
+//! presets"), not here.
 
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::model::CellKind;
@@ -69,8 +69,8 @@ fn gru_preset_solves_two_bits_and_its_full_state_is_searched() {
 }
 
 #[test]
-fn lstm_preset_solves_one_bit_and_its_full_state_is_searched() {
-    let (t, steps) = solve(CellKind::Lstm, 1, 1_500);
-    eprintln!("LSTM N 16, 1 bit: solved at step {steps}");
+fn lstm_preset_solves_two_bits_and_its_full_state_is_searched() {
+    let (t, steps) = solve(CellKind::Lstm, 2, 1_500);
+    eprintln!("LSTM N 16, 2 bits: solved at step {steps}");
     check_search(&t);
 }

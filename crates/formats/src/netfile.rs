@@ -502,6 +502,7 @@ mod tests {
         assert_eq!(check_config(&cfg), Ok(()));
         let mut gru = cfg.clone();
         gru.model.cell = flipflop_core::model::CellKind::Gru;
+        gru.model.forget_bias = 1.0; // the LSTM preset's forget bias is an LSTM-only option
         gru.train.batch = 1024;
         assert_eq!(check_config(&gru), Ok(()));
     }

@@ -52,6 +52,14 @@ pub struct ModelConfig {
     /// absent, left out when serialising the sigmoid).
     #[serde(skip_serializing_if = "GateActivation::is_default")]
     pub recurrent_activation: GateActivation,
+    /// LSTM only: the initial forget-gate bias, used when the model has a recurrent bias.
+    /// 1 is Keras' `unit_forget_bias=True` (the default, left out when serialising; an
+    /// imported or Keras-built LSTM starts there); the LSTM preset starts at
+    /// [`crate::config::LSTM_FORGET_BIAS`], which keeps the cell state longer from the first
+    /// step and solved the flip-flop in far fewer steps (BENCHMARKS.md, "GRU and LSTM
+    /// presets"). In [0, 10]; only the initialisation reads it.
+    #[serde(skip_serializing_if = "is_one")]
+    pub forget_bias: f32,
     /// Constraints on W_rec (none when absent; left out when serialising none).
     #[serde(skip_serializing_if = "Constraints::is_none")]
     pub constraints: Constraints,
@@ -70,6 +78,7 @@ impl Default for ModelConfig {
             cell: CellKind::Vanilla,
             reset_after: true,
             recurrent_activation: GateActivation::Sigmoid,
+            forget_bias: 1.0,
             constraints: Constraints::default(),
         }
     }
@@ -91,12 +100,14 @@ impl ModelConfig {
         }
         ConfigError::check_f64("alpha", self.alpha as f64, 0.001, 1.0)?;
         ConfigError::check_f64("rec_gain", self.rec_gain as f64, 0.0, 3.0)?;
+        ConfigError::check_f64("forget_bias", self.forget_bias as f64, 0.0, 10.0)?;
         self.validate_cell()?;
         self.constraints.validate(self.hidden)
     }
 
     /// The options that only some cells have: a leak and constraints only on the vanilla
-    /// cell, `reset_after = false` only on the GRU, a gate activation only on gated cells.
+    /// cell, `reset_after = false` only on the GRU, a gate activation only on gated cells, a
+    /// forget bias other than 1 only on the LSTM.
     fn validate_cell(&self) -> Result<(), ConfigError> {
         let cell = self.cell.key();
         let only = |field: &'static str, value: String, which: &str| ConfigError {
@@ -140,6 +151,13 @@ impl ModelConfig {
                 "reset_after",
                 "false".into(),
                 "true: reset_after exists only on the GRU cell",
+            ));
+        }
+        if self.forget_bias != 1.0 && self.cell != CellKind::Lstm {
+            return Err(only(
+                "forget_bias",
+                self.forget_bias.to_string(),
+                "1: a forget gate exists only on the LSTM cell",
             ));
         }
         Ok(())
@@ -188,4 +206,8 @@ impl ModelConfig {
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_one(v: &f32) -> bool {
+    *v == 1.0
 }

@@ -44,8 +44,8 @@ impl Network {
     ///   with `rec_init` normal, entries N(0, gain² / N);
     /// - W_in: `glorot_uniform` of `kernel` (`inputs × G·N`): `U(±sqrt(6 / (inputs + G·N)))`;
     /// - W_out: Glorot-uniform as for the vanilla cell;
-    /// - b_rec: zeros, except an LSTM's forget block `1` (Keras' `unit_forget_bias=True`)
-    ///   when the model has a recurrent bias.
+    /// - b_rec: zeros, except an LSTM's forget block, which starts at `forget_bias` when the
+    ///   model has a recurrent bias (1 by default: Keras' `unit_forget_bias=True`).
     fn init_gated(config: &ModelConfig, seed: u64) -> Self {
         let mut rng = SeedRng::new(seed, Purpose::Init);
         let (n, k, g) = (config.hidden, config.bits, config.gate_rows());
@@ -71,7 +71,7 @@ impl Network {
         net.w_in = glorot(g * k, k, g, &mut rng);
         net.w_out = glorot(k * n, n, k, &mut rng);
         if config.cell == CellKind::Lstm && config.rec_bias {
-            net.b_rec[n..2 * n].fill(1.0);
+            net.b_rec[n..2 * n].fill(config.forget_bias);
         }
         net
     }
