@@ -4,7 +4,8 @@
 // `trunk build --release`. Prints one JSON object, progress on stderr.
 // Options: SEEDS=1,2  SOLVE_TIMEOUT_S=300  DIST=…  SET=excitatory=0.5,lr=0.001 (form fields set
 // after choosing the preset), RECIPE='#net=…' (open this recipe link instead of choosing the
-// preset, then set the seed: times a candidate, decay included, on a build that predates it).
+// preset, then set the seed: times a candidate, decay included, on a build that predates it),
+// PRESET=default (another preset), CELL=gru|lstm (that cell's preset, chosen in #cell).
 import os from 'node:os';
 import { serve, launch, openPage } from '../e2e/harness.mjs';
 
@@ -16,12 +17,13 @@ const overrides = (process.env.SET ?? '')
   .map((kv) => kv.split('=').map((x) => x.trim()));
 const recipe = process.env.RECIPE ?? '';
 // PRESET=default times another preset the same way (the baseline a Dale step is compared with).
-const preset = process.env.PRESET ?? 'dale';
+const cell = process.env.CELL ?? '';
+const preset = process.env.PRESET ?? (cell ? '' : 'dale');
 const load = () => os.loadavg()[0].toFixed(1);
 
 const server = await serve();
 const browser = await launch();
-const result = { browser: browser.version(), date: new Date().toISOString(), preset, solve: [] };
+const result = { browser: browser.version(), date: new Date().toISOString(), preset, cell, solve: [] };
 try {
   for (const seed of seeds) {
     const { page, context } = await openPage(browser, recipe ? `${server.url}${recipe}` : `${server.url}?fresh`);
@@ -30,8 +32,9 @@ try {
     if (recipe) {
       await page.waitForFunction(() => /recipe/.test(document.querySelector('[data-testid=status]').textContent));
     } else {
-      await page.locator('#preset').selectOption(preset);
-      await page.locator('#preset').dispatchEvent('change');
+      const [id, value] = cell ? ['cell', cell] : ['preset', preset];
+      await page.locator(`#${id}`).selectOption(value);
+      await page.locator(`#${id}`).dispatchEvent('change');
     }
     for (const [id, value] of overrides) {
       await page.locator(`#${id}`).fill(value);
@@ -48,7 +51,7 @@ try {
       [seed, preset === 'dale'],
     );
     const form = await page.evaluate(() =>
-      Object.fromEntries(['preset', 'hidden', 'excitatory', 'alpha', 'lr', 'batch'].map((id) => [id, document.getElementById(id)?.value])),
+      Object.fromEntries(['preset', 'cell', 'hidden', 'excitatory', 'alpha', 'lr', 'batch'].map((id) => [id, document.getElementById(id)?.value])),
     );
     const loadBefore = load();
     const t0 = Date.now();
