@@ -10,8 +10,8 @@ use super::dom::by_id;
 use super::Component;
 use crate::protocol::{Event, TaskPicture};
 use crate::view::{charts, paint, picture};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement};
+use wasm_bindgen::JsValue;
+use web_sys::{Document, HtmlCanvasElement, HtmlElement};
 
 /// The panel's elements and the last picture.
 pub struct PicturePanel {
@@ -47,16 +47,8 @@ impl PicturePanel {
         let _ = self
             .canvas
             .set_attribute("data-step", &pic.step.to_string());
-        if !pic.curves.is_empty() && self.canvas.client_width() > 0 {
-            let dpr = charts::fit(&self.canvas);
-            let ctx = self
-                .canvas
-                .get_context("2d")
-                .ok()
-                .flatten()
-                .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-            if let Some(mut ctx) = ctx {
-                let (w, h) = (self.canvas.width() as f64, self.canvas.height() as f64);
+        if !pic.curves.is_empty() {
+            if let Some((mut ctx, w, h, dpr)) = charts::prepare(&self.canvas) {
                 picture::paint_curves(&mut ctx, w, h, dpr, pic);
             }
         }

@@ -15,10 +15,9 @@ use crate::state::fixed;
 use crate::view::cube::{Frame, View};
 use crate::view::{charts, statespace as draw};
 use flipflop_core::fixedpoints::FixedPointOptions;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{
-    CanvasRenderingContext2d, Document, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
-    KeyboardEvent, PointerEvent,
+    Document, HtmlButtonElement, HtmlCanvasElement, HtmlElement, KeyboardEvent, PointerEvent,
 };
 
 /// The panel's elements and the state space on screen.
@@ -75,18 +74,7 @@ impl StateSpacePanel {
         let _ = self
             .canvas
             .set_attribute("data-fp-drawn", &markers.len().to_string());
-        if self.canvas.client_width() <= 0 {
-            return;
-        }
-        let dpr = charts::fit(&self.canvas);
-        let ctx = self
-            .canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        if let Some(mut ctx) = ctx {
-            let (w, h) = (self.canvas.width() as f64, self.canvas.height() as f64);
+        if let Some((mut ctx, w, h, dpr)) = charts::prepare(&self.canvas) {
             draw::paint(&mut ctx, w, h, dpr, ss, key, &self.view, &markers);
         }
     }

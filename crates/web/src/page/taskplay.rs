@@ -20,8 +20,8 @@ use flipflop_core::task::TaskConfig;
 use flipflop_core::{Network, TaskKind};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
-    CanvasRenderingContext2d, Document, HtmlButtonElement, HtmlCanvasElement, HtmlElement,
-    HtmlInputElement, HtmlSelectElement,
+    Document, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlInputElement,
+    HtmlSelectElement,
 };
 
 /// Ids of the controls, in the order of [`Controls`]'s fields.
@@ -224,18 +224,7 @@ impl TaskPlay {
         let Some(p) = &self.played else {
             return;
         };
-        if self.canvas.client_width() <= 0 {
-            return;
-        }
-        let dpr = charts::fit(&self.canvas);
-        let ctx = self
-            .canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        if let Some(mut ctx) = ctx {
-            let (w, h) = (self.canvas.width() as f64, self.canvas.height() as f64);
+        if let Some((mut ctx, w, h, dpr)) = charts::prepare(&self.canvas) {
             draw::paint(&mut ctx, w, h, dpr, p);
         }
     }

@@ -65,6 +65,18 @@ pub fn fit(canvas: &HtmlCanvasElement) -> f64 {
     scale::drawing_scale(css_w, dpr)
 }
 
+/// A canvas ready to paint: sized by [`fit`], with its 2-D context, backing-store width and
+/// height in device pixels and the drawing scale. `None` while the canvas is hidden (no CSS
+/// width) or has no 2-D context: there is nothing to draw on.
+pub fn prepare(canvas: &HtmlCanvasElement) -> Option<(CanvasRenderingContext2d, f64, f64, f64)> {
+    if canvas.client_width() <= 0 {
+        return None;
+    }
+    let dpr = fit(canvas);
+    let ctx = context(canvas).ok()?;
+    Some((ctx, canvas.width() as f64, canvas.height() as f64, dpr))
+}
+
 /// Blanks a canvas (no data yet).
 pub fn clear(canvas: &HtmlCanvasElement) {
     fit(canvas);

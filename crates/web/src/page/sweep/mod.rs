@@ -17,9 +17,7 @@ use crate::protocol::{ColumnKind, Event, SweepData};
 use crate::state::sweep::{cell_text, Axis, SweepState};
 use crate::view::{charts, sweep as plot};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{
-    CanvasRenderingContext2d, Document, HtmlCanvasElement, HtmlElement, HtmlSelectElement,
-};
+use web_sys::{Document, HtmlCanvasElement, HtmlElement, HtmlSelectElement};
 
 /// The view's elements.
 struct Els {
@@ -288,19 +286,9 @@ impl SweepView {
             return;
         };
         let canvas = &self.els.plot;
-        if canvas.client_width() == 0 {
-            return;
-        }
-        let dpr = charts::fit(canvas);
-        let ctx = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        let Some(mut ctx) = ctx else {
+        let Some((mut ctx, w, h, dpr)) = charts::prepare(canvas) else {
             return;
         };
-        let (w, h) = (canvas.width() as f64, canvas.height() as f64);
         let (xl, yl) = labels(s);
         let n = plot::paint_scatter(&mut ctx, w, h, dpr, &xl, &yl, &s.points());
         let set = |k: &str, v: &str| {
