@@ -295,15 +295,12 @@ test('narrow 375 px window: no horizontal scroll, keyboard reaches every control
 });
 
 test('same seed, bit-identical initial weights and held-out trials in the browser and natively', async () => {
-  // Native reference from the same crates (`flipflop-web fingerprint SEED`, built with cargo).
-  const { execFileSync } = await import('node:child_process');
-  const native = (seed) =>
-    JSON.parse(
-      execFileSync('cargo', ['run', '-q', '-p', 'flipflop-web', '--bin', 'flipflop-web', '--', 'fingerprint', String(seed)], {
-        encoding: 'utf8',
-        timeout: 600_000,
-      }),
-    );
+  // The native fingerprints of the default preset, which the native test
+  // `default_preset_fingerprints_match_the_file` (crates/web/src/worker/snapshot.rs) checks
+  // against the core: reading them here instead of running the native build keeps this test
+  // from compiling the web crate a second time (115 s of a cold run).
+  const file = JSON.parse(fs.readFileSync(new URL('../../crates/web/src/worker/fingerprints.json', import.meta.url), 'utf8'));
+  const native = (seed) => file.seeds[String(seed)];
   const { page, errors, context } = await freshPage();
   const browserFp = async () =>
     page.evaluate(() => {

@@ -207,6 +207,24 @@ mod tests {
         assert_eq!(s.rec_block(0).map(<[f32]>::len), Some(64));
     }
 
+    /// The browser test (tests/e2e/lab.test.mjs) checks the page against the same file, so
+    /// together they prove the browser and native builds draw bit-identical initial weights
+    /// and held-out trials from a seed.
+    #[test]
+    fn default_preset_fingerprints_match_the_file() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("fingerprints.json")).unwrap();
+        let seeds = file["seeds"].as_object().unwrap();
+        assert!(seeds.len() >= 2);
+        for (seed, want) in seeds {
+            let mut cfg = Config::preset(Preset::Default);
+            cfg.seed = seed.parse().unwrap();
+            let (weights, trials) = fingerprints(&build(&Trainer::new(cfg).unwrap(), 0));
+            assert_eq!(weights, want["weights"].as_str().unwrap(), "weights, seed {seed}");
+            assert_eq!(trials, want["trials"].as_str().unwrap(), "trials, seed {seed}");
+        }
+    }
+
     #[test]
     fn fnv_known_values() {
         assert_eq!(fnv(&[]), "cbf29ce484222325");
