@@ -114,7 +114,8 @@ pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
     #[cfg(not(target_arch = "wasm32"))]
     unsafe {
         // gemm computes dst = alpha·dst + beta·lhs·rhs (names swapped relative to BLAS).
-        gemm::gemm(
+        // The f32 kernel the `gemm` crate's generic entry point would pick.
+        gemm_f32::gemm::f32::get_gemm_fn()(
             m,
             n,
             k,
@@ -133,7 +134,7 @@ pub fn gemm(alpha: f32, a: View<'_>, b: View<'_>, beta: f32, c: &mut [f32]) {
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            gemm_common::Parallelism::None,
         );
     }
     #[cfg(target_arch = "wasm32")]
