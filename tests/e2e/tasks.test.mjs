@@ -181,6 +181,9 @@ test('context-dependent decision: one psychometric curve per context; the held-o
 test('match-to-sample: the accuracy per condition fills; the held-out traces draw', async () => {
   const { page, errors, context } = await openLab();
   await switchTask(page, 'match_two_items');
+  // Its preset's delay (200 ms, shorter than the task's default 500 ms, so that it solves
+  // within a minute here); shorter still for the test.
+  assert.equal(await page.locator('#m2-delay').inputValue(), '200');
   await setField(page, 'm2-delay', 100);
   await tiny(page);
   await trainSteps(page, 10);
