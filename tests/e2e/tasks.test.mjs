@@ -26,6 +26,33 @@ async function switchTask(page, key) {
   );
 }
 
+/** Sets a form field and commits it (the page reads fields on change). */
+async function setField(page, id, value) {
+  await page.locator(`#${id}`).fill(String(value));
+  await page.locator(`#${id}`).dispatchEvent('change');
+}
+
+/** Opens the lab and waits until its first network is analysed. */
+async function openLab(width = 1366) {
+  const opened = await openPage(browser, `${server.url}?fresh`, { width, height: 900 });
+  await opened.page.waitForFunction(() => document.getElementById('matrix').hasAttribute('data-fp-step'), null, {
+    timeout: 20_000,
+  });
+  return opened;
+}
+
+/** A tiny network for the task (N 16, batch 8): new weights, step 0. */
+async function tiny(page) {
+  await setField(page, 'hidden', 16);
+  await setField(page, 'batch', 8);
+  await page.waitForFunction(
+    () =>
+      document.getElementById('hidden').value === '16' && document.getElementById('step-count').textContent === '0',
+    null,
+    { timeout: 20_000 },
+  );
+}
+
 /** Trains until the step count reaches `steps`, then pauses. */
 async function trainSteps(page, steps) {
   await page.getByTestId('train').click();
@@ -116,6 +143,8 @@ test('parametric working memory: the f1–f2 table fills; back to the flip-flop 
   assert.equal(cells.length, 40, 'ten pairs × (f1, f2, answer, accuracy)');
   assert.deepEqual(cells.slice(0, 3), ['18', '10', 'f1 > f2']);
   assert.match(cells[3], /^\d+ %$/);
+  // The held-out traces show the task's own trials (f1, delay, f2).
+  assert.ok((await inked(page, 'traces')) > 500, 'the held-out traces draw');
   await screenshot(page, '72-task-romo-1366');
   // Back to the flip-flop: its preset, the cube and live play return, the task panel hides.
   await switchTask(page, 'flip_flop');
@@ -124,6 +153,53 @@ test('parametric working memory: the f1–f2 table fills; back to the flip-flop 
   assert.equal(await page.getByTestId('task-panel').isVisible(), false);
   await page.waitForFunction(() => document.getElementById('cube').dataset.step === '0', null, { timeout: 20_000 });
   assert.equal(await page.locator('#cube').isVisible(), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('context-dependent decision: one psychometric curve per context; the held-out traces draw', async () => {
+  const { page, errors, context } = await openLab();
+  await switchTask(page, 'context_dm');
+  // Shorter stimuli keep the trials short (fast in a test).
+  await setField(page, 'cdm-stimulus', 200);
+  await tiny(page);
+  await trainSteps(page, 10);
+  await page.waitForFunction(() => Number(document.getElementById('task-curve').dataset.step) >= 10, null, {
+    timeout: 20_000,
+  });
+  // ±1, ±3, ±10 % in each of the two contexts.
+  assert.equal(await page.locator('#task-curve').getAttribute('data-points'), '12');
+  assert.match(await page.getByTestId('task-summary').innerText(), /motion context: P\(right\).*colour context: P\(right\)/);
+  assert.ok((await inked(page, 'task-curve')) > 500, 'the curves are drawn');
+  assert.equal(await page.locator('#task-table').getAttribute('data-rows'), '0', 'no table for a decision task');
+  assert.ok((await inked(page, 'traces')) > 500, 'the held-out traces draw');
+  await screenshot(page, '73-task-context-1366');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('match-to-sample: the accuracy per condition fills; the held-out traces draw', async () => {
+  const { page, errors, context } = await openLab();
+  await switchTask(page, 'match_two_items');
+  // Its preset's delay (200 ms, shorter than the task's default 500 ms, so that it solves
+  // within a minute here); shorter still for the test.
+  assert.equal(await page.locator('#m2-delay').inputValue(), '200');
+  await setField(page, 'm2-delay', 100);
+  await tiny(page);
+  await trainSteps(page, 10);
+  await page.waitForFunction(() => Number(document.getElementById('task-table').dataset.rows) === 6, null, {
+    timeout: 20_000,
+  });
+  const cells = await page.locator('#task-table td').allInnerTexts();
+  assert.equal(cells.length, 12, 'six conditions × (condition, accuracy)');
+  assert.equal(cells[0], 'cue first, match');
+  assert.equal(cells[2], 'cue first, non-match (lure: the uncued sample)');
+  assert.equal(cells[10], 'cue second, non-match (new item)');
+  for (const i of [1, 3, 5, 7, 9, 11]) assert.match(cells[i], /^\d+ %$/);
+  assert.match(await page.getByTestId('task-summary').innerText(), /Mean accuracy over conditions \d+ %; hardest: cue/);
+  assert.equal(await page.locator('#task-curve').isVisible(), false, 'no curve for a memory task');
+  assert.ok((await inked(page, 'traces')) > 500, 'the held-out traces draw');
+  await screenshot(page, '74-task-match-1366');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -14,7 +14,10 @@
 //! slow points as well. Then each distinct candidate is polished in f64
 //! by Newton's method on the residual `e(h) = 0` (Jacobian `diag(1 - r²) W_rec - I`) with
 //! backtracking, which converges quadratically to fixed points of any stability, saddles
-//! included. Each point is classified by the eigenvalues of the Jacobian of F,
+//! included. A slow candidate that Newton has to crawl away from (linear convergence along a
+//! flat direction of q, as on a line attractor) is kept as well, as a slow point: a line
+//! attractor then shows as a chain of slow points rather than collapsing onto one fixed
+//! point (see `search::CRAWL`). Each point is classified by the eigenvalues of the Jacobian of F,
 //! `J = (1 - α) I + α diag(1 - r²) W_rec`: stable when every |λ| < 1 (discrete time).
 //!
 //! The search is a resumable state machine ([`FixedPointSearch::advance`]) so a worker can
@@ -30,6 +33,8 @@ mod search;
 mod tests;
 #[cfg(test)]
 mod tests_gated;
+#[cfg(test)]
+mod tests_line;
 
 pub use cells::{full_jacobian, map};
 pub use on_task::{holding_input, search_on_task, with_constant_input};

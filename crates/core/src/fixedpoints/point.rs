@@ -42,14 +42,17 @@ pub fn q_f64(net: &Network, h: &[f64]) -> f64 {
     0.5 * alpha * alpha * r.iter().zip(h).map(|(r, h)| (r - h) * (r - h)).sum::<f64>()
 }
 
-/// Newton on e(h) = tanh(W h + b) - h = 0 with backtracking on q; returns (h, q). Gated
-/// cells: Newton on `F(s) - s = 0` with the Jacobian `J - I` of the full state.
-pub(super) fn newton_polish(
-    net: &Network,
-    start: &[f64],
-    iters: usize,
-    tol: f64,
-) -> (Vec<f64>, f64) {
+/// Where a Newton polish ended: the state, its q, and the length `|δ₁|` of the first full
+/// Newton step from the start (0 when the start needed none).
+pub(super) struct Polished {
+    pub h: Vec<f64>,
+    pub q: f64,
+    pub first_step: f64,
+}
+
+/// Newton on e(h) = tanh(W h + b) - h = 0 with backtracking on q. Gated cells: Newton on
+/// `F(s) - s = 0` with the Jacobian `J - I` of the full state.
+pub(super) fn newton_polish(net: &Network, start: &[f64], iters: usize, tol: f64) -> Polished {
     if net.config.cell.is_gated() {
         return newton_gated(net, start, iters, tol);
     }
@@ -57,6 +60,7 @@ pub(super) fn newton_polish(
     let w = wmat(net);
     let mut h = start.to_vec();
     let mut q = q_f64(net, &h);
+    let mut first_step = None;
     for _ in 0..iters {
         if q < tol * 1e-4 {
             break;
@@ -74,6 +78,7 @@ pub(super) fn newton_polish(
         let Some(delta) = j.lu().solve(&(-e)) else {
             break;
         };
+        first_step.get_or_insert(delta.norm());
         let mut step = 1.0;
         let mut improved = false;
         for _ in 0..12 {
@@ -95,13 +100,18 @@ pub(super) fn newton_polish(
             break;
         }
     }
-    (h, q)
+    Polished {
+        h,
+        q,
+        first_step: first_step.unwrap_or(0.0),
+    }
 }
 
 /// Newton with backtracking on `e(s) = F(s) - s` for the gated cells; returns (s, q).
-fn newton_gated(net: &Network, start: &[f64], iters: usize, tol: f64) -> (Vec<f64>, f64) {
+fn newton_gated(net: &Network, start: &[f64], iters: usize, tol: f64) -> Polished {
     let mut s = start.to_vec();
     let mut q = q_f64(net, &s);
+    let mut first_step = None;
     for _ in 0..iters {
         if q < tol * 1e-4 {
             break;
@@ -115,11 +125,16 @@ fn newton_gated(net: &Network, start: &[f64], iters: usize, tol: f64) -> (Vec<f6
         let Some(delta) = j.lu().solve(&(-e)) else {
             break;
         };
+        first_step.get_or_insert(delta.norm());
         if !backtrack(net, &mut s, &mut q, delta.as_slice()) {
             break;
         }
     }
-    (s, q)
+    Polished {
+        h: s,
+        q,
+        first_step: first_step.unwrap_or(0.0),
+    }
 }
 
 /// Tries `s + t δ` for t = 1, ½, … (12 halvings); takes the first that lowers q.

@@ -1,6 +1,6 @@
 //! The resumable search: settle, descend, polish, classify.
 
-use super::point::{classify, dist, newton_polish, q_f64};
+use super::point::{classify, dist, newton_polish, q_f64, Polished};
 use super::{FixedPoint, FixedPointOptions};
 use crate::math::{gemm, tanh, View};
 use crate::model::Network;
@@ -39,6 +39,9 @@ pub struct FixedPointSearch {
     scale: f64,
     candidates: Vec<Vec<f64>>,
     polished: Vec<(Vec<f64>, f64)>,
+    /// Slow candidates that Newton had to crawl away from (see [`CRAWL`]): points of a slow
+    /// manifold, kept as they are besides where their polish ended.
+    chain: Vec<(Vec<f64>, f64)>,
     /// Distinct polished points worth keeping (q below `slow_q`), by increasing q.
     kept: Vec<(Vec<f64>, f64)>,
     classified: Vec<FixedPoint>,
@@ -64,6 +67,17 @@ const SETTLE_CHUNK: usize = 100;
 /// a state of size ~1, above the rounding noise of the f32 map (with a smaller bound the runs
 /// went on to the cap); the f64 Newton polish takes the end points the rest of the way.
 const SETTLE_STILL: f32 = 1e-6;
+
+/// A slow candidate (q below `slow_q`) whose Newton polish travelled more than `CRAWL` times
+/// its first full step lies on a slow manifold, and is kept as a slow point as well as the
+/// point its polish ends at. Near a simple root Newton converges quadratically, so it stays
+/// within about its first step (travel / |δ₁| → 1). Where `J - I` is nearly singular along a
+/// direction, as all along a line attractor, the residual is flat there and convergence
+/// is only linear: on the tanh line `e(c) ≈ -κ c³` each step goes a third of the way
+/// (travel ≈ 3 |δ₁|) and the polish would drag every point of the line to one end or
+/// the middle; a saddle-node's quadratic flatness gives 2 |δ₁|. Mante et al. (2013) and
+/// Sussillo & Barak (2013) show such lines as chains of slow points.
+const CRAWL: f64 = 1.5;
 
 impl FixedPointSearch {
     /// A search from `starts` (row-major, one full state per row: `S × N`, or `S × 2N` for an
@@ -100,6 +114,7 @@ impl FixedPointSearch {
             scale,
             candidates: Vec::new(),
             polished: Vec::new(),
+            chain: Vec::new(),
             kept: Vec::new(),
             classified: Vec::new(),
             settle: Settle::default(),
@@ -234,13 +249,17 @@ impl FixedPointSearch {
             }
             Phase::Polish => {
                 let i = self.polished.len();
-                let p = newton_polish(
-                    &self.net,
-                    &self.candidates[i],
-                    self.opts.newton_iters,
-                    self.opts.tol_q,
-                );
-                self.polished.push(p);
+                let start = &self.candidates[i];
+                let Polished { h, q, first_step } =
+                    newton_polish(&self.net, start, self.opts.newton_iters, self.opts.tol_q);
+                let travel = dist(start, &h);
+                if travel > CRAWL * first_step && travel > self.opts.dedup * self.scale {
+                    let q0 = q_f64(&self.net, start);
+                    if q0 < self.opts.slow_q {
+                        self.chain.push((start.clone(), q0));
+                    }
+                }
+                self.polished.push((h, q));
                 if self.polished.len() == self.candidates.len() {
                     self.kept = self.distinct();
                     self.phase = if self.kept.is_empty() {
@@ -281,12 +300,14 @@ impl FixedPointSearch {
             .collect()
     }
 
-    /// Polished points with q below `slow_q`, one per `dedup` neighbourhood, by increasing q.
+    /// Polished points and chain points with q below `slow_q`, one per `dedup`
+    /// neighbourhood, by increasing q.
     fn distinct(&self) -> Vec<(Vec<f64>, f64)> {
         let mut kept: Vec<(Vec<f64>, f64)> = Vec::new();
         let mut sorted: Vec<&(Vec<f64>, f64)> = self
             .polished
             .iter()
+            .chain(&self.chain)
             .filter(|(_, q)| q.is_finite() && *q < self.opts.slow_q)
             .collect();
         sorted.sort_by(|a, b| a.1.total_cmp(&b.1));
