@@ -95,8 +95,10 @@ fn main() {
         o.insert(k, v);
     }
     let get = |k: &str, d: f64| o.get(k).copied().unwrap_or(d);
-    let mut c = Config::default();
-    c.seed = seed;
+    let mut c = Config {
+        seed,
+        ..Config::default()
+    };
     c.model.hidden = get("hidden", c.model.hidden as f64) as usize;
     c.model.rec_gain = get("gain", c.model.rec_gain as f64) as f32;
     c.train.batch = get("batch", c.train.batch as f64) as usize;
