@@ -287,6 +287,21 @@ impl Trainer {
     pub fn validation(&self) -> &Batch {
         &self.val
     }
+
+    /// Trains on the first `len` time steps of each trial from the next step on (0 = the
+    /// task's full length; longer than the task = full length), keeping weights, optimiser
+    /// and trial stream: the lever of a curriculum on the training-trial length. The
+    /// held-out trials stay full length.
+    pub fn set_train_trial_len(&mut self, len: usize) -> Result<(), ConfigError> {
+        ConfigError::check_int("train_trial_len", len, 0, 20_000)?;
+        self.config.train.train_trial_len = len;
+        let mut train_task = self.config.task.clone();
+        if len > 0 {
+            train_task.trial_len = len.min(self.config.task.trial_len);
+        }
+        self.task = task::build(&train_task);
+        Ok(())
+    }
 }
 
 /// The held-out set for a seed: `trials` full-length trials from the `Validation` stream.
