@@ -220,8 +220,16 @@ mod tests {
             let mut cfg = Config::preset(Preset::Default);
             cfg.seed = seed.parse().unwrap();
             let (weights, trials) = fingerprints(&build(&Trainer::new(cfg).unwrap(), 0));
-            assert_eq!(weights, want["weights"].as_str().unwrap(), "weights, seed {seed}");
-            assert_eq!(trials, want["trials"].as_str().unwrap(), "trials, seed {seed}");
+            assert_eq!(
+                weights,
+                want["weights"].as_str().unwrap(),
+                "weights, seed {seed}"
+            );
+            assert_eq!(
+                trials,
+                want["trials"].as_str().unwrap(),
+                "trials, seed {seed}"
+            );
         }
     }
 
