@@ -96,6 +96,7 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "batch" => "--batch",
         "clip" => "--clip",
         "train_trial_len" => "--trial-len",
+        "shares" => "--shares",
         "starts" => "--starts",
         "settle_steps" => "--settle-steps",
         "slow_q" => "--slow-q",

@@ -145,6 +145,7 @@ mod forward;
 mod gated;
 pub mod reference;
 mod rows;
+pub mod shares;
 mod trainer;
 mod workspace;
 
@@ -152,6 +153,7 @@ pub use adam::{global_norm, Adam};
 pub use bptt::loss_and_grad;
 pub use config::TrainConfig;
 pub use forward::forward;
+pub use shares::{SharePool, Threads};
 pub use trainer::{evaluate, evaluate_task, validation_set, Metrics, StepEvent, Trainer};
 pub use workspace::Workspace;
 
