@@ -3,6 +3,7 @@
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
 use flipflop_core::task::presets;
+use flipflop_core::train::shares::MAX_SHARES;
 use flipflop_core::{
     CellKind, Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer,
 };
@@ -157,7 +158,12 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("steps") => o.steps = Some(args::int("--steps", p.value()?, "1..=10000000")?),
             Long("until-solved") => o.until_solved = true,
             Long("shares") => o.shares = Some(args::int("--shares", p.value()?, "1..=64")?),
-            Long("threads") => o.threads = Some(args::int("--threads", p.value()?, "1..=64")?),
+            Long("threads") => {
+                let t: usize = args::int("--threads", p.value()?, "1..=64")?;
+                ConfigError::check_int("threads", t, 1, MAX_SHARES)
+                    .map_err(|e| config_error(&e))?;
+                o.threads = Some(t);
+            }
             Long("max-seconds") => {
                 o.max_seconds = Some(args::real("--max-seconds", p.value()?, 0.001, 1e7)?)
             }
