@@ -31,7 +31,9 @@
 //! once at the top of each), `rows.rs` (their element-wise row kernels), `reference.rs` (the
 //! same BPTT written plainly in f64: read it first; the tests hold the fast one to it),
 //! `adam.rs` (Adam, global norm), `trainer.rs` (Trainer, StepEvent, Metrics, evaluate,
-//! validation_set), `tests.rs` (tiers against each other and against the reference).
+//! validation_set), `shares.rs` (a batch's gradient as the mask-weighted sum of its trial
+//! groups' gradients, and the `SharePool`s that run the groups: serial or native threads),
+//! `tests.rs` (tiers against each other and against the reference).
 
 /// The tier when no better one is detected at run time: simd128 in the browser (always
 /// there: the build enables it), `math::gemm` elsewhere.
