@@ -161,7 +161,10 @@ mod tests {
             }
             let mut end = 0;
             for (start, len) in regions {
-                assert_eq!(start, end, "regions are contiguous and disjoint ({helpers} helpers)");
+                assert_eq!(
+                    start, end,
+                    "regions are contiguous and disjoint ({helpers} helpers)"
+                );
                 end = start + len;
             }
             assert_eq!(end, l.total_words());
@@ -191,8 +194,10 @@ mod tests {
         words.resize(shape.job_words(), f32::NAN);
         let mut back = Batch::default();
         unpack_batch(&words, &shape, 4, true, &mut back);
-        assert_eq!((back.x.clone(), back.y.clone(), back.mask.clone()), (batch.x.clone(), batch.y.clone(), batch.mask.clone()));
-        batch.mask.clear();
+        assert_eq!(
+            (back.x.clone(), back.y.clone(), back.mask.clone()),
+            (batch.x.clone(), batch.y.clone(), batch.mask.clone())
+        );
         unpack_batch(&words, &shape, 4, false, &mut back);
         assert!(back.mask().is_none(), "an unmasked share stays unmasked");
 

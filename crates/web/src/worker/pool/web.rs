@@ -60,7 +60,15 @@ impl Buffer {
 
     fn message(&self, h: usize) -> Array {
         let l = &self.layout;
-        let shape = [h, l.helpers, l.params, l.trial_len, l.inputs, l.outputs, l.max_trials];
+        let shape = [
+            h,
+            l.helpers,
+            l.params,
+            l.trial_len,
+            l.inputs,
+            l.outputs,
+            l.max_trials,
+        ];
         let msg = Array::new();
         msg.push(&self.sab);
         msg.push(&JsValue::from_str(&self.model));
@@ -202,7 +210,10 @@ impl SharePool for WebPool {
         scratch.clear();
         layout::pack_network(net, &mut scratch);
         buf.floats
-            .subarray(layout.weights() as u32, (layout.weights() + layout.params) as u32)
+            .subarray(
+                layout.weights() as u32,
+                (layout.weights() + layout.params) as u32,
+            )
             .copy_from(&scratch);
         for h in 0..helpers {
             let mut trials = 0;
@@ -366,12 +377,13 @@ impl Helper {
 
 /// Entry point of a helper worker: serves each buffer the lead sends, then says it is loaded.
 pub fn helper_start(scope: &DedicatedWorkerGlobalScope) -> Result<(), JsValue> {
-    let on_buffer = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        match Helper::from_message(&e.data()) {
+    let on_buffer =
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| match Helper::from_message(
+            &e.data(),
+        ) {
             Some(mut helper) => helper.serve(),
             None => web_sys::console::error_1(&"flipflop helper: unreadable buffer message".into()),
-        }
-    });
+        });
     scope.set_onmessage(Some(on_buffer.as_ref().unchecked_ref()));
     on_buffer.forget();
     scope.post_message(&JsValue::from_str("hello"))
