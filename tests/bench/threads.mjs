@@ -5,6 +5,7 @@
 // `flipflop train --preset default --shares K --until-solved --max-seconds 0.01` and
 // `flipflop link`), presses Train, and counts the steps of WINDOW_S seconds after a warm-up
 // of WARM_S seconds (metrics, snapshots and cubes included, as a student sees it).
+// ROUNDS=2 runs the cases again in reverse order (load drifts on a shared machine).
 // Usage: LINK1='net=…' LINK2='net=…' node tests/bench/threads.mjs. Prints one JSON object.
 import os from 'node:os';
 import { launch, openPage, DIST } from '../e2e/harness.mjs';
@@ -23,7 +24,10 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const browser = await launch();
 const result = { browser: browser.version(), date: new Date().toISOString(), cores: os.cpus().length, cases: [] };
 try {
-  for (const c of cases) {
+  const rounds = Number(process.env.ROUNDS ?? 2);
+  const order = [];
+  for (let r = 0; r < rounds; r += 1) order.push(...(r % 2 ? [...cases].reverse() : cases));
+  for (const c of order) {
     const server = await serveDir(DIST, 0, { isolate: c.isolate });
     const { page, context } = await openPage(browser, `${server.url}#${c.link}`);
     await page.waitForFunction(() => /Opened the exact link/.test(document.querySelector('[data-testid=status]').textContent), null, { timeout: 60_000 });
