@@ -58,6 +58,11 @@ impl Shell {
         if cmd == Command::DebugCrash {
             panic!("DebugCrash requested by the page (test hook)");
         }
+        if matches!(cmd, Command::Init { .. }) {
+            // A new network starts on the lead alone (one share never reaches the pool);
+            // the pool sets its threads again at its first step.
+            self.threads.set(1);
+        }
         let mut clock = clock(&self.scope);
         self.session.handle(cmd, &mut clock);
         self.flush();
