@@ -58,7 +58,7 @@ test('isolated: 2 threads; not isolated: 1 thread; the same weights after the sa
     for (let i = 0; i < 3; i += 1) await step(a.page);
     k += 3;
     assert.equal(await threads(a.page), '2', 'the pool keeps training on 2 threads');
-    console.log(`# 2 threads after step ${k - 3} of ${k}`);
+    console.log(`2 threads after step ${k - 3} of ${k}`);
 
     const b = await open(browser, plain.url);
     assert.equal(await b.page.evaluate(() => self.crossOriginIsolated), false, 'no headers, no isolation');
