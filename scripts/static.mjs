@@ -8,6 +8,10 @@
 // The server sends the precompressed file the browser accepts (brotli, else gzip, with
 // `Vary: Accept-Encoding`), else the plain file. `make serve` and the end-to-end tests use it,
 // so what the tests measure is what a user's browser transfers.
+//
+// Every response carries the cross-origin isolation headers (ISOLATION below): with them
+// the browser gives the page `SharedArrayBuffer`, and the training worker computes each
+// step on all cores (a pool of helper workers); without them the lab trains on one thread.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,6 +31,12 @@ const MIME = {
   '.webmanifest': 'application/manifest+json',
 };
 const COMPRESSIBLE = new Set(['.wasm', '.js', '.mjs', '.css', '.html', '.json', '.svg', '.net', '.webmanifest']);
+
+/** Headers that make the page cross-origin isolated (`self.crossOriginIsolated`). */
+export const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+};
 
 /** Writes `.br` and `.gz` siblings of every compressible file under `dir`; returns the count. */
 export function precompress(dir) {
@@ -82,8 +92,11 @@ export function resolveRequest(root, target) {
   return file;
 }
 
-/** Serves `dir` on 127.0.0.1:`port` (0 = any free port); resolves to { url, close }. */
-export async function serveDir(dir, port = 0) {
+/** Serves `dir` on 127.0.0.1:`port` (0 = any free port); resolves to { url, close }.
+ * `isolate: false` leaves out the cross-origin isolation headers (as a plain static host
+ * would: the lab then trains on one thread). */
+export async function serveDir(dir, port = 0, { isolate = true } = {}) {
+  const extra = isolate ? ISOLATION : {};
   const root = path.resolve(dir);
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     throw new Error(`${root}/index.html missing: run \`make build\` (or \`make test\`) first`);
@@ -91,13 +104,14 @@ export async function serveDir(dir, port = 0) {
   const server = http.createServer((req, res) => {
     const file = resolveRequest(root, req.url);
     if (typeof file === 'number') {
-      res.writeHead(file, { 'content-type': 'text/plain' }).end(file === 400 ? 'bad request' : 'forbidden');
+      res.writeHead(file, { 'content-type': 'text/plain', ...extra }).end(file === 400 ? 'bad request' : 'forbidden');
       return;
     }
     const headers = {
       'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
       'cache-control': 'no-store',
       vary: 'Accept-Encoding',
+      ...extra,
     };
     let send = file;
     for (const [name, ext] of accepted(req)) {
@@ -109,7 +123,7 @@ export async function serveDir(dir, port = 0) {
     }
     fs.readFile(send, (err, body) => {
       if (err) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        res.writeHead(404, { 'content-type': 'text/plain', ...extra }).end('not found');
         return;
       }
       res.writeHead(200, headers);

@@ -96,6 +96,8 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "batch" => "--batch",
         "clip" => "--clip",
         "train_trial_len" => "--trial-len",
+        "shares" => "--shares",
+        "threads" => "--threads",
         "starts" => "--starts",
         "settle_steps" => "--settle-steps",
         "slow_q" => "--slow-q",

@@ -24,7 +24,7 @@ flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 USAGE:
   flipflop train [--preset default|paper|dale | --cell vanilla|gru|lstm] [--seed S] [--hidden N]
                  [--bits B] [--lr LR]
-                 [--batch B] [--clip C] [--trial-len T]
+                 [--batch B] [--clip C] [--trial-len T] [--threads T] [--shares K]
                  [--task flipflop|perceptual-dm|context-dm|parametric-wm|match-two-items
                   [--coherences C1,C2,..] [--stimulus-ms MS] [--noise-sd SD]
                   [--delay-min-ms MS] [--delay-max-ms MS] [--delay-ms MS]]
@@ -60,6 +60,10 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --hidden, --bits, --lr, --batch, --clip (0 = off), --trial-len (time steps of
          each training trial, 0 = full) override the preset; ranges are checked like the
          lab's controls. (--train-steps is the old name of --trial-len, still accepted.)
+         --threads T     compute each step's gradient in T shares of the batch on T threads
+                         (1..=64; default 1); --shares K splits it in K shares (1..=64,
+                         default T), which the network file records: a given K trains
+                         bit-identically on any number of threads.
          --task T        train task T from its own preset (flags still override it); task
                          options (ms are multiples of the 20 ms time step): perceptual-dm and
                          context-dm --coherences (%), --stimulus-ms, --noise-sd;

@@ -3,6 +3,7 @@
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
 use flipflop_core::task::presets;
+use flipflop_core::train::shares::MAX_SHARES;
 use flipflop_core::{
     CellKind, Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer,
 };
@@ -76,6 +77,10 @@ pub(crate) struct Options {
     delay_min_ms: Option<usize>,
     delay_max_ms: Option<usize>,
     delay_ms: Option<usize>,
+    /// `--shares K`: gradient shares per step (`TrainConfig::shares`).
+    shares: Option<usize>,
+    /// `--threads T`: native threads for the shares (and `T` shares unless `--shares`).
+    threads: Option<usize>,
 }
 
 /// Names accepted by `--task`.
@@ -113,6 +118,8 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         delay_min_ms: None,
         delay_max_ms: None,
         delay_ms: None,
+        shares: None,
+        threads: None,
     };
     while let Some(arg) = p.next()? {
         match arg {
@@ -150,6 +157,13 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             }
             Long("steps") => o.steps = Some(args::int("--steps", p.value()?, "1..=10000000")?),
             Long("until-solved") => o.until_solved = true,
+            Long("shares") => o.shares = Some(args::int("--shares", p.value()?, "1..=64")?),
+            Long("threads") => {
+                let t: usize = args::int("--threads", p.value()?, "1..=64")?;
+                ConfigError::check_int("threads", t, 1, MAX_SHARES)
+                    .map_err(|e| config_error(&e))?;
+                o.threads = Some(t);
+            }
             Long("max-seconds") => {
                 o.max_seconds = Some(args::real("--max-seconds", p.value()?, 0.001, 1e7)?)
             }
@@ -410,6 +424,8 @@ pub(crate) struct Plan {
     pub until_solved: bool,
     pub max_seconds: Option<f64>,
     pub eval_every: u64,
+    /// Native threads the gradient shares run on (`--threads`; 1 by default, as in sweeps).
+    pub threads: usize,
 }
 
 /// Builds the config `o` describes (preset, task options, constraints, overrides) and
@@ -449,6 +465,9 @@ pub(crate) fn plan(o: &Options) -> Result<Plan, CliError> {
     if let Some(t) = o.trial_len {
         cfg.train.train_trial_len = t;
     }
+    if let Some(k) = o.shares.or(o.threads) {
+        cfg.train.shares = k;
+    }
     if let Some(k) = o.steps {
         // Range-check in u64 before the core's usize check (which cannot see values > usize::MAX).
         ConfigError::check_int(
@@ -471,6 +490,7 @@ pub(crate) fn plan(o: &Options) -> Result<Plan, CliError> {
         until_solved: o.until_solved,
         max_seconds: o.max_seconds,
         eval_every: o.eval_every,
+        threads: o.threads.unwrap_or(1),
     })
 }
 
@@ -494,6 +514,7 @@ pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliErro
     let kind = cfg.task.kind;
     let budget = cfg.train.max_steps;
     let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
+    trainer.set_threads(plan.threads);
     let mut progress = Progress {
         enabled: show_progress,
         tty: std::io::stderr().is_terminal(),

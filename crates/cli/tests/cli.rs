@@ -92,6 +92,37 @@ fn train_overrides_reach_the_saved_config() {
 }
 
 #[test]
+fn threads_split_the_batch_and_do_not_change_the_result() {
+    let dir = Scratch::new("cli", "threads");
+    let tiny = [
+        "train",
+        "--hidden",
+        "8",
+        "--batch",
+        "6",
+        "--trial-len",
+        "40",
+        "--steps",
+        "3",
+    ];
+    let (two, one) = (dir.file("two.net"), dir.file("one.net"));
+    run_json(&[&tiny[..], &["--threads", "2", "--out", &two]].concat());
+    run_json(
+        &[
+            &tiny[..],
+            &["--shares", "2", "--threads", "1", "--out", &one],
+        ]
+        .concat(),
+    );
+    let (two, one) = (load(&dir.path("two.net")), load(&dir.path("one.net")));
+    // `--threads 2` splits each batch in 2 shares; the file records it.
+    assert_eq!(two.config.train.shares, 2);
+    assert_eq!(two.config, one.config);
+    // Two shares on two threads train exactly as two shares on one.
+    assert_eq!(two.network, one.network);
+}
+
+#[test]
 fn train_is_reproducible_and_eval_reports_metrics() {
     let dir = Scratch::new("cli", "train");
     let a = train_tiny(&dir, "a.net", "3");
@@ -311,6 +342,14 @@ fn bad_arguments_name_the_argument() {
     let o = out.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&[], "missing command"),
+        (
+            &["train", "--threads", "0", "--out", o],
+            "--threads 0 is out of range (allowed: 1..=64)",
+        ),
+        (
+            &["train", "--shares", "65", "--out", o],
+            "--shares 65 is out of range (allowed: 1..=64)",
+        ),
         (&["frobnicate"], "unknown command 'frobnicate'"),
         (
             &["train", "--hidden", "5000", "--out", o],

@@ -40,7 +40,12 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn training_steps_allocate_nothing_of_their_own() {
-    for (alpha, rec_bias, bits) in [(1.0f32, false, 3usize), (0.5, true, 2)] {
+    // The third case splits each batch into gradient shares (run on this thread).
+    for (alpha, rec_bias, bits, shares) in [
+        (1.0f32, false, 3usize, 1),
+        (0.5, true, 2, 1),
+        (1.0, false, 3, 3),
+    ] {
         let mut c = flipflop_core::Config::default();
         c.model.hidden = 32;
         c.model.alpha = alpha;
@@ -48,6 +53,7 @@ fn training_steps_allocate_nothing_of_their_own() {
         c.set_bits(bits);
         c.train.batch = 4;
         c.train.train_trial_len = 60;
+        c.train.shares = shares;
         let mut t = flipflop_core::Trainer::new(c).expect("valid");
         t.step().expect("finite"); // warm-up: buffers take their size
         t.step().expect("finite");
@@ -65,7 +71,7 @@ fn training_steps_allocate_nothing_of_their_own() {
         );
         assert_eq!(
             ours, 0,
-            "alpha {alpha}, bias {rec_bias}: {ours} allocations in 5 steps"
+            "alpha {alpha}, bias {rec_bias}, {shares} shares: {ours} allocations in 5 steps"
         );
     }
 }

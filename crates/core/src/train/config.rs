@@ -29,6 +29,18 @@ pub struct TrainConfig {
     pub max_steps: u64,
     /// Held-out trials for the metrics.
     pub val_trials: usize,
+    /// Gradient shares: each step's batch is split into this many contiguous groups of
+    /// trials whose gradients are computed apart (on several threads where there are) and
+    /// summed weighted by their loss-mask sums (`train::shares`: the same gradient up to
+    /// rounding). The sum's order is fixed, so a given value trains bit-identically on any
+    /// number of threads. 1 = the whole batch at once; values above `batch` act as `batch`.
+    /// Omitted from JSON at 1, so older links and files read and write the same bytes.
+    #[serde(skip_serializing_if = "is_one")]
+    pub shares: usize,
+}
+
+fn is_one(v: &usize) -> bool {
+    *v == 1
 }
 
 impl Default for TrainConfig {
@@ -44,6 +56,7 @@ impl Default for TrainConfig {
             train_trial_len: 200,
             max_steps: 5_000,
             val_trials: 128,
+            shares: 1,
         }
     }
 }
@@ -74,6 +87,7 @@ impl TrainConfig {
         ConfigError::check_int("train_trial_len", self.train_trial_len, 0, 20_000)?;
         ConfigError::check_int("max_steps", self.max_steps as usize, 1, 10_000_000)?;
         ConfigError::check_int("val_trials", self.val_trials, 1, 4096)?;
+        ConfigError::check_int("shares", self.shares, 1, super::shares::MAX_SHARES)?;
         Ok(())
     }
 }

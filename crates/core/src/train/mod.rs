@@ -31,7 +31,9 @@
 //! once at the top of each), `rows.rs` (their element-wise row kernels), `reference.rs` (the
 //! same BPTT written plainly in f64: read it first; the tests hold the fast one to it),
 //! `adam.rs` (Adam, global norm), `trainer.rs` (Trainer, StepEvent, Metrics, evaluate,
-//! validation_set), `tests.rs` (tiers against each other and against the reference).
+//! validation_set), `shares.rs` (a batch's gradient as the mask-weighted sum of its trial
+//! groups' gradients, and the `SharePool`s that run the groups: serial or native threads),
+//! `tests.rs` (tiers against each other and against the reference).
 
 /// The tier when no better one is detected at run time: simd128 in the browser (always
 /// there: the build enables it), `math::gemm` elsewhere.
@@ -145,6 +147,7 @@ mod forward;
 mod gated;
 pub mod reference;
 mod rows;
+pub mod shares;
 mod trainer;
 mod workspace;
 
@@ -152,6 +155,7 @@ pub use adam::{global_norm, Adam};
 pub use bptt::loss_and_grad;
 pub use config::TrainConfig;
 pub use forward::forward;
+pub use shares::{SharePool, Threads};
 pub use trainer::{evaluate, evaluate_task, validation_set, Metrics, StepEvent, Trainer};
 pub use workspace::Workspace;
 

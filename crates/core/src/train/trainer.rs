@@ -3,6 +3,7 @@
 use super::adam::{global_norm, Adam, WARM_START_BATCHES};
 use super::bptt::loss_and_grad;
 use super::forward::forward;
+use super::shares::{loss_and_grad_shared, ShareJob, SharePool, Threads};
 use super::workspace::Workspace;
 use crate::config::Config;
 use crate::error::{ConfigError, TrainError};
@@ -86,6 +87,10 @@ pub struct Trainer {
     /// Resumed without a saved optimiser state: warm-start Adam at the first step, as if
     /// trained for this many steps.
     pending_warm: Option<u64>,
+    /// One job per gradient share (`TrainConfig::shares`; empty for one share).
+    jobs: Vec<ShareJob>,
+    /// Native threads [`Trainer::step`] runs the shares on (1 = the calling thread).
+    threads: usize,
 }
 
 impl Trainer {
@@ -127,7 +132,14 @@ impl Trainer {
             train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
         }
         let val = validation_set(&config.task, config.seed, config.train.val_trials);
+        let shares = config.train.shares.min(config.train.batch);
+        let jobs = match shares {
+            0 | 1 => Vec::new(),
+            k => vec![ShareJob::new(&net.config); k],
+        };
         Self {
+            jobs,
+            threads: 1,
             grads: Network::zeros(&net.config),
             adam: Adam::new(&net),
             ws: Workspace::default(),
@@ -172,7 +184,7 @@ impl Trainer {
     /// Warm-starts Adam from [`WARM_START_BATCHES`] batches of the `WarmStart` stream (see
     /// `adam.rs`); the weights are not changed. Uses the gradient buffers, so it allocates
     /// the squared means once.
-    fn warm_start(&mut self, trained_steps: u64) {
+    fn warm_start(&mut self, trained_steps: u64, pool: &mut dyn SharePool) {
         let mut sq: Vec<Vec<f32>> = self
             .net
             .params()
@@ -185,13 +197,7 @@ impl Trainer {
         for _ in 0..WARM_START_BATCHES {
             self.task
                 .fill(&mut self.batch, self.config.train.batch, &mut rng);
-            loss_and_grad(
-                &self.net,
-                &self.batch,
-                self.batch.mask(),
-                &mut self.ws,
-                &mut self.grads,
-            );
+            self.batch_grad(pool);
             let norm = global_norm(&self.grads);
             let scale = if clip > 0.0 && norm > clip {
                 clip / norm
@@ -208,6 +214,41 @@ impl Trainer {
         self.adam.warm_start(&self.config.train, trained_steps, &sq);
     }
 
+    /// Runs the gradient shares of later steps on up to `threads` native threads (clamped to
+    /// 1..=[`super::shares::MAX_SHARES`]; no more threads than shares are used). The result
+    /// does not depend on it: the shares are summed in a fixed order. Without shares
+    /// (`TrainConfig::shares` 1) training stays on the calling thread.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.clamp(1, super::shares::MAX_SHARES);
+    }
+
+    /// The native threads set by [`Trainer::set_threads`].
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Loss and gradient of `self.batch` into `self.grads`: the whole batch at once, or its
+    /// shares run by `pool`.
+    fn batch_grad(&mut self, pool: &mut dyn SharePool) -> f32 {
+        if self.jobs.is_empty() {
+            loss_and_grad(
+                &self.net,
+                &self.batch,
+                self.batch.mask(),
+                &mut self.ws,
+                &mut self.grads,
+            )
+        } else {
+            loss_and_grad_shared(
+                &self.net,
+                &self.batch,
+                &mut self.jobs,
+                pool,
+                &mut self.grads,
+            )
+        }
+    }
+
     /// The latest training loss.
     pub fn last_loss(&self) -> Option<f32> {
         self.last_loss
@@ -221,20 +262,22 @@ impl Trainer {
     }
 
     /// One step: fresh trials, loss and gradient, clipping, Adam. On a non-finite loss,
-    /// gradient or result the weights stay as they were and `Diverged` is returned.
+    /// gradient or result the weights stay as they were and `Diverged` is returned. The
+    /// gradient shares, if any, run on the threads of [`Trainer::set_threads`].
     pub fn step(&mut self) -> Result<StepEvent, TrainError> {
+        let mut pool = Threads(self.threads);
+        self.step_with(&mut pool)
+    }
+
+    /// [`Trainer::step`] with the gradient shares run by `pool` (e.g. the browser's workers);
+    /// any pool gives the same result. Without shares the pool is not used.
+    pub fn step_with(&mut self, pool: &mut dyn SharePool) -> Result<StepEvent, TrainError> {
         if let Some(trained) = self.pending_warm.take() {
-            self.warm_start(trained);
+            self.warm_start(trained, pool);
         }
         self.task
             .fill(&mut self.batch, self.config.train.batch, &mut self.rng);
-        let loss = loss_and_grad(
-            &self.net,
-            &self.batch,
-            self.batch.mask(),
-            &mut self.ws,
-            &mut self.grads,
-        );
+        let loss = self.batch_grad(pool);
         let grad_norm = global_norm(&self.grads);
         let step = self.steps_taken + 1;
         if !loss.is_finite() || !grad_norm.is_finite() {

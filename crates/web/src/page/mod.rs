@@ -226,9 +226,17 @@ impl App {
                     .cx
                     .status_element()
                     .set_attribute("data-kernels", kernels);
+                let _ = self.cx.status_element().set_attribute("data-threads", "1");
                 if let Err(e) = self.link.on_ready() {
                     self.cx.show_error(&e);
                 }
+            }
+            Event::Threads { threads } => {
+                // Threads of the last training step (tests and benchmarks read it).
+                let _ = self
+                    .cx
+                    .status_element()
+                    .set_attribute("data-threads", &threads.to_string());
             }
             Event::Error { message, .. } => self.cx.show_error(message),
             _ => {}

@@ -42,7 +42,7 @@ use std::fmt;
 /// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
 /// 8: the Sweep view: [`Command::OpenSweep`], [`Event::Sweep`] and [`Event::SweepFailed`].
 /// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -155,6 +155,12 @@ pub enum Event {
         /// The training kernels of the build the browser loaded (`simd128`, or
         /// `simd128 + relaxed FMA` where the browser has relaxed SIMD).
         kernels: String,
+    },
+    /// The threads that computed the last training step (1, or 1 + the helper workers
+    /// that took a gradient share); sent when it changes.
+    Threads {
+        /// Threads of the last step, the training worker included.
+        threads: usize,
     },
     /// A trainer was built (after `Init`).
     Initialized {
@@ -337,10 +343,11 @@ pub enum Event {
 
 impl Event {
     /// The generation of the network this event belongs to; `None` for events about no
-    /// network (`Ready`, `BenchStep`, `Loaded`, `LoadFailed`, and the Compare view's).
+    /// network (`Ready`, `Threads`, `BenchStep`, `Loaded`, `LoadFailed`, and the Compare view's).
     pub fn generation(&self) -> Option<u32> {
         match self {
             Event::Ready { .. }
+            | Event::Threads { .. }
             | Event::BenchStep { .. }
             | Event::Loaded { .. }
             | Event::LoadFailed { .. }

@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod loaders;
 pub mod picture;
+pub mod pool;
 pub mod session;
 pub mod snapshot;
 pub mod sweep;

@@ -12,6 +12,7 @@ use super::{loaders, picture, snapshot};
 use crate::protocol::{self, Command, Event, LinkKind, WireAdam, WireNetwork};
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
 use flipflop_core::task::presets;
+use flipflop_core::train::shares::{Serial, SharePool};
 use flipflop_core::{Config, StepEvent, Trainer};
 
 /// Training time per slice before yielding to the event loop, ms.
@@ -67,6 +68,9 @@ pub struct Session {
     last_cube_step: Option<u64>,
     fp: Option<FpJob>,
     out: Vec<Event>,
+    /// Runs the gradient shares of networks with `shares` ≥ 2 ([`Serial`] until the shell
+    /// sets the browser's pool of workers).
+    pool: Box<dyn SharePool>,
 }
 
 impl Default for Session {
@@ -95,7 +99,13 @@ impl Session {
             last_cube_step: None,
             fp: None,
             out: Vec::new(),
+            pool: Box::new(Serial),
         }
+    }
+
+    /// Runs gradient shares on `pool` from the next step on (any pool trains the same).
+    pub fn set_pool(&mut self, pool: Box<dyn SharePool>) {
+        self.pool = pool;
     }
 
     /// The events produced since the last call, in order.
@@ -308,8 +318,9 @@ impl Session {
             self.no_network();
             return false;
         };
+        let pool = &mut *self.pool;
         for _ in 0..max_steps {
-            match trainer.step() {
+            match trainer.step_with(pool) {
                 Ok(ev) => {
                     self.pending_losses.push((base + ev.step, ev.loss));
                     self.last = Some(ev);
@@ -634,7 +645,7 @@ impl Session {
         let mut step_ms = Vec::new();
         for i in 0..warmup + repeats {
             let t0 = clock();
-            if let Err(e) = trainer.step() {
+            if let Err(e) = trainer.step_with(&mut *self.pool) {
                 return self.error(format!("Benchmark: {e}"));
             }
             if i >= warmup {

@@ -1,9 +1,9 @@
 //! The worker's web-sys shell: messages in, events out, a tick port for slices. All policy
 //! is the [`Session`]'s.
 
-use super::Session;
+use super::{pool, Session};
 use crate::protocol::{self, Command, Event};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,6 +15,9 @@ struct Shell {
     tick_port: MessagePort,
     tick_pending: bool,
     session: Session,
+    /// Threads of the last step (set by the pool) and the count last reported.
+    threads: Rc<Cell<usize>>,
+    reported_threads: usize,
 }
 
 /// The worker's clock, ms (`performance.now()`, or the date where there is none).
@@ -40,6 +43,12 @@ impl Shell {
         for event in self.session.drain() {
             self.post(&event);
         }
+        if self.threads.get() != self.reported_threads {
+            self.reported_threads = self.threads.get();
+            self.post(&Event::Threads {
+                threads: self.reported_threads,
+            });
+        }
         if self.session.wants_tick() && !self.tick_pending {
             self.tick_pending = self.tick_port.post_message(&JsValue::NULL).is_ok();
         }
@@ -48,6 +57,11 @@ impl Shell {
     fn handle(&mut self, cmd: Command) {
         if cmd == Command::DebugCrash {
             panic!("DebugCrash requested by the page (test hook)");
+        }
+        if matches!(cmd, Command::Init { .. }) {
+            // A new network starts on the lead alone (one share never reaches the pool);
+            // the pool sets its threads again at its first step.
+            self.threads.set(1);
         }
         let mut clock = clock(&self.scope);
         self.session.handle(cmd, &mut clock);
@@ -72,12 +86,22 @@ fn install_panic_hook() {
 pub fn start() -> Result<(), JsValue> {
     install_panic_hook();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().dyn_into()?;
+    if scope.name() == pool::HELPER_NAME {
+        return pool::helper_start(&scope);
+    }
+    let threads = Rc::new(Cell::new(1));
+    let mut session = Session::new();
+    if let Some(p) = pool::WebPool::new(&scope, threads.clone()) {
+        session.set_pool(Box::new(p));
+    }
     let channel = MessageChannel::new()?;
     let shell = Rc::new(RefCell::new(Shell {
         scope: scope.clone(),
         tick_port: channel.port2(),
         tick_pending: false,
-        session: Session::new(),
+        session,
+        threads,
+        reported_threads: 1,
     }));
 
     let s = shell.clone();

@@ -42,6 +42,7 @@ fn names(events: &[Event]) -> Vec<&'static str> {
         .iter()
         .map(|e| match e {
             Event::Ready { .. } => "Ready",
+            Event::Threads { .. } => "Threads",
             Event::Initialized { .. } => "Initialized",
             Event::Running { .. } => "Running",
             Event::Progress { .. } => "Progress",
