@@ -35,6 +35,8 @@ pub struct Run {
     pub speed: f64,
     /// Training time, ms.
     pub elapsed_ms: f64,
+    /// The part of `elapsed_ms` the worker spent on reports while training, ms.
+    pub reports_ms: f64,
     /// Learning rate of the last step.
     pub lr_now: f32,
     /// `(step, training ms)` at which the run was first solved.
@@ -68,6 +70,7 @@ impl Run {
             snapshot: None,
             speed: 0.0,
             elapsed_ms: 0.0,
+            reports_ms: 0.0,
             solved: None,
             newly_solved: false,
             last_solved: None,
@@ -99,6 +102,7 @@ impl Run {
                 lr,
                 steps_per_sec,
                 elapsed_ms,
+                reports_ms,
                 ..
             } => {
                 if let Some(first) = losses.first() {
@@ -112,6 +116,7 @@ impl Run {
                 self.lr_now = *lr;
                 self.speed = *steps_per_sec;
                 self.elapsed_ms = *elapsed_ms;
+                self.reports_ms = *reports_ms;
             }
             Event::Metrics {
                 step,

@@ -331,6 +331,20 @@ impl Controls {
         } else {
             "–".into()
         }));
+        // Share of training time the worker's reports took (benchmarks read it).
+        if r.elapsed_ms > 0.0 {
+            let share = r.reports_ms / r.elapsed_ms;
+            let _ = self
+                .speed
+                .set_attribute("data-report-share", &format!("{share:.3}"));
+            let _ = self.speed.set_attribute(
+                "title",
+                &format!(
+                    "Training speed. Held-out checks, snapshots and cube updates took {:.0} % of the training time.",
+                    share * 100.0
+                ),
+            );
+        }
         self.elapsed
             .set_text_content(Some(&format!("{:.1} s", r.elapsed_ms / 1000.0)));
         self.radius.set_text_content(Some(

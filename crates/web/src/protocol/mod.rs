@@ -42,7 +42,7 @@ use std::fmt;
 /// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
 /// 8: the Sweep view: [`Command::OpenSweep`], [`Event::Sweep`] and [`Event::SweepFailed`].
 /// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
-pub const PROTOCOL_VERSION: u32 = 10;
+pub const PROTOCOL_VERSION: u32 = 11;
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -194,6 +194,9 @@ pub enum Event {
         steps_per_sec: f64,
         /// Time spent training since `Init` (pauses excluded), ms.
         elapsed_ms: f64,
+        /// The part of `elapsed_ms` continuous training spent on held-out checks, snapshots
+        /// and cube updates, ms (issue 18: at most about a tenth).
+        reports_ms: f64,
         /// The network's generation.
         generation: u32,
     },

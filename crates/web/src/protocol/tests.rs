@@ -222,6 +222,7 @@ fn every_event_round_trips() {
             grad_norm: 0.7,
             steps_per_sec: 40.5,
             elapsed_ms: 300.0,
+            reports_ms: 25.5,
             generation: 3,
         },
         Event::Metrics {

@@ -72,6 +72,8 @@ pub struct Session {
     last: Option<StepEvent>,
     /// Time spent on training (steps, evaluations, snapshots) in finished slices, ms.
     elapsed_ms: f64,
+    /// The part of `elapsed_ms` spent on reports during continuous training, ms.
+    reports_ms: f64,
     /// Start of the slice in progress, if any.
     slice_start: Option<f64>,
     speed: f64,
@@ -105,6 +107,7 @@ impl Session {
             pending_losses: Vec::new(),
             last: None,
             elapsed_ms: 0.0,
+            reports_ms: 0.0,
             slice_start: None,
             speed: 0.0,
             metrics: Throttle::new(0.0, METRICS_MIN_STEPS, METRICS_SHARE),
@@ -288,6 +291,7 @@ impl Session {
                 self.pending_losses.clear();
                 self.last = None;
                 self.elapsed_ms = 0.0;
+                self.reports_ms = 0.0;
                 self.slice_start = None;
                 self.speed = 0.0;
                 self.metrics.restart(base_step);
@@ -369,6 +373,7 @@ impl Session {
             grad_norm: last.grad_norm,
             steps_per_sec: self.speed,
             elapsed_ms,
+            reports_ms: self.reports_ms,
             generation: self.generation,
         });
     }
@@ -427,6 +432,7 @@ impl Session {
         if self.cube.due(t1, step) {
             self.report_cube(clock);
         }
+        self.reports_ms += clock() - t1;
     }
 
     /// The optimiser state, for the page to keep with the network (nothing while a warm

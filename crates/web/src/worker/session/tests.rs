@@ -358,6 +358,23 @@ fn throttles_space_metrics_snapshots_and_cubes() {
         count("Cube") < count("Snapshot"),
         "cubes are rarer than snapshots"
     );
+    // The time the reports took is counted, and it is part of the training time.
+    let (reports_ms, elapsed_ms) = ev
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Progress {
+                reports_ms,
+                elapsed_ms,
+                ..
+            } => Some((*reports_ms, *elapsed_ms)),
+            _ => None,
+        })
+        .expect("progress events");
+    assert!(
+        reports_ms > 0.0 && reports_ms < elapsed_ms,
+        "{reports_ms} of {elapsed_ms} ms"
+    );
 }
 
 #[test]
