@@ -102,8 +102,8 @@ mod tests {
     #[test]
     fn training_reports_take_at_most_a_tenth_of_the_time() {
         use crate::worker::session::{
-            CUBE_MIN_MS, CUBE_SHARE, METRICS_MIN_STEPS, METRICS_SHARE, SLICE_MS,
-            SNAPSHOT_MIN_MS, SNAPSHOT_SHARE,
+            CUBE_MIN_MS, CUBE_SHARE, METRICS_MIN_STEPS, METRICS_SHARE, SLICE_MS, SNAPSHOT_MIN_MS,
+            SNAPSHOT_SHARE,
         };
         let costs = [
             [0.5, 0.5, 0.5],
@@ -133,8 +133,14 @@ mod tests {
                 }
             }
             let share = reporting / now;
-            assert!(share <= 0.101, "costs {cost:?} ms: reports took {share:.3} of the time");
-            assert!(reports.iter().all(|&r| r > 0), "costs {cost:?}: every report ran");
+            assert!(
+                share <= 0.101,
+                "costs {cost:?} ms: reports took {share:.3} of the time"
+            );
+            assert!(
+                reports.iter().all(|&r| r > 0),
+                "costs {cost:?}: every report ran"
+            );
         }
     }
 }
