@@ -65,6 +65,7 @@ try {
         wall_s: (Date.now() - t0) / 1000,
         training_s: Number(await status.getAttribute('data-solved-ms')) / 1000,
         step: Number(await status.getAttribute('data-solved-step')),
+        report_share: Number(await page.locator('#speed').getAttribute('data-report-share')),
       };
     } catch {
       entry.unsolved = `not solved within ${solveTimeout / 1000} s (${await page.getByTestId('status').textContent()})`;

