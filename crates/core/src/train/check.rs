@@ -171,7 +171,15 @@ pub fn check_network(task_cfg: &TaskConfig, net: &Network, seed: u64, trials: us
     let metrics = evaluate_task(&*task, net, &val, &mut ws);
     Check::decide(task_cfg.kind, metrics, || {
         let mut batch = Batch::default();
-        confirm_metrics(&*task, net, seed, trials, CONFIRM_CHUNKS, &mut batch, &mut ws)
+        confirm_metrics(
+            &*task,
+            net,
+            seed,
+            trials,
+            CONFIRM_CHUNKS,
+            &mut batch,
+            &mut ws,
+        )
     })
 }
 
@@ -228,7 +236,10 @@ mod tests {
         let fresh = trials(&confirm);
         assert_eq!(fresh.len(), chunk * chunks);
         for (i, tr) in fresh.iter().enumerate() {
-            assert!(!used.contains(tr), "confirmation trial {i} was also drawn elsewhere");
+            assert!(
+                !used.contains(tr),
+                "confirmation trial {i} was also drawn elsewhere"
+            );
         }
     }
 
@@ -253,7 +264,10 @@ mod tests {
                 let m = confirm_metrics(&*task, &net, c.seed, chunk, chunks, &mut b, &mut ws);
                 assert_eq!(m.trials, 32, "{kind:?}");
                 let close = |a: f32, b: f32| (a - b).abs() <= 2e-6 * b.abs().max(1e-3);
-                assert!(close(m.mse, whole.mse), "{kind:?} {chunk}: {m:?} vs {whole:?}");
+                assert!(
+                    close(m.mse, whole.mse),
+                    "{kind:?} {chunk}: {m:?} vs {whole:?}"
+                );
                 assert!(
                     close(m.bit_accuracy, whole.bit_accuracy),
                     "{kind:?} {chunk}: {m:?} vs {whole:?}"

@@ -9,9 +9,8 @@
 
 use super::throttle::Throttle;
 use super::{loaders, picture, snapshot};
-use crate::protocol::{self, Command, Event, LinkKind, WireAdam, WireNetwork};
+use crate::protocol::{self, Command, Confirmation, Event, LinkKind, WireAdam, WireNetwork};
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
-use flipflop_core::task::presets;
 use flipflop_core::train::shares::{Serial, SharePool};
 use flipflop_core::{Config, StepEvent, Trainer};
 
@@ -450,8 +449,10 @@ impl Session {
         let Some(t) = self.trainer.as_mut() else {
             return;
         };
-        let m = t.evaluate();
-        let solved = presets::solved(t.config().task.kind, &m);
+        // The routine check and, when it passes, its confirmation (4 × its cost): the page
+        // is told "solved" only on a confirmed pass.
+        let check = t.check();
+        let m = check.metrics;
         let t1 = clock();
         self.metrics.record(t0, t1, step);
         let elapsed_ms = self.elapsed_now(t1);
@@ -459,7 +460,12 @@ impl Session {
             step,
             mse: m.mse,
             bit_accuracy: m.bit_accuracy,
-            solved,
+            solved: check.solved,
+            confirmed: check.confirmed.map(|c| Confirmation {
+                mse: c.mse,
+                bit_accuracy: c.bit_accuracy,
+                trials: c.trials,
+            }),
             elapsed_ms,
             generation: self.generation,
         });
