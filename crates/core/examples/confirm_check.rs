@@ -4,9 +4,12 @@
 //! used to stop) and the step at which a check was first confirmed (`Trainer::check`:
 //! "after"), with the metrics of the routine check and of the confirmation, and both
 //! networks scored on 1,024 full-length trials drawn with seed 1,000,000 + SEED (a seed
-//! never used in training nor in any check).
+//! never used in training nor in any check). With `STOP_MSE` below 0.05 training goes on
+//! until a confirmation also has MSE ≤ STOP_MSE, and every confirmation is listed with its
+//! fresh-trial metrics ("log"), so one run shows what a margin on the confirmation would
+//! cost and buy.
 //!
-//! `confirm_check SEED [MAX_STEPS=6000] [EVERY=25]`, e.g.
+//! `confirm_check SEED [MAX_STEPS=6000] [EVERY=25] [STOP_MSE=0.05]`, e.g.
 //! `cargo build --release -p flipflop-core --example confirm_check`, then
 //! `nice -n 10 target/release/examples/confirm_check 1`.
 
@@ -38,6 +41,12 @@ fn json(m: &Metrics) -> String {
 
 fn main() {
     let (seed, max_steps, every) = (arg(1, 1), arg(2, 6000), arg(3, 25).max(1));
+    let stop_mse: f32 = std::env::args().nth(4).map_or(0.05, |s| {
+        s.parse().unwrap_or_else(|_| {
+            eprintln!("STOP_MSE: '{s}' is not a number");
+            std::process::exit(2)
+        })
+    });
     let cfg = Config {
         seed,
         ..Config::default()
@@ -51,9 +60,9 @@ fn main() {
         std::process::exit(2)
     });
     let start = Instant::now();
-    let mut before: Option<(u64, Metrics, Metrics)> = None; // step, routine, fresh
-    let (mut confirms, mut refused) = (0u32, 0u32);
-    let mut after = None;
+    // Every confirmation (a routine check that passed), with its network's fresh metrics.
+    let mut log: Vec<(bool, String)> = Vec::new();
+    let mut stopped = None;
     for s in 1..=max_steps {
         if let Err(e) = t.step() {
             eprintln!("step {s}: {e}");
@@ -63,41 +72,31 @@ fn main() {
             continue;
         }
         let c = t.check();
-        if c.confirmed.is_some() {
-            confirms += 1;
-            if before.is_none() {
-                let f = evaluate_task(&*full, t.network(), &fresh_set, &mut ws);
-                before = Some((s, c.metrics, f));
-            }
-            if !c.solved {
-                refused += 1;
-            }
-        }
-        if c.solved {
-            after = Some((s, c));
+        let Some(conf) = c.confirmed else { continue };
+        let f = evaluate_task(&*full, t.network(), &fresh_set, &mut ws);
+        log.push((
+            c.solved,
+            format!(
+                "{{\"step\":{s},\"check\":{},\"confirm\":{},\"solved\":{},\"fresh\":{},\"fresh_solved\":{}}}",
+                json(&c.metrics),
+                json(&conf),
+                c.solved,
+                json(&f),
+                solved(kind, &f)
+            ),
+        ));
+        if c.solved && conf.mse <= stop_mse {
+            stopped = Some(s);
             break;
         }
     }
-    let fresh = evaluate_task(&*full, t.network(), &fresh_set, &mut ws);
-    let b = before.map_or("null".into(), |(s, m, f)| {
-        format!(
-            "{{\"step\":{s},\"check\":{},\"fresh\":{},\"fresh_solved\":{}}}",
-            json(&m),
-            json(&f),
-            solved(kind, &f)
-        )
-    });
-    let a = after.map_or("null".into(), |(s, c)| {
-        format!(
-            "{{\"step\":{s},\"check\":{},\"confirm\":{},\"fresh\":{},\"fresh_solved\":{}}}",
-            json(&c.metrics),
-            c.confirmed.as_ref().map_or("null".into(), json),
-            json(&fresh),
-            solved(kind, &fresh)
-        )
-    });
+    let before = log.first().map_or("null", |e| &e.1);
+    let after = log.iter().find(|e| e.0).map_or("null", |e| &e.1);
+    let all: Vec<&str> = log.iter().map(|e| e.1.as_str()).collect();
     println!(
-        "{{\"seed\":{seed},\"every\":{every},\"before\":{b},\"after\":{a},\"confirmations\":{confirms},\"refused\":{refused},\"seconds\":{:.1}}}",
+        "{{\"seed\":{seed},\"every\":{every},\"stop_mse\":{stop_mse},\"before\":{before},\"after\":{after},\"stopped\":{},\"log\":[{}],\"seconds\":{:.1}}}",
+        stopped.map_or("null".into(), |s| s.to_string()),
+        all.join(","),
         start.elapsed().as_secs_f64()
     );
 }

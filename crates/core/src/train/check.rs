@@ -191,8 +191,10 @@ mod tests {
 
     /// A small flip-flop configuration: 2 bits, N 24, trials of 60 steps.
     fn small_flipflop(seed: u64) -> Config {
-        let mut c = Config::default();
-        c.seed = seed;
+        let mut c = Config {
+            seed,
+            ..Config::default()
+        };
         c.set_bits(2);
         c.model.hidden = 24;
         c.task.trial_len = 60;
