@@ -2,10 +2,10 @@
 //!
 //! Training stops ("solved") at the first held-out check that passes the task's rule
 //! ([`presets::solved`]). The routine check scores the same `val_trials` trials of the
-//! seed's `Validation` stream every time, so the first check that passes is, more often
-//! than not, one where that sample happens to be kind: of ten default-preset networks
-//! called solved on 128 trials, two (seeds 1 and 8) had MSE 0.0502 on 512 fresh trials
-//! (BENCHMARKS.md, "Fewer FLOPs to solved"). So a passing check is confirmed on
+//! seed's `Validation` stream every time and training stops at the first pass, so it
+//! stops where that sample happens to be kind: of ten default-preset networks called
+//! solved on 128 trials, two had MSE 0.0502 on 512 fresh trials (BENCHMARKS.md, "Fewer
+//! FLOPs to solved"). So a passing check is confirmed on
 //! [`CONFIRM_CHUNKS`] × `val_trials` further trials from the seed's `Confirm` stream, which
 //! neither training nor the routine check draws from, and only a network that passes both
 //! ([`presets::confirms`] on the confirmation) is called solved.
@@ -13,9 +13,10 @@
 //! The confirmation trials are the same at every check of a seed (the stream restarts), so
 //! a result can be reproduced; they are drawn and scored a chunk of `val_trials` trials at a
 //! time in the held-out workspace, so memory stays what the routine check needs (the default
-//! preset: 128 trials × 201 × 128 hidden floats ≈ 13 MB, not four times that). The chunk
-//! metrics are merged exactly: each chunk's MSE weighted by the loss-mask sum it was
-//! averaged over, each chunk's accuracy by the entries or trials its task's rule scored.
+//! preset: hidden states of 128 trials × 341 × 128 floats ≈ 22 MB, not the ≈ 90 MB of 512
+//! trials at once, which matters in the browser). The chunk metrics are merged exactly:
+//! each chunk's MSE weighted by the loss-mask sum it was averaged over, each chunk's
+//! accuracy by the entries or trials its task's rule scored.
 
 use super::trainer::{evaluate_task, validation_set, Metrics};
 use super::workspace::Workspace;
