@@ -84,9 +84,10 @@ eval     Metrics on K held-out trials (default: the config's val_trials) drawn w
          (default: the network's own seed, i.e. the set used during training): 'accuracy'
          by the task's rule; 'solved' as training decides it: the K trials pass the task's
          rule and so do 4 x K trials of seed S's confirmation stream ('confirm', null when
-         the K trials fail; 'held_out_solved': the K trials alone); decision tasks add 'psychometric' ({coherence, p_right, trials},
-         with 'context' for context-dm) and its logistic 'fit', parametric-wm 'per_pair',
-         match-two-items 'per_condition' (K trials per condition).
+         the K trials fail; 'held_out_solved': the K trials alone); decision tasks add
+         'psychometric' ({coherence, p_right, trials}, with 'context' for context-dm) and
+         its logistic 'fit', parametric-wm 'per_pair', match-two-items 'per_condition'
+         (K trials per condition).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
          JSON (the same plus the full config, seed and steps trained). GRU and LSTM networks
          are written in Keras' names and layout instead (kernel, recurrent_kernel, bias,

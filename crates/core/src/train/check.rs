@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 /// Chunks of `val_trials` trials in one confirmation: 4, i.e. 512 trials for the default
 /// preset's 128. A confirmation costs as much as four routine checks (the default preset:
-/// ≈ 5.8 GFLOP, about 18 training steps) and runs only when a routine check passes.
+/// ≈ 6.0 GFLOP, about 18 training steps) and runs only when a routine check passes.
 pub const CONFIRM_CHUNKS: usize = 4;
 
 /// The outcome of one held-out check.

@@ -329,7 +329,7 @@ impl Trainer {
     /// trials of the seed's `Confirm` stream (the same trials at every call), scored a chunk
     /// of `val_trials` at a time in the held-out workspace, merged exactly (see
     /// [`super::check`]). Costs as much as [`CONFIRM_CHUNKS`] calls of
-    /// [`Trainer::evaluate`] (the default preset: ≈ 5.8 GFLOP, ≈ 18 training steps).
+    /// [`Trainer::evaluate`] (the default preset: ≈ 6.0 GFLOP, ≈ 18 training steps).
     pub fn confirm(&mut self) -> Metrics {
         let task = task::build(&self.config.task);
         confirm_metrics(
