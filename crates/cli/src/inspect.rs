@@ -7,7 +7,7 @@ use flipflop_core::analysis::{
 };
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
 use flipflop_core::task::{build, presets, ContextDm, MatchTwoItems, ParametricWm, PerceptualDm};
-use flipflop_core::train::{evaluate_task, validation_set, Workspace};
+use flipflop_core::train::check_network;
 use flipflop_core::TaskKind;
 use flipflop_core::{ConfigError, Network};
 use flipflop_formats::export;
@@ -35,7 +35,9 @@ fn need_net(net: Option<PathBuf>, cmd: &str) -> Result<PathBuf, CliError> {
 }
 
 /// `flipflop eval NET [--seed S] [--trials K]`: metrics on `K` held-out full-length trials
-/// drawn from the validation stream of seed `S`, scored by the task's accuracy rule; for the
+/// drawn from the validation stream of seed `S`, scored by the task's accuracy rule, and
+/// `solved` as training decides it (`flipflop_core::train::check_network`: those trials
+/// pass and so do `4 K` of seed `S`'s confirmation stream, in `confirm`); for the
 /// cognitive tasks also their picture from `K` trials per condition: `psychometric` (a list
 /// of {coherence, p_right, trials}, with `context` for the context task) and its logistic
 /// `fit`, or `per_pair` (working memory) / `per_condition` (match-to-sample) accuracies.
@@ -66,8 +68,8 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let trials = trials.unwrap_or(f.config.train.val_trials);
     let task_cfg = &f.config.task;
     let task = build(task_cfg);
-    let batch = validation_set(task_cfg, seed, trials);
-    let m = evaluate_task(&*task, &f.network, &batch, &mut Workspace::default());
+    let check = check_network(task_cfg, &f.network, seed, trials);
+    let m = check.metrics;
     let kind = task_cfg.kind;
     let mut out = json!({
         "net": path.display().to_string(),
@@ -78,7 +80,13 @@ pub fn eval(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "trials": m.trials,
         "trial_len": task.trial_len(),
         "seed": seed,
-        "solved": presets::solved(kind, &m),
+        "solved": check.solved,
+        "held_out_solved": presets::solved(kind, &m),
+        "confirm": check.confirmed.map(|c| json!({
+            "accuracy": c.bit_accuracy,
+            "mse": c.mse,
+            "trials": c.trials,
+        })),
         "steps_trained": f.steps,
     });
     let net = &f.network;

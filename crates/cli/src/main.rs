@@ -55,7 +55,11 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --cell vanilla is the default preset.
          --steps K       train exactly K steps (1..=10000000; default: the preset's max_steps)
          --until-solved  stop as soon as a held-out check is solved (bit accuracy >= 99 %,
-                         MSE <= 0.05); checks run every E steps (--eval-every, default 25)
+                         MSE <= 0.05) and confirmed: a check that passes is repeated on
+                         4 x val_trials fresh trials (a stream used neither for training nor
+                         for the check), which must pass too; checks run every E steps
+                         (--eval-every, default 25). The JSON's 'confirm' holds the
+                         confirmation of the saved weights (null when not run).
          --max-seconds T stop after T seconds of training (0.001..=10000000)
          --hidden, --bits, --lr, --batch, --clip (0 = off), --trial-len (time steps of
          each training trial, 0 = full) override the preset; ranges are checked like the
@@ -78,9 +82,12 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --no-autapses   no self-connections (a zero diagonal)
 eval     Metrics on K held-out trials (default: the config's val_trials) drawn with seed S
          (default: the network's own seed, i.e. the set used during training): 'accuracy'
-         by the task's rule; decision tasks add 'psychometric' ({coherence, p_right, trials},
-         with 'context' for context-dm) and its logistic 'fit', parametric-wm 'per_pair',
-         match-two-items 'per_condition' (K trials per condition).
+         by the task's rule; 'solved' as training decides it: the K trials pass the task's
+         rule and so do 4 x K trials of seed S's confirmation stream ('confirm', null when
+         the K trials fail; 'held_out_solved': the K trials alone); decision tasks add
+         'psychometric' ({coherence, p_right, trials}, with 'context' for context-dm) and
+         its logistic 'fit', parametric-wm 'per_pair', match-two-items 'per_condition'
+         (K trials per condition).
 export   Writes W_in, W_rec, b_rec, W_out, b_out and alpha as float32 .npz (numpy.load) and/or
          JSON (the same plus the full config, seed and steps trained). GRU and LSTM networks
          are written in Keras' names and layout instead (kernel, recurrent_kernel, bias,

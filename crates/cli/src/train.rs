@@ -2,8 +2,8 @@
 
 use crate::args::{self, config_error, usage, CliError};
 use flipflop_core::model::{Dale, Sparsity, MAX_HIDDEN};
-use flipflop_core::task::presets;
 use flipflop_core::train::shares::MAX_SHARES;
+use flipflop_core::train::{Check, CONFIRM_CHUNKS};
 use flipflop_core::{
     CellKind, Config, ConfigError, Metrics, ModelConfig, Preset, TaskKind, Trainer,
 };
@@ -399,13 +399,26 @@ impl Progress {
         let _ = e.flush();
     }
 
-    fn check(&mut self, step: u64, loss: f32, m: &Metrics, secs: f64) {
+    fn check(&mut self, step: u64, loss: f32, c: &Check, secs: f64) {
+        let m = &c.metrics;
         if !self.enabled {
         } else if self.tty {
             self.last_draw = None;
             self.step(step, loss, Some(m), secs);
         } else {
-            eprintln!("{}  mse {:.4}", self.line(step, loss, Some(m), secs), m.mse);
+            let confirmed = c.confirmed.map_or(String::new(), |f| {
+                format!(
+                    "  confirmation on {} trials: accuracy {:.1}%  mse {:.4}",
+                    f.trials,
+                    100.0 * f.bit_accuracy,
+                    f.mse
+                )
+            });
+            eprintln!(
+                "{}  mse {:.4}{confirmed}",
+                self.line(step, loss, Some(m), secs),
+                m.mse
+            );
         }
     }
 
@@ -502,16 +515,21 @@ pub(crate) struct Outcome {
     /// Wall time of training and its held-out checks, seconds.
     pub seconds: f64,
     pub stop: Stop,
-    pub final_metrics: Metrics,
+    /// The check of the saved weights (its `solved`: the lab's verdict, confirmed).
+    pub final_check: Check,
     pub last_loss: f32,
+    /// Routine held-out checks run, and confirmations among them (each costs
+    /// [`CONFIRM_CHUNKS`] routine checks).
     pub evals: u64,
+    pub confirms: u64,
     pub diverged: Option<String>,
 }
 
-/// Trains `plan` to its stopping rule; `show_progress` prints progress on stderr.
+/// Trains `plan` to its stopping rule; `show_progress` prints progress on stderr. Every
+/// held-out check is [`Trainer::check`]: `--until-solved` stops only at a check whose pass
+/// was confirmed on fresh trials.
 pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliError> {
     let cfg = &plan.cfg;
-    let kind = cfg.task.kind;
     let budget = cfg.train.max_steps;
     let mut trainer = Trainer::new(cfg.clone()).map_err(|e| config_error(&e))?;
     trainer.set_threads(plan.threads);
@@ -522,8 +540,8 @@ pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliErro
         budget,
     };
     let start = Instant::now();
-    let mut evals = 0u64;
-    let mut last: Option<(u64, Metrics)> = None; // (step, metrics) of the latest check
+    let (mut evals, mut confirms) = (0u64, 0u64);
+    let mut last: Option<(u64, Check)> = None; // (step, check) of the latest check
     let mut last_loss = f32::NAN;
     let mut stop = Stop::Steps;
     let mut diverged: Option<String> = None;
@@ -539,16 +557,17 @@ pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliErro
         let step = trainer.steps_done();
         let secs = start.elapsed().as_secs_f64();
         if step % plan.eval_every == 0 {
-            let m = trainer.evaluate();
+            let c = trainer.check();
             evals += 1;
-            progress.check(step, last_loss, &m, secs);
-            last = Some((step, m));
-            if plan.until_solved && presets::solved(kind, &m) {
+            confirms += c.confirmed.is_some() as u64;
+            progress.check(step, last_loss, &c, secs);
+            last = Some((step, c));
+            if plan.until_solved && c.solved {
                 stop = Stop::Solved;
                 break;
             }
         } else {
-            progress.step(step, last_loss, last.as_ref().map(|l| &l.1), secs);
+            progress.step(step, last_loss, last.as_ref().map(|l| &l.1.metrics), secs);
         }
         if plan.max_seconds.is_some_and(|t| secs >= t) {
             stop = Stop::Time;
@@ -556,15 +575,16 @@ pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliErro
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    // Final metrics of the weights being saved (the latest check, if it was on them).
+    // The check of the weights being saved (the latest check, if it was on them).
     let steps = trainer.steps_done();
-    let final_metrics = match last {
-        Some((at, m)) if at == steps => m,
+    let final_check = match last {
+        Some((at, c)) if at == steps => c,
         _ => {
             evals += 1;
-            let m = trainer.evaluate();
-            progress.check(steps, last_loss, &m, seconds);
-            m
+            let c = trainer.check();
+            confirms += c.confirmed.is_some() as u64;
+            progress.check(steps, last_loss, &c, seconds);
+            c
         }
     };
     progress.finish();
@@ -573,9 +593,10 @@ pub(crate) fn train(plan: &Plan, show_progress: bool) -> Result<Outcome, CliErro
         steps,
         seconds,
         stop,
-        final_metrics,
+        final_check,
         last_loss,
         evals,
+        confirms,
         diverged,
     })
 }
@@ -607,13 +628,15 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let step_flops = train_step_flops(&cfg.model, cfg.train.batch, train_len);
     let eval_flops_each = forward_flops(&cfg.model, cfg.train.val_trials, full_len);
     let r = train(&plan, true)?;
-    let (steps, final_metrics, last_loss) = (r.steps, &r.final_metrics, r.last_loss);
+    let (steps, last_loss) = (r.steps, r.last_loss);
+    let (final_metrics, confirmed) = (&r.final_check.metrics, r.final_check.confirmed);
 
     let bytes = netfile::encode(r.trainer.config(), r.trainer.network(), steps);
     crate::write_atomic(&out, &bytes)?;
 
     let train_flops = step_flops * steps as f64;
-    let eval_flops = eval_flops_each * r.evals as f64;
+    let checks = r.evals + CONFIRM_CHUNKS as u64 * r.confirms;
+    let eval_flops = eval_flops_each * checks as f64;
     crate::print_json(&json!({
         "out": out.display().to_string(),
         "preset": plan.preset,
@@ -625,13 +648,19 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
         "steps": steps,
         "seconds": r.seconds,
         "stopped": r.stop.name(),
-        "solved": presets::solved(kind, final_metrics),
+        "solved": r.final_check.solved,
         "final": {
             "bit_accuracy": final_metrics.bit_accuracy,
             "mse": final_metrics.mse,
             "trials": final_metrics.trials,
             "train_loss": if last_loss.is_finite() { json!(last_loss) } else { json!(null) },
         },
+        "confirm": confirmed.map(|c| json!({
+            "bit_accuracy": c.bit_accuracy,
+            "mse": c.mse,
+            "trials": c.trials,
+        })),
+        "confirmations": r.confirms,
         "flops": train_flops + eval_flops,
         "train_flops": train_flops,
         "eval_flops": eval_flops,

@@ -3,7 +3,7 @@
 use flipflop_formats::netfile;
 use ndarray::{Array0, Array1, Array2};
 use ndarray_npy::NpzReader;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -333,6 +333,58 @@ fn until_solved_stops_on_time() {
     assert!(stopped == "time" || stopped == "solved", "{j}");
     assert_eq!(j["solved"], stopped == "solved");
     assert_eq!(load(&out).steps, j["steps"].as_u64().unwrap());
+}
+
+/// `--until-solved` stops only on a confirmed check, and the JSON carries that
+/// confirmation: 4 × val_trials fresh trials that pass the task's rule too (perceptual
+/// decision making: held-out accuracy ≥ 80 %, a few hundred cheap steps). A run whose last
+/// check fails has no confirmation.
+#[test]
+fn until_solved_reports_the_confirmation() {
+    let dir = Scratch::new("cli", "confirm");
+    let out = dir.path("c.net");
+    let o = out.to_str().unwrap();
+    let j = run_json(&[
+        "train",
+        "--task",
+        "perceptual-dm",
+        "--hidden",
+        "32",
+        "--until-solved",
+        "--eval-every",
+        "25",
+        "--out",
+        o,
+    ]);
+    assert_eq!(j["stopped"], "solved", "{j}");
+    assert_eq!(j["solved"], true);
+    let val = load(&out).config.train.val_trials as u64;
+    let c = &j["confirm"];
+    assert_eq!(c["trials"].as_u64(), Some(4 * val), "{j}");
+    assert!(c["bit_accuracy"].as_f64().unwrap() >= 0.80, "{j}");
+    assert!(j["final"]["bit_accuracy"].as_f64().unwrap() >= 0.80, "{j}");
+    assert!(j["confirmations"].as_u64().unwrap() >= 1, "{j}");
+    // eval decides alike on the saved weights, with the same confirmation.
+    let e = run_json(&["eval", o]);
+    assert_eq!(e["solved"], true, "{e}");
+    assert_eq!(e["confirm"]["accuracy"], c["bit_accuracy"], "{e}");
+    // Two steps: the check fails, nothing to confirm.
+    let j = run_json(&[
+        "train",
+        "--task",
+        "perceptual-dm",
+        "--hidden",
+        "8",
+        "--steps",
+        "2",
+        "--out",
+        o,
+    ]);
+    assert_eq!(
+        (j["solved"].clone(), j["confirm"].clone()),
+        (json!(false), json!(null)),
+        "{j}"
+    );
 }
 
 #[test]

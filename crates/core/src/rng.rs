@@ -25,6 +25,9 @@ pub enum Purpose {
     /// The trials whose gradients warm-start Adam when training resumes without a saved
     /// optimiser state (`train::Trainer::resume`).
     WarmStart = 6,
+    /// The trials that confirm a passing held-out check before a network is called solved
+    /// (`train::check`): drawn neither for training nor for the routine check.
+    Confirm = 7,
 }
 
 /// A seeded generator (ChaCha8) with the samplers the core needs.

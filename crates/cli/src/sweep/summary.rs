@@ -7,8 +7,7 @@ use super::Sweep;
 use crate::args::CliError;
 use flipflop_core::compare;
 use flipflop_core::fixedpoints::{search_from_cube_set, FixedPointOptions};
-use flipflop_core::task::{build, presets};
-use flipflop_core::train::{evaluate_task, validation_set, Workspace};
+use flipflop_core::train::check_network;
 use flipflop_formats::netfile::NetFile;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,7 +16,8 @@ use std::path::Path;
 /// The measures of one trained network.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Measures {
-    /// The task's solved rule on the held-out set (`eval`'s `solved`).
+    /// The lab's verdict as training decides it (`eval`'s `solved`): the held-out set passes
+    /// the task's rule and so does the confirmation on fresh trials.
     pub solved: bool,
     /// Held-out accuracy by the task's rule on the network's own validation set
     /// (`config.train.val_trials` trials of its seed's validation stream: `eval`'s default).
@@ -44,9 +44,8 @@ pub struct Measures {
 pub fn measure(f: &NetFile) -> Result<Measures, CliError> {
     let cfg = &f.config;
     let kind = cfg.task.kind;
-    let task = build(&cfg.task);
-    let batch = validation_set(&cfg.task, cfg.seed, cfg.train.val_trials);
-    let m = evaluate_task(&*task, &f.network, &batch, &mut Workspace::default());
+    let check = check_network(&cfg.task, &f.network, cfg.seed, cfg.train.val_trials);
+    let m = check.metrics;
     let searched = kind.has_cube_set() && !f.network.config.cell.is_gated();
     let points = if searched {
         search_from_cube_set(
@@ -62,7 +61,7 @@ pub fn measure(f: &NetFile) -> Result<Measures, CliError> {
     let s = compare::summarise(&f.network, &points)
         .map_err(|e| CliError::Failed(format!("spectrum of W_rec: {e}")))?;
     Ok(Measures {
-        solved: presets::solved(kind, &m),
+        solved: check.solved,
         accuracy: m.bit_accuracy,
         mse: m.mse,
         spectral_radius: s.spectral_radius,

@@ -32,6 +32,14 @@ pub fn solved(kind: TaskKind, m: &Metrics) -> bool {
     }
 }
 
+/// Whether the confirmation of a passing check (`train::Trainer::confirm`: more trials
+/// from a stream used neither for training nor for the routine check) confirms it: the
+/// same rule as [`solved`]. A network is called solved only when the routine check passes
+/// [`solved`] and its confirmation passes this (`train::Check`).
+pub fn confirms(kind: TaskKind, m: &Metrics) -> bool {
+    solved(kind, m)
+}
+
 /// The delay of match-to-sample's preset (ms; the task's default is 500). With 200 ms
 /// (trials of 80 steps instead of 95) the preset solved seeds 1–3 natively in 625, 525 and
 /// 500 steps instead of 1,075, 750 and 950: about half the work, which brings it within

@@ -31,7 +31,8 @@
 //! once at the top of each), `rows.rs` (their element-wise row kernels), `reference.rs` (the
 //! same BPTT written plainly in f64: read it first; the tests hold the fast one to it),
 //! `adam.rs` (Adam, global norm), `trainer.rs` (Trainer, StepEvent, Metrics, evaluate,
-//! validation_set), `shares.rs` (a batch's gradient as the mask-weighted sum of its trial
+//! validation_set), `check.rs` (the "solved" decision: a passing routine check confirmed on
+//! fresh trials of the `Confirm` stream), `shares.rs` (a batch's gradient as the mask-weighted sum of its trial
 //! groups' gradients, and the `SharePool`s that run the groups: serial or native threads),
 //! `tests.rs` (tiers against each other and against the reference).
 
@@ -142,6 +143,7 @@ pub fn kernels() -> &'static str {
 
 mod adam;
 mod bptt;
+pub mod check;
 mod config;
 mod forward;
 mod gated;
@@ -153,6 +155,7 @@ mod workspace;
 
 pub use adam::{global_norm, Adam};
 pub use bptt::loss_and_grad;
+pub use check::{check_network, confirm_metrics, Check, CONFIRM_CHUNKS};
 pub use config::TrainConfig;
 pub use forward::forward;
 pub use shares::{SharePool, Threads};

@@ -8,7 +8,7 @@
 use super::context::{Cx, Request};
 use super::dom::{by_id, set_flag};
 use super::Component;
-use crate::protocol::{Command, Event};
+use crate::protocol::{Command, Confirmation, Event};
 use crate::state::fields::{FIELDS, TASK_FIELDS};
 use crate::state::form::{self, Change, FormError, FormValues};
 use crate::state::notes;
@@ -360,12 +360,29 @@ impl Controls {
         set_flag(&self.train, "aria-pressed", r.running);
     }
 
-    fn solved(&self, cx: &Cx, step: u64, mse: f32, accuracy: f32, elapsed_ms: f64) {
+    fn solved(
+        &self,
+        cx: &Cx,
+        step: u64,
+        m: (f32, f32),
+        confirmed: Option<&Confirmation>,
+        elapsed_ms: f64,
+    ) {
+        let (mse, accuracy) = m;
+        // What decided it: the held-out check and its confirmation on fresh trials.
+        let confirmation = confirmed.map_or(String::new(), |c| {
+            format!(
+                "; confirmed on {} fresh trials: accuracy {:.1} %, MSE {:.3}",
+                c.trials,
+                c.bit_accuracy * 100.0,
+                c.mse
+            )
+        });
         match cx.run.opened.as_deref().filter(|_| !cx.run.trained_here) {
             // Opened, not trained here: say what was opened, with the verdict.
             Some(opened) => cx.set_status(&notes::opened_status(opened, true, accuracy, mse)),
             None => cx.set_status(&format!(
-                "Solved at step {step} after {:.1} s of training (held-out accuracy {:.1} %, MSE {mse:.3}).",
+                "Solved at step {step} after {:.1} s of training (held-out accuracy {:.1} %, MSE {mse:.3}{confirmation}).",
                 elapsed_ms / 1000.0,
                 accuracy * 100.0
             )),
@@ -394,9 +411,16 @@ impl Component for Controls {
                 step,
                 mse,
                 bit_accuracy,
+                confirmed,
                 elapsed_ms,
                 ..
-            } if cx.run.newly_solved => self.solved(cx, *step, *mse, *bit_accuracy, *elapsed_ms),
+            } if cx.run.newly_solved => self.solved(
+                cx,
+                *step,
+                (*mse, *bit_accuracy),
+                confirmed.as_ref(),
+                *elapsed_ms,
+            ),
             Event::Snapshot { snapshot: s, .. } => {
                 // Fingerprints for tests (bit-identical to native Rust for the same seed).
                 let (weights, trials) = snapshot::fingerprints(s);

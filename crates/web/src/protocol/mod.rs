@@ -42,7 +42,20 @@ use std::fmt;
 /// 7: the cognitive tasks: [`Event::TaskPicture`], traces with inputs, outputs and mask.
 /// 8: the Sweep view: [`Command::OpenSweep`], [`Event::Sweep`] and [`Event::SweepFailed`].
 /// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
+/// 11: `Event::Metrics::confirmed`; `solved` only once a passing check is confirmed;
+/// `Event::Progress::reports_ms`, the part of the training time spent on reports.
 pub const PROTOCOL_VERSION: u32 = 11;
+
+/// Metrics of the confirmation that decides "solved" (`flipflop_core::train::Check`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// Mean squared error on the confirmation trials.
+    pub mse: f32,
+    /// The task's accuracy on them.
+    pub bit_accuracy: f32,
+    /// Trials scored.
+    pub trials: usize,
+}
 
 /// Page → worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -208,9 +221,14 @@ pub enum Event {
         mse: f32,
         /// Fraction of non-zero targets matched in sign.
         bit_accuracy: f32,
-        /// The task's "solved" rule (`flipflop_core::task::presets::solved`: for the flip-flop
-        /// accuracy ≥ 99 % and MSE ≤ 0.05, for the other tasks their accuracy threshold).
+        /// The lab's verdict (`flipflop_core::train::Check::solved`): these metrics pass the
+        /// task's rule (`flipflop_core::task::presets::solved`: for the flip-flop accuracy
+        /// ≥ 99 % and MSE ≤ 0.05, for the other tasks their accuracy threshold) and so does
+        /// the confirmation on fresh trials (`confirmed`).
         solved: bool,
+        /// The confirmation of a passing check: metrics on 4 × the held-out trials from a
+        /// stream used neither for training nor for the check; `None` when the check failed.
+        confirmed: Option<Confirmation>,
         /// Training time so far, ms.
         elapsed_ms: f64,
         /// The network's generation.

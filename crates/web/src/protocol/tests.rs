@@ -230,6 +230,11 @@ fn every_event_round_trips() {
             mse: 0.04,
             bit_accuracy: 0.995,
             solved: true,
+            confirmed: Some(Confirmation {
+                mse: 0.046,
+                bit_accuracy: 0.994,
+                trials: 512,
+            }),
             elapsed_ms: 1e4,
             generation: 3,
         },

@@ -9,10 +9,11 @@
 
 use super::throttle::Throttle;
 use super::{loaders, picture, snapshot};
-use crate::protocol::{self, Command, Event, LinkKind, WireAdam, WireNetwork};
+use crate::protocol::{self, Command, Confirmation, Event, LinkKind, WireAdam, WireNetwork};
+use fixed::FpJob;
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
-use flipflop_core::task::presets;
 use flipflop_core::train::shares::{Serial, SharePool};
+use flipflop_core::train::Check;
 use flipflop_core::{Config, StepEvent, Trainer};
 
 /// Training time per slice before yielding to the event loop, ms.
@@ -46,17 +47,6 @@ pub const MAX_STEP_COUNT: u32 = 10_000;
 
 /// A clock in ms (the worker's `performance.now()`; a counter in tests).
 pub type Clock<'a> = &'a mut dyn FnMut() -> f64;
-
-/// A fixed-point search in progress.
-struct FpJob {
-    search: FixedPointSearch,
-    /// Step of the network searched.
-    step: u64,
-    options: FixedPointOptions,
-    /// Worker time spent on it so far, ms.
-    spent_ms: f64,
-    progress: Throttle,
-}
 
 /// The worker's state between messages. Feed it with [`Session::handle`] and, while
 /// [`Session::wants_tick`], [`Session::tick`]; send what [`Session::drain`] returns.
@@ -470,16 +460,26 @@ impl Session {
         let Some(t) = self.trainer.as_mut() else {
             return;
         };
-        let m = t.evaluate();
-        let solved = presets::solved(t.config().task.kind, &m);
+        // The routine check and, when it passes, its confirmation (4 × its cost): the page
+        // is told "solved" only on a confirmed pass. The routine check's cost alone paces
+        // the checks: a confirmation (rare) must not push the next check 4 times further.
+        let metrics = t.evaluate();
+        let checked = clock();
+        let check = Check::decide(t.config().task.kind, metrics, || t.confirm());
+        let m = check.metrics;
         let t1 = clock();
-        self.metrics.record(t0, t1, step);
+        self.metrics.record(t0, checked, step);
         let elapsed_ms = self.elapsed_now(t1);
         self.out.push(Event::Metrics {
             step,
             mse: m.mse,
             bit_accuracy: m.bit_accuracy,
-            solved,
+            solved: check.solved,
+            confirmed: check.confirmed.map(|c| Confirmation {
+                mse: c.mse,
+                bit_accuracy: c.bit_accuracy,
+                trials: c.trials,
+            }),
             elapsed_ms,
             generation: self.generation,
         });
@@ -536,107 +536,6 @@ impl Session {
         self.cube.record(t0, clock(), step);
     }
 
-    /// Starts a search on the current network (replacing one in progress); it runs in
-    /// slices from [`Session::tick`], alternating with training.
-    fn find_fixed_points(&mut self, options: FixedPointOptions, clock: Clock) {
-        if let Err(e) = options.validate() {
-            return self.error(format!("Fixed-point search: {e}. Nothing was started."));
-        }
-        let Some(kind) = self.trainer.as_ref().map(|t| t.config().task.kind) else {
-            return self.no_network();
-        };
-        let step = self.step_no();
-        // The page draws the points on the cube (or the task's state space) of the same
-        // step: send it if it is older.
-        if self.last_cube_step != Some(step) {
-            self.report_cube(clock);
-        }
-        let Some(t) = self.trainer.as_ref() else {
-            return;
-        };
-        let (net, task, seed) = (t.network(), &t.config().task, t.config().seed);
-        let search = if kind.has_cube_set() {
-            fixedpoints::search_from_cube_set(net, task, options.clone(), seed)
-        } else {
-            // The cognitive tasks: starts on their analysis trials, under the holding input.
-            match fixedpoints::search_on_task(net, task, options.clone(), seed) {
-                Ok(s) => s,
-                Err(e) => {
-                    return self.error(format!("Fixed-point search: {e}. Nothing was started."))
-                }
-            }
-        };
-        self.fp = Some(FpJob {
-            search,
-            step,
-            options,
-            spent_ms: 0.0,
-            progress: Throttle::new(FP_PROGRESS_MS, 0, FP_PROGRESS_SHARE),
-        });
-        self.out.push(Event::FixedPointProgress {
-            step,
-            fraction: 0.0,
-            generation: self.generation,
-        });
-    }
-
-    fn cancel_fixed_points(&mut self, reason: &str) {
-        if self.fp.take().is_some() {
-            self.out.push(Event::FixedPointsCancelled {
-                reason: reason.to_string(),
-                generation: self.generation,
-            });
-        }
-    }
-
-    /// Up to [`FP_SLICE_MS`] of fixed-point search; posts progress, then the result.
-    fn fp_slice(&mut self, clock: Clock) {
-        let t0 = clock();
-        let generation = self.generation;
-        let Some(job) = self.fp.as_mut() else { return };
-        let mut phase = job.search.phase();
-        while phase != Phase::Done && clock() - t0 < FP_SLICE_MS {
-            phase = job.search.advance();
-        }
-        let t1 = clock();
-        job.spent_ms += t1 - t0;
-        if phase != Phase::Done {
-            if job.progress.due(t1, 0) {
-                job.progress.record(t1, t1, 0);
-                let event = Event::FixedPointProgress {
-                    step: job.step,
-                    fraction: job.search.progress(),
-                    generation,
-                };
-                self.out.push(event);
-            }
-            return;
-        }
-        let Some(job) = self.fp.take() else { return };
-        // Points with non-finite numbers cannot cross the JSON wire; a diverged network has
-        // none worth showing.
-        let points: Vec<_> = job
-            .search
-            .results()
-            .into_iter()
-            .filter(|p| {
-                p.q.is_finite()
-                    && p.state.iter().chain(&p.readout).all(|v| v.is_finite())
-                    && p.eigenvalues.iter().flatten().all(|v| v.is_finite())
-            })
-            .collect();
-        let ms = job.spent_ms + (clock() - t1);
-        self.out.push(Event::FixedPoints {
-            data: Box::new(protocol::FixedPointsData {
-                step: job.step,
-                ms,
-                options: job.options,
-                points,
-            }),
-            generation,
-        });
-    }
-
     /// A share link of the current network.
     fn encode_link(&mut self, kind: LinkKind) {
         let step = self.step_no();
@@ -676,5 +575,6 @@ impl Session {
     }
 }
 
+mod fixed;
 #[cfg(test)]
 mod tests;

@@ -781,3 +781,56 @@ fn a_cognitive_task_gets_its_picture_traces_and_no_cube() {
     let n = names(&s.drain()).join(" ");
     assert!(n.contains("Metrics") && n.contains("TaskPicture"), "{n}");
 }
+
+/// `Metrics.solved` is the confirmed verdict: a network that always makes the same choice
+/// passes the routine check wherever the one held-out trial wants that choice, but is
+/// solved only where four confirmation trials agree; the event carries the confirmation of
+/// every passing check and matches the core's `check_network` seed by seed.
+#[test]
+fn metrics_are_solved_only_on_a_confirmed_pass() {
+    use flipflop_core::train::check_network;
+    use flipflop_core::{Network, TaskKind};
+    let mut refused = 0;
+    for seed in 1..=24 {
+        let mut cfg = Config::for_task(TaskKind::PerceptualDm);
+        cfg.seed = seed;
+        cfg.model.hidden = 8;
+        cfg.train.val_trials = 1;
+        // Zero weights: both outputs 0, a tie, always choice 0.
+        let net = Network::zeros(&cfg.model);
+        let want = check_network(&cfg.task, &net, seed, 1);
+        let mut s = Session::new();
+        let mut c = clock(1.0);
+        s.handle(
+            Command::Init {
+                config: Box::new(cfg),
+                network: Some(WireNetwork::from_network(&net)),
+                base_step: 0,
+                optimiser: None,
+                generation: 1,
+            },
+            &mut c,
+        );
+        let (solved, confirmed) = s
+            .drain()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Metrics {
+                    solved, confirmed, ..
+                } => Some((solved, confirmed)),
+                _ => None,
+            })
+            .expect("metrics after Init");
+        assert_eq!(solved, want.solved, "seed {seed}");
+        assert_eq!(
+            confirmed.map(|c| (c.mse, c.bit_accuracy, c.trials)),
+            want.confirmed.map(|c| (c.mse, c.bit_accuracy, c.trials)),
+            "seed {seed}"
+        );
+        refused += (confirmed.is_some() && !solved) as u32;
+    }
+    assert!(
+        refused > 0,
+        "no passing check was refused: the test proves nothing"
+    );
+}
