@@ -84,6 +84,20 @@ test('Train streams falling losses while the page stays responsive; Pause stops'
     await page.waitForTimeout(6_000);
     watch = await page.evaluate(() => ({ longTasks: window.__longTasks, maxLate: window.__maxLate }));
   }
+  // While training, the cube and live trace are drawn at most 20 times a second (they
+  // yield the core to the worker): count the cube's drawings (each sets data-step) for 3 s.
+  const draws = await page.evaluate(async () => {
+    let n = 0;
+    const cube = document.getElementById('cube');
+    const obs = new MutationObserver((list) => {
+      n += list.length;
+    });
+    obs.observe(cube, { attributes: true, attributeFilter: ['data-step'] });
+    await new Promise((r) => setTimeout(r, 3000));
+    obs.disconnect();
+    return n;
+  });
+  assert.ok(draws > 10 && draws <= 66, `cube drawn ${draws} times in 3 s of training (at most 20 a second)`);
   await page.evaluate(() => clearInterval(window.__timer));
   assert.deepEqual(
     watch.longTasks.filter((d) => d > 50),
