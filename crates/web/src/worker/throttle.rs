@@ -96,7 +96,7 @@ mod tests {
     }
 
     /// The session's three training reports together take at most a tenth of the worker's
-    /// time, whatever each costs: a simulated run of 40 ms training slices (1 ms a step),
+    /// time (they are paced to 8.5 %), whatever each costs: a simulated run of 40 ms training slices (1 ms a step),
     /// each followed by whichever reports are due, for report costs from a fraction of a
     /// step to seconds.
     #[test]
@@ -134,7 +134,7 @@ mod tests {
             }
             let share = reporting / now;
             assert!(
-                share <= 0.101,
+                share <= 0.086,
                 "costs {cost:?} ms: reports took {share:.3} of the time"
             );
             assert!(
