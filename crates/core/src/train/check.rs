@@ -141,7 +141,6 @@ fn accuracy_weight(kind: TaskKind, batch: &Batch) -> f64 {
 ///
 /// `task` must be the full-length task (not the truncated training trials). Cost: the
 /// forward pass of `chunks × chunk` trials; memory: one chunk's.
-#[allow(clippy::too_many_arguments)]
 pub fn confirm_metrics(
     task: &dyn Task,
     net: &Network,
