@@ -102,7 +102,21 @@ test('perceptual decision: switch, train, the psychometric curve appears; cube a
     timeout: 20_000,
   });
   const first = await page.evaluate(() => document.getElementById('loss-value').textContent);
-  await trainSteps(page, 150);
+  // Train past 150 steps and until the lab calls the network solved (the preset solves in
+  // about 50 steps natively), then pause: "solved" names the confirmation that decided it.
+  await page.getByTestId('train').click();
+  await page.waitForFunction(
+    () =>
+      Number(document.getElementById('step-count').textContent) >= 150 &&
+      document.querySelector('[data-testid=status]').hasAttribute('data-solved-ms'),
+    null,
+    { timeout: 40_000 },
+  );
+  await page.getByTestId('train').click();
+  assert.match(
+    await page.getByTestId('status').innerText(),
+    /Solved at step \d+ .*; confirmed on \d+ fresh trials: accuracy \d+\.\d %, MSE \d\.\d{3}\)/,
+  );
   const last = await page.evaluate(() => document.getElementById('loss-value').textContent);
   assert.ok(Number(last) < Number(first), `loss ${first} → ${last}`);
   await page.waitForFunction(() => Number(document.getElementById('task-curve').dataset.step) >= 150, null, {
