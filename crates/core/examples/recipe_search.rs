@@ -22,9 +22,10 @@ use flipflop_core::{Config, Trainer};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-const KEYS: [&str; 20] = [
+const KEYS: [&str; 22] = [
     "lr", "decay", "warmup", "cos", "lr_min", "drop_acc", "drop", "len0", "len_acc", "len_step",
-    "gain", "hidden", "batch", "clip", "len", "every", "val", "trace", "win", "wout",
+    "gain", "hidden", "batch", "clip", "len", "every", "val", "trace", "win", "wout", "beta2",
+    "ls",
 ];
 
 /// Per-bit accuracy and where the errors sit: "early" (the target switches within the next
@@ -117,6 +118,8 @@ fn main() {
     let len_step = get("len_step", f64::INFINITY);
     let (drop_acc, drop) = (get("drop_acc", 2.0), get("drop", 1.0));
     let trace = get("trace", 0.0) > 0.0;
+    c.train.beta2 = get("beta2", c.train.beta2 as f64) as f32;
+    c.train.readout_fit = get("ls", c.train.readout_fit as f64) as u64;
     let mut tws = flipflop_core::Workspace::default();
     // The schedule runs on the trainer's decay-free rate.
     c.train.decay = 0.0;
@@ -137,6 +140,7 @@ fn main() {
     net.w_in.iter_mut().for_each(|w| *w *= win);
     net.w_out.iter_mut().for_each(|w| *w *= wout);
     let task = c.task.clone();
+    let c_fit = c.train.readout_fit;
     let mut t = Trainer::with_network(c, net);
     if let Some(l) = len0 {
         t.set_train_trial_len(l).expect("len0");
@@ -167,6 +171,12 @@ fn main() {
             break;
         }
         flops += step_flops(cur_len);
+        let fit = c_fit;
+        if fit > 0 && s % fit == 0 {
+            // The fit's forward pass (4 batches) and its Gram matrix.
+            let rows = 4.0 * b * cur_len as f64;
+            flops += rows * (2.0 * n * n + 2.0 * (n + 1.0) * (n + 1.0));
+        }
         if len0.is_some() && cur_len != full_len && sf >= len_step {
             t.set_train_trial_len(full_len).expect("len");
             cur_len = full_len;
@@ -199,6 +209,50 @@ fn main() {
                     }
                 }
                 eprintln!("  mse share near a switch {:.3}", near / all.max(1e-12));
+                // Squared error by kind of entry: target 0 (before the first response),
+                // waiting (a pulse began < 40 steps ago), settling (target switched < 20
+                // steps ago), holding (the rest). Sums / all entries, and counts.
+                let mut se = [0.0f64; 4];
+                let mut cnt = [0usize; 4];
+                for i in 0..bb {
+                    for ch in 0..k {
+                        let mut last_on: Option<usize> = None;
+                        let mut last_sw: Option<usize> = None;
+                        for tt in 0..tl {
+                            let xv = vb.x[(tt * bb + i) * vb.inputs + ch];
+                            let xp = if tt > 0 {
+                                vb.x[((tt - 1) * bb + i) * vb.inputs + ch]
+                            } else {
+                                0.0
+                            };
+                            if xv.abs() > 0.5 && xp.abs() <= 0.5 {
+                                last_on = Some(tt);
+                            }
+                            let yv = vb.y[(tt * bb + i) * k + ch];
+                            if tt > 0 && vb.y[((tt - 1) * bb + i) * k + ch] != yv {
+                                last_sw = Some(tt);
+                            }
+                            let e = (z[(tt * bb + i) * k + ch] - yv) as f64;
+                            let kind = if yv == 0.0 {
+                                0
+                            } else if last_on.is_some_and(|o| tt < o + 40) {
+                                1
+                            } else if last_sw.is_some_and(|o| tt < o + 20) {
+                                2
+                            } else {
+                                3
+                            };
+                            se[kind] += e * e;
+                            cnt[kind] += 1;
+                        }
+                    }
+                }
+                let tot: usize = cnt.iter().sum();
+                eprintln!(
+                    "  mse parts zero/wait/settle/hold {:.4?} entries {:.3?}",
+                    se.map(|v| v / tot as f64),
+                    cnt.map(|c| c as f64 / tot as f64)
+                );
                 eprintln!(
                     "step {s} acc {:.4} mse {:.4} bits {:.3?} early/late/memory {:.3?}",
                     m.bit_accuracy, m.mse, bits, kinds

@@ -28,6 +28,8 @@ pub enum Purpose {
     /// The trials that confirm a passing held-out check before a network is called solved
     /// (`train::check`): drawn neither for training nor for the routine check.
     Confirm = 7,
+    /// The trials of the least-squares readout fits during training (`train::readout`).
+    Readout = 8,
 }
 
 /// A seeded generator (ChaCha8) with the samplers the core needs.

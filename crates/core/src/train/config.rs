@@ -37,11 +37,27 @@ pub struct TrainConfig {
     /// Omitted from JSON at 1, so older links and files read and write the same bytes.
     #[serde(skip_serializing_if = "is_one")]
     pub shares: usize,
+    /// Every this many steps W_out and b_out are replaced by the least-squares readout of
+    /// the hidden states of [`super::READOUT_FIT_BATCHES`] × `batch` fresh trials
+    /// (`train::readout`); 0 = never (pure BPTT + Adam, as Keras trains). Omitted from
+    /// JSON at 0 and read as 0 when absent, so older links and files train as they did.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub readout_fit: u64,
 }
 
 fn is_one(v: &usize) -> bool {
     *v == 1
 }
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// `readout_fit` of the default preset: a least-squares readout every 50 steps. Natively,
+/// seeds 1–10 were solved in a median 1,600 steps against 2,150 without it (worst seed
+/// 2,000 against 3,200); every 25 or 100 steps, or on 32 trials, was no better
+/// (BENCHMARKS.md, "The least-squares readout").
+pub const DEFAULT_READOUT_FIT: u64 = 50;
 
 impl Default for TrainConfig {
     fn default() -> Self {
@@ -57,6 +73,7 @@ impl Default for TrainConfig {
             max_steps: 5_000,
             val_trials: 128,
             shares: 1,
+            readout_fit: 0,
         }
     }
 }
@@ -88,6 +105,8 @@ impl TrainConfig {
         ConfigError::check_int("max_steps", self.max_steps as usize, 1, 10_000_000)?;
         ConfigError::check_int("val_trials", self.val_trials, 1, 4096)?;
         ConfigError::check_int("shares", self.shares, 1, super::shares::MAX_SHARES)?;
+        let fit = usize::try_from(self.readout_fit).unwrap_or(usize::MAX);
+        ConfigError::check_int("readout_fit", fit, 0, 1_000_000)?;
         Ok(())
     }
 }

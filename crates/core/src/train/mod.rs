@@ -31,7 +31,7 @@
 //! once at the top of each), `rows.rs` (their element-wise row kernels), `reference.rs` (the
 //! same BPTT written plainly in f64: read it first; the tests hold the fast one to it),
 //! `adam.rs` (Adam, global norm), `trainer.rs` (Trainer, StepEvent, Metrics, evaluate,
-//! validation_set), `check.rs` (the "solved" decision: a passing routine check confirmed on
+//! validation_set), `readout.rs` (the least-squares readout refit every `readout_fit` steps), `check.rs` (the "solved" decision: a passing routine check confirmed on
 //! fresh trials of the `Confirm` stream), `shares.rs` (a batch's gradient as the mask-weighted sum of its trial
 //! groups' gradients, and the `SharePool`s that run the groups: serial or native threads),
 //! `tests.rs` (tiers against each other and against the reference).
@@ -147,6 +147,7 @@ pub mod check;
 mod config;
 mod forward;
 mod gated;
+pub mod readout;
 pub mod reference;
 mod rows;
 pub mod shares;
@@ -156,8 +157,9 @@ mod workspace;
 pub use adam::{global_norm, Adam};
 pub use bptt::loss_and_grad;
 pub use check::{check_network, confirm_metrics, Check, CONFIRM_CHUNKS};
-pub use config::TrainConfig;
+pub use config::{TrainConfig, DEFAULT_READOUT_FIT};
 pub use forward::forward;
+pub use readout::{FitSkipped, ReadoutFit, READOUT_FIT_BATCHES, READOUT_RIDGE};
 pub use shares::{SharePool, Threads};
 pub use trainer::{evaluate, evaluate_task, validation_set, Metrics, StepEvent, Trainer};
 pub use workspace::Workspace;

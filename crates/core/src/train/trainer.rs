@@ -4,6 +4,7 @@ use super::adam::{global_norm, Adam, WARM_START_BATCHES};
 use super::bptt::loss_and_grad;
 use super::check::{confirm_metrics, Check, CONFIRM_CHUNKS};
 use super::forward::forward;
+use super::readout::{ReadoutFit, READOUT_FIT_BATCHES};
 use super::shares::{loss_and_grad_shared, ShareJob, SharePool, Threads};
 use super::workspace::Workspace;
 use crate::config::Config;
@@ -94,6 +95,21 @@ pub struct Trainer {
     jobs: Vec<ShareJob>,
     /// Native threads [`Trainer::step`] runs the shares on (1 = the calling thread).
     threads: usize,
+    /// The least-squares readout (`TrainConfig::readout_fit`): its trial stream, trials,
+    /// forward-pass workspace and buffers.
+    readout: Readout,
+}
+
+/// The state of the least-squares readout fits ([`super::readout`]).
+#[derive(Clone, Debug)]
+struct Readout {
+    rng: SeedRng,
+    batch: Batch,
+    ws: Workspace,
+    fit: ReadoutFit,
+    /// Fits that replaced the readout, and fits skipped (singular or empty).
+    done: u64,
+    skipped: u64,
 }
 
 impl Trainer {
@@ -135,6 +151,7 @@ impl Trainer {
             train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
         }
         let val = validation_set(&config.task, config.seed, config.train.val_trials);
+        let config_seed = config.seed;
         let shares = config.train.shares.min(config.train.batch);
         let jobs = match shares {
             0 | 1 => Vec::new(),
@@ -158,6 +175,14 @@ impl Trainer {
             last_loss: None,
             steps_taken: 0,
             pending_warm: None,
+            readout: Readout {
+                rng: SeedRng::new(config_seed, Purpose::Readout),
+                batch: Batch::default(),
+                ws: Workspace::default(),
+                fit: ReadoutFit::default(),
+                done: 0,
+                skipped: 0,
+            },
         }
     }
 
@@ -312,12 +337,43 @@ impl Trainer {
         }
         self.last_loss = Some(loss);
         self.steps_taken = step;
+        let every = self.config.train.readout_fit;
+        if every > 0 && step % every == 0 {
+            self.fit_readout();
+        }
         Ok(StepEvent {
             step,
             loss,
             grad_norm,
             lr,
         })
+    }
+
+    /// Replaces W_out and b_out by the least-squares readout of the hidden states of
+    /// [`READOUT_FIT_BATCHES`] × `batch` fresh training-length trials of the seed's
+    /// `Readout` stream ([`super::readout`]); [`Trainer::step`] calls it every
+    /// `TrainConfig::readout_fit` steps. Under Dale's law with an excitatory readout only
+    /// the excitatory units are read. A fit that cannot be solved leaves the readout as it
+    /// was and is counted ([`Trainer::readout_fits`]).
+    pub fn fit_readout(&mut self) {
+        let trials = READOUT_FIT_BATCHES * self.config.train.batch;
+        let r = &mut self.readout;
+        self.task.fill(&mut r.batch, trials, &mut r.rng);
+        let n = self.net.config.hidden;
+        let constraints = &self.config.model.constraints;
+        let units = match constraints.dale {
+            Some(d) if d.readout => constraints.excitatory_units(n),
+            _ => n,
+        };
+        match r.fit.fit(&mut self.net, &r.batch, &mut r.ws, units) {
+            Ok(()) => r.done += 1,
+            Err(_) => r.skipped += 1,
+        }
+    }
+
+    /// Least-squares readout fits so far: (replaced the readout, skipped).
+    pub fn readout_fits(&self) -> (u64, u64) {
+        (self.readout.done, self.readout.skipped)
     }
 
     /// Metrics on the held-out trials (fixed per seed, full-length).
