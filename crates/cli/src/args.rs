@@ -95,6 +95,7 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "lr" => "--lr",
         "batch" => "--batch",
         "clip" => "--clip",
+        "readout_fit" => "--readout-fit",
         "train_trial_len" => "--trial-len",
         "shares" => "--shares",
         "threads" => "--threads",

@@ -54,6 +54,8 @@ pub(crate) struct Options {
     batch: Option<usize>,
     clip: Option<f64>,
     trial_len: Option<usize>,
+    /// `--readout-fit K`: the least-squares readout every K steps (0 = off).
+    readout_fit: Option<u64>,
     steps: Option<u64>,
     until_solved: bool,
     max_seconds: Option<f64>,
@@ -100,6 +102,7 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         batch: None,
         clip: None,
         trial_len: None,
+        readout_fit: None,
         steps: None,
         until_solved: false,
         max_seconds: None,
@@ -151,6 +154,9 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("lr") => o.lr = Some(args::real("--lr", p.value()?, 1e-7, 1.0)?),
             Long("batch") => o.batch = Some(args::int("--batch", p.value()?, "1..=1024")?),
             Long("clip") => o.clip = Some(args::real("--clip", p.value()?, 0.0, 1e6)?),
+            Long("readout-fit") => {
+                o.readout_fit = Some(args::int("--readout-fit", p.value()?, "0..=1000000")?)
+            }
             // `--train-steps` is the old name of `--trial-len`, accepted for one release.
             Long("trial-len") | Long("train-steps") => {
                 o.trial_len = Some(args::int("--trial-len", p.value()?, "0..=20000")?)
@@ -477,6 +483,9 @@ pub(crate) fn plan(o: &Options) -> Result<Plan, CliError> {
     }
     if let Some(t) = o.trial_len {
         cfg.train.train_trial_len = t;
+    }
+    if let Some(k) = o.readout_fit {
+        cfg.train.readout_fit = k;
     }
     if let Some(k) = o.shares.or(o.threads) {
         cfg.train.shares = k;

@@ -35,6 +35,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("lr", Kind::Value),
     ("batch", Kind::Value),
     ("clip", Kind::Value),
+    ("readout-fit", Kind::Value),
     ("trial-len", Kind::Value),
     ("steps", Kind::Value),
     ("dale", Kind::Value),

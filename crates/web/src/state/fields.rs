@@ -70,7 +70,7 @@ pub struct Field {
 }
 
 /// The fields after the preset select, in the form's order.
-pub const FIELDS: [Field; 12] = [
+pub const FIELDS: [Field; 13] = [
     Field {
         id: "hidden",
         name: "Hidden units",
@@ -126,6 +126,20 @@ pub const FIELDS: [Field; 12] = [
         step: "1",
         core: &["batch"],
         help: "Random trials averaged in each optimiser step.",
+    },
+    Field {
+        id: "readout_fit",
+        name: "Least-squares readout",
+        label: "Least-squares readout every (steps)",
+        kind: Kind::Whole {
+            get: |c| c.train.readout_fit,
+            set: |c, v| c.train.readout_fit = v,
+        },
+        min: 0.0,
+        max: Some(1e6),
+        step: "1",
+        core: &["readout_fit"],
+        help: "Every this many steps the readout (W_out, b_out) is refitted to the hidden states by least squares, on fresh trials; 0: the readout learns by gradient descent alone, as in Keras.",
     },
     Field {
         id: "seed",
