@@ -33,13 +33,18 @@ fn adopt(app: &Shared, bytes: &[u8]) {
         // The queued fresh network is not needed any more.
         a.link.drop_queued_fresh_init();
         let (steps, seed) = (file.steps, file.config.seed);
+        let trained_on = match file.config.train.train_trial_len {
+            0 => file.config.task.trial_len,
+            t => t,
+        };
         a.cx.request(Request::Adopt(Box::new(Adoption {
             network: Some(WireNetwork::from_network(&file.network)),
-            config: file.config,
+            config: crate::state::form::with_preset_training(file.config),
             steps,
             status: format!(
-                "Showing a network pre-trained for {steps} steps (preset default, seed {seed}): play with it in \
-                 Live play. Train continues training it; Reset starts from fresh seeded weights."
+                "Showing a network pre-trained for {steps} steps on {trained_on}-step trials (preset default, \
+                 seed {seed}): play with it in Live play. Train continues training it with the preset's \
+                 settings; Reset starts from fresh seeded weights."
             ),
             history: None,
             pretrained: true,

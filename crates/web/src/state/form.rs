@@ -120,6 +120,16 @@ pub fn config_from_form(base: &Config, f: &FormValues) -> Result<Config, FormErr
     Ok(cfg)
 }
 
+/// The shipped network's configuration with the default preset's training settings: it was
+/// trained longer and on full-length trials so that all eight memories are stable fixed
+/// points (Makefile, `pretrained`; adopted by `page/pretrained.rs`), but Train, Reset and a new seed from it should train
+/// as the preset does (the form keeps every setting it does not show from the network it
+/// shows), not 1.7 times slower per step on full-length trials.
+pub fn with_preset_training(mut config: Config) -> Config {
+    config.train = Config::preset(Preset::Default).train;
+    config
+}
+
 /// The preset named by the form (unknown names fall back to the default preset).
 pub fn preset_of(f: &FormValues) -> Preset {
     Preset::parse(f.preset.trim()).unwrap_or(Preset::Default)
@@ -389,5 +399,36 @@ mod tests {
             assert_eq!(e.field, Some(field), "{id}={text}: {e:?}");
             assert!(e.message.starts_with(want), "{id}={text}: {}", e.message);
         }
+    }
+}
+
+#[cfg(test)]
+mod pretrained_tests {
+    use super::*;
+
+    /// The shipped network was trained on full-length trials without readout fits; the page
+    /// adopts it with the default preset's training settings, so a new seed from the
+    /// opening page (the form showing the shipped network) is exactly the default preset,
+    /// and the network and its task stay the file's.
+    #[test]
+    fn a_new_seed_from_the_shipped_network_is_the_default_preset() {
+        let bytes = include_bytes!("../../../../web/assets/pretrained.net");
+        let file = flipflop_formats::netfile::decode(bytes).expect("the shipped network decodes");
+        let preset = Config::preset(Preset::Default);
+        assert_ne!(
+            file.config.train, preset.train,
+            "the file records its own training"
+        );
+        let adopted = with_preset_training(file.config.clone());
+        assert_eq!(adopted.train, preset.train);
+        assert_eq!(
+            (adopted.task.clone(), adopted.model.clone()),
+            (file.config.task, file.config.model)
+        );
+        let mut form = form_from_config(&adopted, Preset::Default);
+        form.set("seed", "2");
+        let fresh = config_from_form(&adopted, &form).unwrap();
+        assert_eq!(fresh, Config { seed: 2, ..preset });
+        assert_eq!(form.get("readout_fit"), "50");
     }
 }
