@@ -172,7 +172,7 @@ fn main() {
         }
         flops += step_flops(cur_len);
         let fit = c_fit;
-        if fit > 0 && s % fit == 0 {
+        if fit > 0 && s.is_multiple_of(fit) {
             // The fit's forward pass (4 batches) and its Gram matrix.
             let rows = 4.0 * b * cur_len as f64;
             flops += rows * (2.0 * n * n + 2.0 * (n + 1.0) * (n + 1.0));

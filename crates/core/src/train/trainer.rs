@@ -338,7 +338,7 @@ impl Trainer {
         self.last_loss = Some(loss);
         self.steps_taken = step;
         let every = self.config.train.readout_fit;
-        if every > 0 && step % every == 0 {
+        if every > 0 && step.is_multiple_of(every) {
             self.fit_readout();
         }
         Ok(StepEvent {
