@@ -13,6 +13,17 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
+/// Floating-point operations of one least-squares readout fit (`train::readout`) during
+/// training on `batch` trials of `steps` steps: the forward pass of its
+/// `READOUT_FIT_BATCHES × batch` trials ([`forward_flops`]) and `2 · rows · (N + 1)²` for each
+/// Gram matrix (one for the flip-flop; one per output for a task with a loss mask).
+pub fn readout_fit_flops(model: &ModelConfig, batch: usize, steps: usize, grams: usize) -> f64 {
+    let trials = flipflop_core::train::READOUT_FIT_BATCHES * batch;
+    let rows = (trials * steps) as f64;
+    let d = model.hidden as f64 + 1.0;
+    forward_flops(model, trials, steps) + grams as f64 * 2.0 * rows * d * d
+}
+
 /// Floating-point operations of one training step on `batch` trials of `steps` steps, counting
 /// a multiply-add as 2 and only the matrix products (elementwise work is O(N), not O(N²)),
 /// with `G` gate blocks (vanilla 1, GRU 3, LSTM 4): forward `2GN² + 2GNk + 2Nk` per
@@ -646,6 +657,13 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
     let train_flops = step_flops * steps as f64;
     let checks = r.evals + CONFIRM_CHUNKS as u64 * r.confirms;
     let eval_flops = eval_flops_each * checks as f64;
+    let (fitted, skipped) = r.trainer.readout_fits();
+    let grams = match kind {
+        TaskKind::FlipFlop => 1,
+        _ => cfg.model.outputs(),
+    };
+    let fit_flops = (fitted + skipped) as f64
+        * readout_fit_flops(&cfg.model, cfg.train.batch, train_len, grams);
     crate::print_json(&json!({
         "out": out.display().to_string(),
         "preset": plan.preset,
@@ -670,9 +688,11 @@ pub fn run(p: &mut lexopt::Parser) -> Result<(), CliError> {
             "trials": c.trials,
         })),
         "confirmations": r.confirms,
-        "flops": train_flops + eval_flops,
+        "flops": train_flops + eval_flops + fit_flops,
         "train_flops": train_flops,
         "eval_flops": eval_flops,
+        "readout_fits": fitted,
+        "readout_fit_flops": fit_flops,
         "flops_per_step": step_flops,
     }))?;
     match r.diverged {

@@ -48,7 +48,37 @@ fn train_tiny(dir: &Scratch, name: &str, seed: &str) -> PathBuf {
     let train_flops = 20.0 * 16.0 * 200.0 * (6.0 * 256.0 + 10.0 * 48.0);
     assert_eq!(j["train_flops"].as_f64().unwrap(), train_flops);
     assert!(j["flops"].as_f64().unwrap() > train_flops);
+    // The preset fits its readout every 50 steps: none in 20.
+    assert_eq!(j["readout_fits"], 0);
+    assert_eq!(j["readout_fit_flops"].as_f64().unwrap(), 0.0);
     out
+}
+
+/// `--readout-fit K` fits every K steps, and the FLOPs count each fit: the forward pass of
+/// 4 × 16 trials of 200 steps and one 17 × 17 Gram matrix over their 12,800 rows.
+#[test]
+fn readout_fits_are_counted_in_the_flops() {
+    let dir = Scratch::new("cli", "readout-fit");
+    let out = dir.path("n.net");
+    let s = out.to_str().unwrap();
+    let j = run_json(&[
+        "train",
+        "--hidden",
+        "16",
+        "--steps",
+        "20",
+        "--readout-fit",
+        "10",
+        "--out",
+        s,
+    ]);
+    assert_eq!(j["readout_fits"], 2);
+    let each = 64.0 * 200.0 * (2.0 * 256.0 + 4.0 * 48.0) + 2.0 * 12_800.0 * 17.0 * 17.0;
+    assert_eq!(j["readout_fit_flops"].as_f64().unwrap(), 2.0 * each);
+    let parts = ["train_flops", "eval_flops", "readout_fit_flops"];
+    let sum: f64 = parts.iter().map(|k| j[k].as_f64().unwrap()).sum();
+    assert_eq!(j["flops"].as_f64().unwrap(), sum);
+    assert_eq!(load(&out).config.train.readout_fit, 10);
 }
 
 fn load(path: &Path) -> netfile::NetFile {

@@ -173,8 +173,9 @@ fn main() {
         flops += step_flops(cur_len);
         let fit = c_fit;
         if fit > 0 && s.is_multiple_of(fit) {
-            // The fit's forward pass (4 batches) and its Gram matrix.
-            let rows = 4.0 * b * cur_len as f64;
+            // The fit's forward pass and its Gram matrix.
+            let fit_trials = flipflop_core::train::READOUT_FIT_BATCHES as f64 * b;
+            let rows = fit_trials * cur_len as f64;
             flops += rows * (2.0 * n * n + 2.0 * (n + 1.0) * (n + 1.0));
         }
         if len0.is_some() && cur_len != full_len && sf >= len_step {

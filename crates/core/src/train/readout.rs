@@ -9,8 +9,8 @@
 //! optimum for the current states, the gradient reaching W_rec is the part of the error the
 //! states themselves leave, and a bit whose state is only weakly separated is already read
 //! out: on the default preset, seeds 1–10 natively, the median steps to solved fell from
-//! 2,150 to 1,600 and the slowest seed (2, on the two-bits plateau to step 2,400) from
-//! 3,200 to 1,600 (BENCHMARKS.md, "The least-squares readout").
+//! 2,150 to 1,600 and the slowest seed from 3,200 (seed 2, on the two-bits plateau to step
+//! 2,400) to 2,100 (BENCHMARKS.md, "The least-squares readout").
 //!
 //! The fit, for each output `c` with loss-mask weights `m` (all 1 without a mask):
 //!
@@ -19,8 +19,8 @@
 //!                    = solve((AᵀMA + λ·Σm·I′), AᵀMy_c),   A = [H 1]  (rows = T·B)
 //! ```
 //!
-//! with `I′` the identity without the bias entry and λ = [`READOUT_RIDGE`], relative to the
-//! mean square of the states, so the fit does not depend on the number of rows. With Dale's
+//! with `I′` the identity without the bias entry and λ = [`READOUT_RIDGE`] per unit of row
+//! weight, so the fit does not depend on the number of rows. With Dale's
 //! law and an excitatory readout only the excitatory units' columns are fitted (the others
 //! stay 0). The Gram matrix is summed in f32 by [`crate::math::gemm`] and solved in f64
 //! (Cholesky, nalgebra).
