@@ -8,12 +8,17 @@
 //  - load: page load until the first network is drawn, and bytes transferred.
 // Options: SEEDS=1,2,3,4,5  REPEATS=7  SOLVE_TIMEOUT_S=600  (issue 18's figure: the median
 // time to solved over seeds 1-5, printed last on stderr and as solve_median_wall_s)
+//  CHECKS=worker,inline: solve each seed once per mode, alternating (an A/B in one run):
+//  `worker` is the lab as it is (held-out checks on the checking worker), `inline` opens
+//  the page with `?checks=inline` (checks on the training thread, as before issue 18's
+//  checking worker). Default: worker only.
 import fs from 'node:fs';
 import path from 'node:path';
 import { serve, launch, openPage, DIST } from '../e2e/harness.mjs';
 
 const seeds = (process.env.SEEDS ?? '1,2,3,4,5').split(',').filter((s) => s.trim() !== '').map(Number);
 const repeats = Number(process.env.REPEATS ?? 7);
+const modes = (process.env.CHECKS ?? 'worker').split(',').filter((m) => m === 'worker' || m === 'inline');
 const solveTimeout = Number(process.env.SOLVE_TIMEOUT_S ?? 600) * 1000;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -75,25 +80,29 @@ try {
   }
   // Time to solved, default preset.
   result.solve = [];
-  for (const seed of seeds) {
-    const { page, context } = await openPage(browser, `${server.url}?fresh`);
+  for (const seed of seeds) for (const mode of modes) {
+    const query = mode === 'inline' ? '&checks=inline' : '';
+    const { page, context } = await openPage(browser, `${server.url}?fresh${query}`);
     await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–');
     await page.locator('#seed').fill(String(seed));
     await page.locator('#seed').dispatchEvent('change');
     await page.waitForFunction((s) => document.getElementById('matrix').dataset.step === '0' && document.getElementById('seed').value === String(s), seed);
     const t0 = Date.now();
     await page.getByTestId('train').click();
-    let entry = { seed };
+    let entry = { seed, checks: mode };
     try {
       await page.waitForSelector('[data-testid=status][data-solved-ms]', { timeout: solveTimeout, state: 'attached' });
       const status = page.getByTestId('status');
       entry = {
         seed,
+        checks: mode,
         wall_s: (Date.now() - t0) / 1000,
         training_s: Number(await status.getAttribute('data-solved-ms')) / 1000,
         step: Number(await status.getAttribute('data-solved-step')),
         // Share of the training time the worker spent on held-out checks, snapshots, cubes.
         report_share: Number(await page.locator('#speed').getAttribute('data-report-share')),
+        checks_where: await page.locator('#speed').getAttribute('data-checks'),
+        checks_done: Number(await page.locator('#speed').getAttribute('data-checks-done')),
       };
     } catch {
       entry.unsolved = `not solved within ${solveTimeout / 1000} s or the step budget (${await page.getByTestId('status').textContent()})`;
@@ -102,12 +111,17 @@ try {
     process.stderr.write(`solve ${JSON.stringify(entry)}\n`);
     await context.close();
   }
-  const solved = result.solve.filter((e) => e.wall_s != null);
-  result.solve_median_wall_s = median(solved.map((e) => e.wall_s));
-  process.stderr.write(
-    `median time to solved, default preset, seeds ${seeds.join(',')}: ${result.solve_median_wall_s} s` +
-      ` (${solved.length} of ${seeds.length} solved)\n`,
-  );
+  for (const mode of modes) {
+    const runs = result.solve.filter((e) => e.checks === mode);
+    const solved = runs.filter((e) => e.wall_s != null);
+    const m = median(solved.map((e) => e.wall_s));
+    if (mode === modes[0]) result.solve_median_wall_s = m;
+    result[`solve_median_wall_s_${mode}`] = m;
+    process.stderr.write(
+      `median time to solved, default preset, checks ${mode}, seeds ${seeds.join(',')}: ${m} s` +
+        ` (${solved.length} of ${runs.length} solved)\n`,
+    );
+  }
 } finally {
   await browser.close();
   await server.close();

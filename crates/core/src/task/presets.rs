@@ -32,6 +32,20 @@ pub fn solved(kind: TaskKind, m: &Metrics) -> bool {
     }
 }
 
+/// Whether held-out results (MSE, accuracy) are near enough to `kind`'s rule that a check
+/// could pass within a few dozen steps: for the flip-flop MSE ≤ 0.1 (twice the bound), for
+/// the other tasks accuracy within 10 points of [`solved_accuracy`]. The browser's checking
+/// worker checks every 25 steps when near and every 100 otherwise: near the threshold
+/// training is not monotone (a network passes at one step and fails 50 steps later), so
+/// sparse checks there miss the windows in which it passes, while far from it a check every
+/// 25 steps only costs CPU (BENCHMARKS.md, "Checks on their own thread").
+pub fn near_solved(kind: TaskKind, mse: f32, accuracy: f32) -> bool {
+    match kind {
+        TaskKind::FlipFlop => mse <= 0.1,
+        k => accuracy >= solved_accuracy(k) - 0.1,
+    }
+}
+
 /// The flip-flop's MSE bound on a confirmation ([`confirms`]): the lab's 0.05 less a margin
 /// for the confirmation's own sampling error. Measured on the default preset (seeds 1–10,
 /// checks every 25 steps, each confirmed network also scored on 1,024 trials of an unused
@@ -101,6 +115,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// "Near" starts before "solved" for every task: whatever passes the rule is near.
+    #[test]
+    fn near_contains_solved() {
+        assert!(near_solved(TaskKind::FlipFlop, 0.1, 0.5));
+        assert!(!near_solved(TaskKind::FlipFlop, 0.11, 1.0));
+        for k in TaskKind::ALL {
+            let acc = solved_accuracy(k);
+            assert!(near_solved(k, 0.05, acc), "{k:?}");
+            if k != TaskKind::FlipFlop {
+                assert!(near_solved(k, 1.0, acc - 0.099), "{k:?}");
+                assert!(!near_solved(k, 0.0, acc - 0.101), "{k:?}");
+            }
+        }
+    }
 
     /// A flip-flop confirmation needs the MSE margin; a routine check does not; the other
     /// tasks confirm by their own rule.

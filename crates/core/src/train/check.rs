@@ -165,22 +165,48 @@ pub fn confirm_metrics(
 /// pass, the confirmation on [`CONFIRM_CHUNKS`] × `trials` trials of `(seed, Confirm)`.
 /// With the network's own seed and `val_trials` this is exactly [`super::Trainer::check`].
 pub fn check_network(task_cfg: &TaskConfig, net: &Network, seed: u64, trials: usize) -> Check {
-    let task = task::build(task_cfg);
-    let val = validation_set(task_cfg, seed, trials);
-    let mut ws = Workspace::default();
-    let metrics = evaluate_task(&*task, net, &val, &mut ws);
-    Check::decide(task_cfg.kind, metrics, || {
-        let mut batch = Batch::default();
-        confirm_metrics(
-            &*task,
-            net,
+    HeldOut::new(task_cfg, seed, trials).check(net)
+}
+
+/// The held-out check of one configuration, kept for many networks: the routine trials
+/// drawn once, the workspaces reused. This is how a check runs away from the trainer (the
+/// browser's checking worker, which checks the training worker's weights while it trains
+/// on): [`HeldOut::check`] of a trainer's network gives exactly [`super::Trainer::check`]'s
+/// result when built from the trainer's task, seed and `val_trials`.
+pub struct HeldOut {
+    task: std::sync::Arc<dyn Task>,
+    kind: TaskKind,
+    seed: u64,
+    val: Batch,
+    confirm_batch: Batch,
+    ws: Workspace,
+}
+
+impl HeldOut {
+    /// The check of `task_cfg` (full-length trials) for `seed` on `trials` routine trials.
+    /// Cost: drawing the `trials` routine trials (no forward pass).
+    pub fn new(task_cfg: &TaskConfig, seed: u64, trials: usize) -> Self {
+        Self {
+            task: task::build(task_cfg),
+            kind: task_cfg.kind,
             seed,
-            trials,
-            CONFIRM_CHUNKS,
-            &mut batch,
-            &mut ws,
-        )
-    })
+            val: validation_set(task_cfg, seed, trials),
+            confirm_batch: Batch::default(),
+            ws: Workspace::default(),
+        }
+    }
+
+    /// Routine metrics of `net` and, when they pass the task's rule, its confirmation
+    /// (see the module docs). `net` must have the task's channels (checked by
+    /// `Config::validate` for a trainer's network).
+    pub fn check(&mut self, net: &Network) -> Check {
+        let metrics = evaluate_task(&*self.task, net, &self.val, &mut self.ws);
+        let (task, seed, trials) = (&*self.task, self.seed, self.val.batch);
+        let (batch, ws) = (&mut self.confirm_batch, &mut self.ws);
+        Check::decide(self.kind, metrics, || {
+            confirm_metrics(task, net, seed, trials, CONFIRM_CHUNKS, batch, ws)
+        })
+    }
 }
 
 #[cfg(test)]
@@ -275,6 +301,22 @@ mod tests {
                     "{kind:?} {chunk}: {m:?} vs {whole:?}"
                 );
             }
+        }
+    }
+
+    /// One `HeldOut`, kept while a trainer trains (its workspaces reused across networks),
+    /// decides each network exactly as `Trainer::check` does: the browser's checking worker
+    /// relies on it to report the training worker's verdicts.
+    #[test]
+    fn a_kept_held_out_check_equals_the_trainers() {
+        let c = small_flipflop(3);
+        let mut held = HeldOut::new(&c.task, c.seed, c.train.val_trials);
+        let mut t = Trainer::new(c).expect("valid");
+        for _ in 0..4 {
+            for _ in 0..3 {
+                t.step().expect("finite");
+            }
+            assert_eq!(held.check(t.network()), t.check());
         }
     }
 

@@ -37,6 +37,8 @@ pub struct Run {
     pub elapsed_ms: f64,
     /// The part of `elapsed_ms` the worker spent on reports while training, ms.
     pub reports_ms: f64,
+    /// Held-out checks run on the worker's checking worker (last `Progress`).
+    pub checks_off_thread: bool,
     /// Learning rate of the last step.
     pub lr_now: f32,
     /// `(step, training ms)` at which the run was first solved.
@@ -71,6 +73,7 @@ impl Run {
             speed: 0.0,
             elapsed_ms: 0.0,
             reports_ms: 0.0,
+            checks_off_thread: false,
             solved: None,
             newly_solved: false,
             last_solved: None,
@@ -103,6 +106,7 @@ impl Run {
                 steps_per_sec,
                 elapsed_ms,
                 reports_ms,
+                checks_off_thread,
                 ..
             } => {
                 if let Some(first) = losses.first() {
@@ -117,6 +121,7 @@ impl Run {
                 self.speed = *steps_per_sec;
                 self.elapsed_ms = *elapsed_ms;
                 self.reports_ms = *reports_ms;
+                self.checks_off_thread = *checks_off_thread;
             }
             Event::Metrics {
                 step,

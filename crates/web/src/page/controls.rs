@@ -337,13 +337,28 @@ impl Controls {
             let _ = self
                 .speed
                 .set_attribute("data-report-share", &format!("{share:.3}"));
-            let _ = self.speed.set_attribute(
-                "title",
-                &format!(
+            // Where the held-out checks run (tests and benchmarks read it).
+            let checks = if r.checks_off_thread {
+                "worker"
+            } else {
+                "inline"
+            };
+            let _ = self.speed.set_attribute("data-checks", checks);
+            let _ = self
+                .speed
+                .set_attribute("data-checks-done", &r.metrics.len().to_string());
+            let title = if r.checks_off_thread {
+                format!(
+                    "Training speed. Held-out checks run on a second thread; snapshots and cube updates took {:.0} % of the training time.",
+                    share * 100.0
+                )
+            } else {
+                format!(
                     "Training speed. Held-out checks, snapshots and cube updates took {:.0} % of the training time.",
                     share * 100.0
-                ),
-            );
+                )
+            };
+            let _ = self.speed.set_attribute("title", &title);
         }
         self.elapsed
             .set_text_content(Some(&format!("{:.1} s", r.elapsed_ms / 1000.0)));

@@ -23,19 +23,25 @@ pub struct WorkerLink {
 
 impl WorkerLink {
     /// Starts a module worker through `worker_loader.js` (which picks the relaxed-SIMD build
-    /// where the browser has it; `?kernels=simd128` on the page forces the plain one).
+    /// where the browser has it). Benchmark switches on the page pass on to the worker:
+    /// `?kernels=simd128` forces the plain build, `?checks=inline` keeps the held-out checks
+    /// on the training thread (no checking worker).
     pub fn spawn(&mut self) -> Result<Worker, JsValue> {
         let opts = WorkerOptions::new();
         opts.set_type(WorkerType::Module);
-        let plain = web_sys::window()
+        let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
-            .is_some_and(|s| s.contains("kernels=simd128"));
-        let url = if plain {
-            "./worker_loader.js?kernels=simd128"
+            .unwrap_or_default();
+        let switches: Vec<&str> = ["kernels=simd128", "checks=inline"]
+            .into_iter()
+            .filter(|s| search.contains(s))
+            .collect();
+        let url = if switches.is_empty() {
+            "./worker_loader.js".to_string()
         } else {
-            "./worker_loader.js"
+            format!("./worker_loader.js?{}", switches.join("&"))
         };
-        let worker = Worker::new_with_options(url, &opts)?;
+        let worker = Worker::new_with_options(&url, &opts)?;
         self.worker = Some(worker.clone());
         self.ready = false;
         Ok(worker)

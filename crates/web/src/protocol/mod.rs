@@ -14,12 +14,14 @@
 //! Every event that belongs to a network carries the `generation` of the `Init` that built
 //! it (errors included); [`InitGate`] drops those of a network the page has replaced.
 
+pub mod check;
 pub mod compare;
 mod gate;
 pub mod kinds;
 pub mod sweep;
 mod wire;
 
+pub use check::{CheckOutcome, CheckReply, CheckRequest};
 pub use compare::{CompareData, CompareNet, ComparedNet, SetNet};
 pub use gate::InitGate;
 pub use kinds::{Format, LinkKind, Origin};
@@ -44,7 +46,9 @@ use std::fmt;
 /// 9: [`TaskPicture::state_space`], and `FindFixedPoints` searches the cognitive tasks too.
 /// 11: `Event::Metrics::confirmed`; `solved` only once a passing check is confirmed;
 /// `Event::Progress::reports_ms`, the part of the training time spent on reports.
-pub const PROTOCOL_VERSION: u32 = 11;
+/// 12: [`CheckRequest`] and [`CheckReply`], the training worker's messages to and from its
+/// checking worker.
+pub const PROTOCOL_VERSION: u32 = 12;
 
 /// Metrics of the confirmation that decides "solved" (`flipflop_core::train::Check`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -210,6 +214,10 @@ pub enum Event {
         /// The part of `elapsed_ms` continuous training spent on held-out checks, snapshots
         /// and cube updates, ms (issue 18: at most about a tenth).
         reports_ms: f64,
+        /// Whether held-out checks run on the checking worker, off the training thread
+        /// (then `reports_ms` leaves them out).
+        #[serde(default)]
+        checks_off_thread: bool,
         /// The network's generation.
         generation: u32,
     },
@@ -475,6 +483,16 @@ pub fn decode_command(text: &str) -> Result<Command, ProtocolError> {
 
 /// Reads an event sent by the worker.
 pub fn decode_event(text: &str) -> Result<Event, ProtocolError> {
+    decode(text)
+}
+
+/// Reads a check request sent by the training worker to its checking worker.
+pub fn decode_check_request(text: &str) -> Result<CheckRequest, ProtocolError> {
+    decode(text)
+}
+
+/// Reads a checking worker's reply.
+pub fn decode_check_reply(text: &str) -> Result<CheckReply, ProtocolError> {
     decode(text)
 }
 

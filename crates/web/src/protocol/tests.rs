@@ -223,6 +223,7 @@ fn every_event_round_trips() {
             steps_per_sec: 40.5,
             elapsed_ms: 300.0,
             reports_ms: 25.5,
+            checks_off_thread: true,
             generation: 3,
         },
         Event::Metrics {

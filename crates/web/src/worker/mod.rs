@@ -6,6 +6,7 @@
 //! command becomes an [`Event::Error`](crate::protocol::Event) and leaves the trainer as it
 //! was. (The one exception is the `DebugCrash` test hook, which the shell handles.)
 
+pub mod checker;
 pub mod compare;
 pub mod loaders;
 pub mod picture;

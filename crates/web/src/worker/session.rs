@@ -7,11 +7,15 @@
 //! **Architecture Invariant:** a session never panics on anything the page sends; a bad
 //! command becomes an [`Event::Error`] and leaves the trainer as it was.
 
+use super::checker::{CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR};
 use super::throttle::Throttle;
 use super::{loaders, picture, snapshot};
-use crate::protocol::{self, Command, Confirmation, Event, LinkKind, WireAdam, WireNetwork};
+use crate::protocol::{
+    self, CheckReply, CheckRequest, Command, Confirmation, Event, LinkKind, WireAdam, WireNetwork,
+};
 use fixed::FpJob;
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
+use flipflop_core::task::presets;
 use flipflop_core::train::shares::{Serial, SharePool};
 use flipflop_core::train::Check;
 use flipflop_core::{Config, StepEvent, Trainer};
@@ -78,6 +82,24 @@ pub struct Session {
     /// Runs the gradient shares of networks with `shares` ≥ 2 ([`Serial`] until the shell
     /// sets the browser's pool of workers).
     pool: Box<dyn SharePool>,
+    /// The checking worker, when the shell has one (see [`super::checker`]).
+    checker: CheckerState,
+}
+
+/// What the session knows of its checking worker.
+#[derive(Default)]
+struct CheckerState {
+    /// The checking worker has loaded and answers.
+    available: bool,
+    /// When the check in flight was sent (ms), if one is.
+    in_flight: Option<f64>,
+    /// Step of the last check sent (or of the last `Init`).
+    last_step: u64,
+    /// The last result was far from the task's rule (checks every
+    /// [`CHECK_EVERY_STEPS_FAR`] steps instead of [`CHECK_EVERY_STEPS`]).
+    far: bool,
+    /// Requests for the shell to send.
+    outbox: Vec<CheckRequest>,
 }
 
 impl Default for Session {
@@ -108,7 +130,93 @@ impl Session {
             fp: None,
             out: Vec::new(),
             pool: Box::new(Serial),
+            checker: CheckerState::default(),
         }
+    }
+
+    /// From now on, held-out checks during continuous training go to the checking worker
+    /// (the shell calls this once it has loaded): one every [`CHECK_EVERY_STEPS`] steps
+    /// ([`CHECK_EVERY_STEPS_FAR`] while the last result was far from the task's rule) or as
+    /// soon as the previous one is answered, whichever is later.
+    pub fn enable_checker(&mut self) {
+        self.checker.available = true;
+    }
+
+    /// Back to inline checks (the checking worker failed); a check in flight is forgotten.
+    pub fn disable_checker(&mut self) {
+        self.checker.available = false;
+        self.checker.in_flight = None;
+        self.checker.outbox.clear();
+    }
+
+    /// Whether checks go to the checking worker.
+    pub fn checker_enabled(&self) -> bool {
+        self.checker.available
+    }
+
+    /// The check requests for the shell to send to the checking worker, in order.
+    pub fn take_check_requests(&mut self) -> Vec<CheckRequest> {
+        std::mem::take(&mut self.checker.outbox)
+    }
+
+    /// A checking worker's reply: the `Event::Metrics` of its step, if it is about the
+    /// current network; a check it could not make switches back to inline checks.
+    pub fn on_check_reply(&mut self, reply: CheckReply) {
+        self.checker.in_flight = None;
+        // Not about this network, or older than an inline check sent since (at a Pause).
+        if reply.generation != self.generation || reply.step < self.metrics.last_step() {
+            return;
+        }
+        match reply.outcome {
+            Ok(o) => {
+                let kind = self.trainer.as_ref().map(|t| t.config().task.kind);
+                self.checker.far =
+                    kind.is_some_and(|k| !presets::near_solved(k, o.mse, o.bit_accuracy));
+                self.out.push(Event::Metrics {
+                    step: reply.step,
+                    mse: o.mse,
+                    bit_accuracy: o.bit_accuracy,
+                    solved: o.solved,
+                    confirmed: o.confirmed,
+                    elapsed_ms: reply.elapsed_ms,
+                    generation: self.generation,
+                })
+            }
+            Err(_) => self.disable_checker(),
+        }
+    }
+
+    /// Sends the current step to the checking worker when it is idle and enough steps
+    /// have passed; gives up on it after [`CHECKER_TIMEOUT_MS`] without an answer.
+    fn submit_check(&mut self, now: f64) {
+        let step = self.step_no();
+        if let Some(sent) = self.checker.in_flight {
+            if now - sent > CHECKER_TIMEOUT_MS {
+                self.disable_checker();
+            }
+            return;
+        }
+        let every = if self.checker.far {
+            CHECK_EVERY_STEPS_FAR
+        } else {
+            CHECK_EVERY_STEPS
+        };
+        if step < self.checker.last_step.saturating_add(every) {
+            return;
+        }
+        let elapsed_ms = self.elapsed_now(now);
+        let Some(t) = self.trainer.as_ref() else {
+            return;
+        };
+        self.checker.outbox.push(CheckRequest {
+            generation: self.generation,
+            step,
+            elapsed_ms,
+            config: t.config().clone(),
+            network: WireNetwork::from_network(t.network()),
+        });
+        self.checker.in_flight = Some(now);
+        self.checker.last_step = step;
     }
 
     /// Runs gradient shares on `pool` from the next step on (any pool trains the same).
@@ -286,6 +394,8 @@ impl Session {
                 self.slice_start = None;
                 self.speed = 0.0;
                 self.metrics.restart(base_step);
+                self.checker.last_step = base_step;
+                self.checker.far = false;
                 self.last_cube_step = None;
                 self.set_running(false, None);
                 self.out.push(Event::Initialized {
@@ -365,6 +475,7 @@ impl Session {
             steps_per_sec: self.speed,
             elapsed_ms,
             reports_ms: self.reports_ms,
+            checks_off_thread: self.checker.available,
             generation: self.generation,
         });
     }
@@ -414,7 +525,12 @@ impl Session {
             self.report_optimiser();
             return;
         }
-        if self.metrics.due(t1, step) {
+        if self.checker.available {
+            self.submit_check(t1);
+        }
+        // Inline, paced to its share of the time, when there is no checking worker (or it
+        // has just failed).
+        if !self.checker.available && self.metrics.due(t1, step) {
             self.report_metrics(clock);
         }
         if self.snapshot.due(t1, step) {

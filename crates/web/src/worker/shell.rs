@@ -1,7 +1,7 @@
 //! The worker's web-sys shell: messages in, events out, a tick port for slices. All policy
 //! is the [`Session`]'s.
 
-use super::{pool, Session};
+use super::{checker, pool, Session};
 use crate::protocol::{self, Command, Event};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,6 +18,11 @@ struct Shell {
     /// Threads of the last step (set by the pool) and the count last reported.
     threads: Rc<Cell<usize>>,
     reported_threads: usize,
+    /// The checking worker (held-out checks off this thread), started at the first Train.
+    checker: Option<checker::CheckerLink>,
+    checker_tried: bool,
+    /// This shell, for the checking worker's callback.
+    me: std::rc::Weak<RefCell<Shell>>,
 }
 
 /// The worker's clock, ms (`performance.now()`, or the date where there is none).
@@ -40,6 +45,18 @@ impl Shell {
 
     /// Posts the session's events and schedules a tick if it has work.
     fn flush(&mut self) {
+        if self.session.running() && !self.checker_tried {
+            self.start_checker();
+        }
+        for req in self.session.take_check_requests() {
+            let sent = self
+                .checker
+                .as_ref()
+                .is_some_and(|c| c.post(&protocol::encode(&req)));
+            if !sent {
+                self.session.disable_checker();
+            }
+        }
         for event in self.session.drain() {
             self.post(&event);
         }
@@ -68,6 +85,56 @@ impl Shell {
         self.flush();
     }
 
+    /// Starts the checking worker (once; checks stay inline until it says hello), unless
+    /// the page asked for inline checks (`?checks=inline`, a benchmark switch).
+    fn start_checker(&mut self) {
+        self.checker_tried = true;
+        let inline = js_sys::Reflect::get(&self.scope, &"location".into())
+            .and_then(|l| js_sys::Reflect::get(&l, &"search".into()))
+            .ok()
+            .and_then(|v| v.as_string())
+            .is_some_and(|s| s.contains("checks=inline"));
+        if inline {
+            return;
+        }
+        let me = self.me.clone();
+        self.checker = checker::CheckerLink::start(
+            &self.scope,
+            Box::new(move |message| {
+                if let Some(sh) = me.upgrade() {
+                    if let Ok(mut sh) = sh.try_borrow_mut() {
+                        sh.on_checker(message);
+                    }
+                }
+            }),
+        );
+    }
+
+    /// A message of the checking worker: "hello" when it has loaded, then replies; `None`
+    /// when it failed.
+    fn on_checker(&mut self, message: Option<String>) {
+        match message.as_deref() {
+            Some("hello") => self.session.enable_checker(),
+            Some(text) => match protocol::decode_check_reply(text) {
+                Ok(reply) => self.session.on_check_reply(reply),
+                Err(e) => {
+                    web_sys::console::warn_1(
+                        &format!("flipflop: unreadable check reply ({e}); checking inline").into(),
+                    );
+                    self.session.disable_checker();
+                }
+            },
+            None => {
+                web_sys::console::warn_1(
+                    &"flipflop: the checking worker failed; checking inline".into(),
+                );
+                self.session.disable_checker();
+                self.checker = None;
+            }
+        }
+        self.flush();
+    }
+
     fn tick(&mut self) {
         self.tick_pending = false;
         let mut clock = clock(&self.scope);
@@ -89,6 +156,9 @@ pub fn start() -> Result<(), JsValue> {
     if scope.name() == pool::HELPER_NAME {
         return pool::helper_start(&scope);
     }
+    if scope.name() == checker::CHECKER_NAME {
+        return checker::checker_start(&scope);
+    }
     let threads = Rc::new(Cell::new(1));
     let mut session = Session::new();
     if let Some(p) = pool::WebPool::new(&scope, threads.clone()) {
@@ -102,7 +172,11 @@ pub fn start() -> Result<(), JsValue> {
         session,
         threads,
         reported_threads: 1,
+        checker: None,
+        checker_tried: false,
+        me: std::rc::Weak::new(),
     }));
+    shell.borrow_mut().me = Rc::downgrade(&shell);
 
     let s = shell.clone();
     let on_tick = Closure::<dyn FnMut(MessageEvent)>::new(move |_e: MessageEvent| {

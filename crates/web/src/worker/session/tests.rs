@@ -834,3 +834,143 @@ fn metrics_are_solved_only_on_a_confirmed_pass() {
         "no passing check was refused: the test proves nothing"
     );
 }
+
+/// With a checking worker, continuous training sends a check every `CHECK_EVERY_STEPS`
+/// steps at most and never two at once, checks nothing inline, and each reply becomes the
+/// `Metrics` of its step, exactly the inline check of those weights; a reply about a
+/// replaced network is dropped; a failed check and a silent worker fall back to inline
+/// checks.
+#[test]
+fn checks_go_to_the_checking_worker_while_training() {
+    use crate::worker::checker::{
+        CheckService, CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR,
+    };
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(
+        Command::Init {
+            config: Box::new(cfg.clone()),
+            network: None,
+            base_step: 0,
+            optimiser: None,
+            generation: 3,
+        },
+        &mut c,
+    );
+    s.drain();
+    s.enable_checker();
+    s.handle(Command::Start, &mut c);
+    let mut service = CheckService::default();
+    let mut sent = Vec::new();
+    let mut metrics = Vec::new();
+    for _ in 0..120 {
+        s.tick(&mut c);
+        for e in s.drain() {
+            if let Event::Metrics { step, mse, .. } = e {
+                metrics.push((step, mse));
+            }
+        }
+        let reqs = s.take_check_requests();
+        assert!(reqs.len() <= 1, "one check in flight at most");
+        for req in reqs {
+            // The inline check of the same weights, for comparison.
+            let net = req.network.to_network().expect("weights");
+            let want = flipflop_core::train::check_network(&cfg.task, &net, cfg.seed, 4);
+            sent.push((req.step, want.metrics.mse));
+            let text = service
+                .answer(&protocol::encode(&req), &mut || 0.0)
+                .expect("readable");
+            s.on_check_reply(protocol::decode_check_reply(&text).expect("reply"));
+        }
+    }
+    for e in s.drain() {
+        if let Event::Metrics { step, mse, .. } = e {
+            metrics.push((step, mse));
+        }
+    }
+    assert!(sent.len() >= 3, "{sent:?}");
+    // The first check 25 steps after Init; then 25 after a result near the rule (MSE ≤
+    // 0.1 for the flip-flop), 100 after one far from it.
+    assert!(sent[0].0 >= CHECK_EVERY_STEPS && sent[0].0 < CHECK_EVERY_STEPS_FAR, "{sent:?}");
+    for w in sent.windows(2) {
+        let every = if w[0].1 <= 0.1 {
+            CHECK_EVERY_STEPS
+        } else {
+            CHECK_EVERY_STEPS_FAR
+        };
+        assert!(w[1].0 >= w[0].0 + every, "{sent:?}");
+        assert!(w[1].0 < w[0].0 + every + 100, "no long gaps: {sent:?}");
+    }
+    assert_eq!(metrics, sent, "every reply and nothing else, in order");
+
+    // A reply about an earlier network is dropped; the next request goes out.
+    let mut stale = None;
+    for _ in 0..100 {
+        if stale.is_some() {
+            break;
+        }
+        s.tick(&mut c);
+        s.drain();
+        stale = s.take_check_requests().pop();
+    }
+    s.handle(
+        Command::Init {
+            config: Box::new(cfg.clone()),
+            network: None,
+            base_step: 0,
+            optimiser: None,
+            generation: 4,
+        },
+        &mut c,
+    );
+    s.handle(Command::Start, &mut c);
+    s.drain();
+    let text = service
+        .answer(&protocol::encode(&stale.expect("a request")), &mut || 0.0)
+        .expect("readable");
+    s.on_check_reply(protocol::decode_check_reply(&text).expect("reply"));
+    assert!(s
+        .drain()
+        .iter()
+        .all(|e| !matches!(e, Event::Metrics { .. })));
+
+    // A check the worker could not make: back to inline checks, which report by themselves.
+    let mut req = None;
+    for _ in 0..100 {
+        if req.is_some() {
+            break;
+        }
+        s.tick(&mut c);
+        s.drain();
+        req = s.take_check_requests().pop();
+    }
+    let req = req.expect("a request");
+    s.on_check_reply(CheckReply {
+        generation: req.generation,
+        step: req.step,
+        elapsed_ms: 0.0,
+        outcome: Err("broken".into()),
+        cost_ms: 0.0,
+    });
+    assert!(!s.checker_enabled());
+    let ev = run(&mut s, &mut c, 200);
+    assert!(ev.iter().any(|e| matches!(e, Event::Metrics { .. })));
+    assert!(s.take_check_requests().is_empty());
+
+    // A worker that never answers is given up after the timeout.
+    s.enable_checker();
+    let mut slow = clock(CHECKER_TIMEOUT_MS / 20.0);
+    let mut asked = 0;
+    for _ in 0..200 {
+        s.tick(&mut slow);
+        s.drain();
+        asked += s.take_check_requests().len();
+        if !s.checker_enabled() {
+            break;
+        }
+    }
+    assert_eq!(asked, 1, "one unanswered request, then none");
+    assert!(!s.checker_enabled(), "given up after the timeout");
+}
