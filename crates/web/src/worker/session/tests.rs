@@ -893,7 +893,10 @@ fn checks_go_to_the_checking_worker_while_training() {
     assert!(sent.len() >= 3, "{sent:?}");
     // The first check 25 steps after Init; then 25 after a result near the rule (MSE ≤
     // 0.1 for the flip-flop), 100 after one far from it.
-    assert!(sent[0].0 >= CHECK_EVERY_STEPS && sent[0].0 < CHECK_EVERY_STEPS_FAR, "{sent:?}");
+    assert!(
+        sent[0].0 >= CHECK_EVERY_STEPS && sent[0].0 < CHECK_EVERY_STEPS_FAR,
+        "{sent:?}"
+    );
     for w in sent.windows(2) {
         let every = if w[0].1 <= 0.1 {
             CHECK_EVERY_STEPS
