@@ -28,8 +28,13 @@ fn clock(dt: f64) -> impl FnMut() -> f64 {
 }
 
 fn init(generation: u32) -> Command {
+    init_with(small(), generation)
+}
+
+/// `Init` of a fresh network of `config`.
+fn init_with(config: Config, generation: u32) -> Command {
     Command::Init {
-        config: Box::new(small()),
+        config: Box::new(config),
         network: None,
         base_step: 0,
         optimiser: None,
@@ -835,6 +840,18 @@ fn metrics_are_solved_only_on_a_confirmed_pass() {
     );
 }
 
+/// Ticks (at most 100 times) until the session has a check request for its checking worker.
+fn next_request(s: &mut Session, c: Clock) -> Option<CheckRequest> {
+    for _ in 0..100 {
+        s.tick(c);
+        s.drain();
+        if let Some(r) = s.take_check_requests().pop() {
+            return Some(r);
+        }
+    }
+    None
+}
+
 /// With a checking worker, continuous training sends a check every `CHECK_EVERY_STEPS`
 /// steps at most and never two at once, checks nothing inline, and each reply becomes the
 /// `Metrics` of its step, exactly the inline check of those weights; a reply about a
@@ -849,16 +866,7 @@ fn checks_go_to_the_checking_worker_while_training() {
     let mut c = clock(1.0);
     let mut cfg = small();
     cfg.train.max_steps = 1_000_000;
-    s.handle(
-        Command::Init {
-            config: Box::new(cfg.clone()),
-            network: None,
-            base_step: 0,
-            optimiser: None,
-            generation: 3,
-        },
-        &mut c,
-    );
+    s.handle(init_with(cfg.clone(), 3), &mut c);
     s.drain();
     s.enable_checker();
     s.handle(Command::Start, &mut c);
@@ -909,25 +917,8 @@ fn checks_go_to_the_checking_worker_while_training() {
     assert_eq!(metrics, sent, "every reply and nothing else, in order");
 
     // A reply about an earlier network is dropped; the next request goes out.
-    let mut stale = None;
-    for _ in 0..100 {
-        if stale.is_some() {
-            break;
-        }
-        s.tick(&mut c);
-        s.drain();
-        stale = s.take_check_requests().pop();
-    }
-    s.handle(
-        Command::Init {
-            config: Box::new(cfg.clone()),
-            network: None,
-            base_step: 0,
-            optimiser: None,
-            generation: 4,
-        },
-        &mut c,
-    );
+    let stale = next_request(&mut s, &mut c);
+    s.handle(init_with(cfg.clone(), 4), &mut c);
     s.handle(Command::Start, &mut c);
     s.drain();
     let text = service
@@ -940,16 +931,7 @@ fn checks_go_to_the_checking_worker_while_training() {
         .all(|e| !matches!(e, Event::Metrics { .. })));
 
     // A check the worker could not make: back to inline checks, which report by themselves.
-    let mut req = None;
-    for _ in 0..100 {
-        if req.is_some() {
-            break;
-        }
-        s.tick(&mut c);
-        s.drain();
-        req = s.take_check_requests().pop();
-    }
-    let req = req.expect("a request");
+    let req = next_request(&mut s, &mut c).expect("a request");
     s.on_check_reply(CheckReply {
         generation: req.generation,
         step: req.step,
