@@ -101,6 +101,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Time steps of a training trial: `train.train_trial_len` (the first steps of each
+    /// trial), at most the task's `trial_len`; the task's whole `trial_len` when 0.
+    pub fn training_trial_len(&self) -> usize {
+        match self.train.train_trial_len {
+            0 => self.task.trial_len,
+            t => t.min(self.task.trial_len),
+        }
+    }
+
     /// The configuration of a preset, with seed 1.
     pub fn preset(p: Preset) -> Self {
         match p {

@@ -147,9 +147,7 @@ impl Trainer {
     pub fn with_network(config: Config, mut net: Network) -> Self {
         config.model.constraints.project_network(&mut net);
         let mut train_task = config.task.clone();
-        if config.train.train_trial_len > 0 {
-            train_task.trial_len = config.train.train_trial_len.min(config.task.trial_len);
-        }
+        train_task.trial_len = config.training_trial_len();
         let val = validation_set(&config.task, config.seed, config.train.val_trials);
         let config_seed = config.seed;
         let shares = config.train.shares.min(config.train.batch);
@@ -427,9 +425,7 @@ impl Trainer {
         ConfigError::check_int("train_trial_len", len, 0, 20_000)?;
         self.config.train.train_trial_len = len;
         let mut train_task = self.config.task.clone();
-        if len > 0 {
-            train_task.trial_len = len.min(self.config.task.trial_len);
-        }
+        train_task.trial_len = self.config.training_trial_len();
         self.task = task::build(&train_task);
         Ok(())
     }

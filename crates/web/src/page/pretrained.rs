@@ -33,10 +33,7 @@ fn adopt(app: &Shared, bytes: &[u8]) {
         // The queued fresh network is not needed any more.
         a.link.drop_queued_fresh_init();
         let (steps, seed) = (file.steps, file.config.seed);
-        let trained_on = match file.config.train.train_trial_len {
-            0 => file.config.task.trial_len,
-            t => t,
-        };
+        let trained_on = file.config.training_trial_len();
         a.cx.request(Request::Adopt(Box::new(Adoption {
             network: Some(WireNetwork::from_network(&file.network)),
             config: crate::state::form::with_preset_training(file.config),

@@ -959,3 +959,43 @@ fn checks_go_to_the_checking_worker_while_training() {
     assert_eq!(asked, 1, "one unanswered request, then none");
     assert!(!s.checker_enabled(), "given up after the timeout");
 }
+
+/// A Pause while a check is in flight checks the paused step inline at once; the late reply
+/// about the earlier step is dropped, so the page's last metrics stay those of the network
+/// it shows.
+#[test]
+fn a_pause_checks_inline_and_drops_the_late_reply() {
+    use crate::worker::checker::CheckService;
+    let mut s = Session::new();
+    let mut c = clock(1.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(init_with(cfg, 5), &mut c);
+    s.drain();
+    s.enable_checker();
+    s.handle(Command::Start, &mut c);
+    let req = next_request(&mut s, &mut c).expect("a request");
+    // Train on past the requested step, then pause.
+    s.tick(&mut c);
+    s.handle(Command::Pause, &mut c);
+    let paused = s.step_no();
+    assert!(paused > req.step);
+    let inline: Vec<u64> = s
+        .drain()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Metrics { step, .. } => Some(step),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(inline, vec![paused], "the paused step, checked inline");
+    let text = CheckService::default()
+        .answer(&protocol::encode(&req), &mut || 0.0)
+        .expect("readable");
+    s.on_check_reply(protocol::decode_check_reply(&text).expect("reply"));
+    assert!(s
+        .drain()
+        .iter()
+        .all(|e| !matches!(e, Event::Metrics { .. })));
+    assert!(s.checker_enabled(), "a late reply is no failure");
+}
