@@ -33,10 +33,6 @@ impl Dirty {
             traces: true,
         }
     }
-
-    fn any(&self) -> bool {
-        self.loss || self.matrix || self.spectrum || self.traces
-    }
 }
 
 /// The four chart canvases.
@@ -181,6 +177,13 @@ impl Component for Charts {
                 charts::log_failure("the loss chart", &e);
             }
         }
-        self.dirty.any()
+        if self.dirty.matrix || self.dirty.spectrum || self.dirty.traces {
+            return true;
+        }
+        // A loss chart not due yet waits on a timer, not by asking for every frame.
+        if self.dirty.loss {
+            cx.redraw_at(self.last_loss_draw + LOSS_REDRAW_MS);
+        }
+        false
     }
 }

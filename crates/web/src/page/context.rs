@@ -315,6 +315,10 @@ pub struct Cx {
     pub adopted: bool,
     /// Some component needs another animation frame.
     pub frame_wanted: bool,
+    /// An animation frame wanted at this time (`performance.now()`, ms) and not before:
+    /// a panel that draws at a capped rate while training waits on a timer, not by
+    /// asking for every frame (each frame commits the page, which costs the worker CPU).
+    pub wake_at: Option<f64>,
     /// The latest live-play press as `(presses so far, bit, sign)`: the tour notices it.
     pub last_press: Option<(u64, usize, f32)>,
     /// The network the last Reset replaced, while it can be brought back.
@@ -356,6 +360,7 @@ impl Cx {
             },
             adopted: false,
             frame_wanted: false,
+            wake_at: None,
             last_press: None,
             undo: None,
             undo_revision: 0,
@@ -408,6 +413,12 @@ impl Cx {
     /// Asks for another animation frame.
     pub fn redraw(&mut self) {
         self.frame_wanted = true;
+    }
+
+    /// Asks for an animation frame at `at` (ms, the clock of [`Cx::now`]) or later; the
+    /// earliest of several asks wins, and a [`Cx::redraw`] before then comes first.
+    pub fn redraw_at(&mut self, at: f64) {
+        self.wake_at = Some(self.wake_at.map_or(at, |t| t.min(at)));
     }
 
     /// The status line (tests read attributes on it).

@@ -169,7 +169,7 @@ impl App {
                 .ok_or_else(|| "Could not export the picture: no 2d context".to_string())
         };
         let plot = || {
-            plotters_canvas::CanvasBackend::with_canvas_object(off.clone())
+            crate::view::canvas::MeasuredCanvas::new(&off)
                 .map(plotters::prelude::IntoDrawingArea::into_drawing_area)
                 .ok_or_else(|| "Could not export the picture: no 2d context".to_string())
         };

@@ -72,6 +72,9 @@ struct App {
     sweep: sweep::SweepView,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
+    /// A timer for [`Cx::redraw_at`] is set (at most one at a time).
+    wake_pending: bool,
+    wake_cb: Option<js_sys::Function>,
 }
 
 type Shared = Rc<RefCell<App>>;
@@ -114,6 +117,9 @@ impl App {
         }
         if std::mem::take(&mut self.cx.frame_wanted) {
             self.request_frame();
+        }
+        if let Some(at) = self.cx.wake_at.take() {
+            self.wake(at);
         }
     }
 
@@ -210,6 +216,25 @@ impl App {
         if let Some(cb) = &self.frame_cb {
             if self.cx.window.request_animation_frame(cb).is_ok() {
                 self.frame_pending = true;
+            }
+        }
+    }
+
+    /// Sets the [`Cx::redraw_at`] timer unless a frame or a timer is already due (the
+    /// panel that asked asks again from that frame if it is still early).
+    fn wake(&mut self, at: f64) {
+        if self.frame_pending || self.wake_pending {
+            return;
+        }
+        let delay = (at - self.cx.now()).clamp(0.0, 1_000.0).ceil() as i32;
+        if let Some(cb) = &self.wake_cb {
+            if self
+                .cx
+                .window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(cb, delay)
+                .is_ok()
+            {
+                self.wake_pending = true;
             }
         }
     }
@@ -512,6 +537,8 @@ pub fn start() -> Result<(), JsValue> {
         link: link::WorkerLink::default(),
         frame_pending: false,
         frame_cb: None,
+        wake_pending: false,
+        wake_cb: None,
     }));
 
     let a = app.clone();
@@ -522,6 +549,15 @@ pub fn start() -> Result<(), JsValue> {
     });
     app.borrow_mut().frame_cb = Some(frame.as_ref().unchecked_ref::<js_sys::Function>().clone());
     frame.forget();
+    let a = app.clone();
+    let wake = Closure::<dyn FnMut()>::new(move || {
+        if let Ok(mut app) = a.try_borrow_mut() {
+            app.wake_pending = false;
+            app.request_frame();
+        }
+    });
+    app.borrow_mut().wake_cb = Some(wake.as_ref().unchecked_ref::<js_sys::Function>().clone());
+    wake.forget();
 
     wire_controls(&app)?;
     share::wire(&app)?;

@@ -4,11 +4,11 @@
 use crate::protocol::Snapshot;
 use crate::state::gates;
 use crate::state::plotdata::{diverging, robust_limit, thin_log};
+use crate::view::canvas::MeasuredCanvas;
 use crate::view::paint::Painter;
 use crate::view::scale;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 
@@ -93,7 +93,7 @@ pub fn loss_chart(
     metrics: &[(u64, f32, f32)],
 ) -> Result<(), String> {
     let dpr = fit(canvas);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let backend = MeasuredCanvas::new(canvas).ok_or("no 2d context")?;
     loss_chart_on(backend.into_drawing_area(), dpr, losses, metrics, false)
 }
 
@@ -394,7 +394,7 @@ pub fn spectrum(
     jacobian: Option<(usize, &flipflop_core::fixedpoints::FixedPoint)>,
 ) -> Result<(), String> {
     let dpr = fit(canvas);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let backend = MeasuredCanvas::new(canvas).ok_or("no 2d context")?;
     spectrum_on(backend.into_drawing_area(), dpr, snap, gate, jacobian)?;
     let _ = canvas.set_attribute(
         "data-jacobian",

@@ -7,11 +7,11 @@ use super::{wire, Els, Shared};
 use crate::protocol::{CompareData, CubeData, F32s};
 use crate::state::compare::{matrix_attr, saddles_text, Member};
 use crate::state::gates;
+use crate::view::canvas::MeasuredCanvas;
 use crate::view::{charts, cube};
 use flipflop_core::model::CellKind;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::{
     CanvasRenderingContext2d, Document, Element, HtmlCanvasElement, HtmlElement, HtmlSelectElement,
@@ -125,7 +125,7 @@ pub fn spectra(grid: &HtmlElement, members: &[Member]) {
         let cell = snap.network.config.cell;
         let shown = gates::matrix_name(cell, gates::clamp(cell, gate));
         let dpr = charts::fit(canvas);
-        let Some(backend) = CanvasBackend::with_canvas_object(canvas.clone()) else {
+        let Some(backend) = MeasuredCanvas::new(canvas) else {
             continue;
         };
         match charts::spectrum_within(backend.into_drawing_area(), dpr, snap, gate, None, reach) {
@@ -387,7 +387,7 @@ pub fn mds_map(
     labels: &[String],
 ) -> Result<(), String> {
     let dpr = charts::fit(canvas);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let backend = MeasuredCanvas::new(canvas).ok_or("no 2d context")?;
     draw_mds(backend.into_drawing_area(), dpr, data, labels)
 }
 
@@ -458,7 +458,7 @@ pub fn draw_mds<DB: DrawingBackend>(
 /// with the unit circle.
 pub fn jacobians(canvas: &HtmlCanvasElement, data: &CompareData) -> Result<(), String> {
     let dpr = charts::fit(canvas);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2d context")?;
+    let backend = MeasuredCanvas::new(canvas).ok_or("no 2d context")?;
     draw_jacobians(backend.into_drawing_area(), dpr, data)
 }
 
