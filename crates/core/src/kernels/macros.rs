@@ -177,6 +177,40 @@ macro_rules! tier_kernels {
                 // SAFETY: as above.
                 unsafe { kernel(rows, d, ldd, m, h, ldh, n, accumulate, c) }
             }
+
+            #[cfg(test)]
+            #[allow(unused_unsafe)]
+            fn at_b_unpacked(
+                self,
+                rows: usize,
+                d: &[f32],
+                ldd: usize,
+                m: usize,
+                h: &[f32],
+                ldh: usize,
+                n: usize,
+                accumulate: bool,
+                c: &mut [f32],
+            ) {
+                #[$attr]
+                #[allow(clippy::too_many_arguments)]
+                fn kernel(
+                    rows: usize,
+                    d: &[f32],
+                    ldd: usize,
+                    m: usize,
+                    h: &[f32],
+                    ldh: usize,
+                    n: usize,
+                    acc: bool,
+                    c: &mut [f32],
+                ) {
+                    // SAFETY: see the macro.
+                    unsafe { at_b_with::<$v, $mr, $nv>(rows, d, ldd, m, h, ldh, n, acc, c, false) }
+                }
+                // SAFETY: as above.
+                unsafe { kernel(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+            }
         }
     };
 }

@@ -93,6 +93,25 @@ pub(crate) trait Tier: Copy {
         accumulate: bool,
         c: &mut [f32],
     );
+
+    /// [`Tier::at_b`] without the packed path of the vector tiers (the same sums, bit
+    /// for bit: the tests check it).
+    #[cfg(test)]
+    #[allow(clippy::too_many_arguments)]
+    fn at_b_unpacked(
+        self,
+        rows: usize,
+        d: &[f32],
+        ldd: usize,
+        m: usize,
+        h: &[f32],
+        ldh: usize,
+        n: usize,
+        accumulate: bool,
+        c: &mut [f32],
+    ) {
+        self.at_b(rows, d, ldd, m, h, ldh, n, accumulate, c)
+    }
 }
 
 // The packed kernels are written once over a vector type; these macros instantiate them.

@@ -74,8 +74,9 @@ fn check_atb<T: Tier>(tier: T) {
         (33, 20),
         (70, 130),
         (100, 260),
+        (128, 128),
     ] {
-        for rows in [1usize, 2, 31, 32, 33, 70] {
+        for rows in [1usize, 2, 16, 31, 32, 33, 70] {
             let (ldd, ldh) = (m + 2, n + 1);
             let d = data((rows - 1) * ldd + m, 0.29);
             let h = data((rows - 1) * ldh + n, 0.17);
@@ -83,6 +84,15 @@ fn check_atb<T: Tier>(tier: T) {
             for accumulate in [false, true] {
                 let mut c = c0.clone();
                 tier.at_b(rows, &d, ldd, m, &h, ldh, n, accumulate, &mut c);
+                // The packed path (∂W_rec's shapes) makes the same sums as the tiles over
+                // H's rows, bit for bit: a training run does not depend on which is taken.
+                let mut direct = c0.clone();
+                tier.at_b_unpacked(rows, &d, ldd, m, &h, ldh, n, accumulate, &mut direct);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert!(
+                    bits(&c) == bits(&direct),
+                    "m {m} n {n} rows {rows}: packed and unpacked at_b differ"
+                );
                 for i in 0..m {
                     for j in 0..n {
                         let mut s = if accumulate {
