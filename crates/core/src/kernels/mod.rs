@@ -8,7 +8,9 @@
 //!   into column panels that the micro-kernel streams with aligned full-width loads.
 //! - `at_b`: `C (+)= Dᵀ H` summed over many rows (∂W_rec, ∂W_out, ∂W_in): the rows are
 //!   taken in chunks small enough that a chunk of `H` stays close while every tile of `C`
-//!   runs over it.
+//!   runs over it. For ∂W_rec (16 rows of `C` or more) a chunk's `Dᵀ` is copied and its
+//!   `H` packed into `a_b`'s panels, and `a_b`'s tiles make the same sums (bit for bit)
+//!   faster than tiles reading `H`'s rows in place.
 //! - `readout`: `Z = H W_outᵀ + b_out`, `K ≤ 8` dot products per row.
 //!
 //! With AVX-512 a last vector holding only 1–4 of a panel's columns (N = 100: 6 full

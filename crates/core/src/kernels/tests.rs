@@ -168,3 +168,60 @@ fn x86_kernels_match_naive() {
         check_readout(t);
     }
 }
+
+/// Not a test: the kernels' throughput at the default preset's shapes (N 128; 16 rows =
+/// one time step of a batch of 16, 64 = one chunk), `at_b` with and without its packed
+/// path, and `a_b`. Run with `cargo test --release -p flipflop-core --lib
+/// kernel_throughput -- --ignored --nocapture` (natively: the best x86-64 tier), or built
+/// for wasm32-wasip1 and run in Node (BENCHMARKS.md).
+#[test]
+#[ignore]
+fn kernel_throughput() {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let tier = Simd128;
+    #[cfg(target_arch = "x86_64")]
+    let Some(tier) = Avx2::detect() else {
+        return;
+    };
+    let n = 128;
+    let gflops =
+        |rows: usize, reps: usize, secs: f64| 2.0 * (rows * n * n * reps) as f64 / secs / 1e9;
+    // The first round warms V8's optimising tier up; the second is printed.
+    for round in 0..2 {
+        for rows in [16usize, 64] {
+            let d = data(rows * n, 0.3);
+            let h = data(rows * n, 0.7);
+            let mut c = vec![0.0f32; n * n];
+            let reps = 80_000 / rows;
+            let t0 = std::time::Instant::now();
+            for _ in 0..reps {
+                tier.at_b(rows, &d, n, n, &h, n, n, true, &mut c);
+            }
+            let packed = gflops(rows, reps, t0.elapsed().as_secs_f64());
+            let t0 = std::time::Instant::now();
+            for _ in 0..reps {
+                tier.at_b_unpacked(rows, &d, n, n, &h, n, n, true, &mut c);
+            }
+            let direct = gflops(rows, reps, t0.elapsed().as_secs_f64());
+            if round == 1 {
+                println!("at_b {rows} rows: {packed:.1} GFLOP/s packed, {direct:.1} over H's rows");
+            }
+        }
+        let mut packed = Vec::new();
+        let w = data(n * n, 0.5);
+        tier.pack(&mut packed, &w, n, false);
+        let a = data(16 * n, 0.3);
+        let mut c = vec![0.0f32; 16 * n];
+        let reps = 5_000;
+        let t0 = std::time::Instant::now();
+        for _ in 0..reps {
+            tier.a_b(&a, 16, n, &packed, &w, false, true, &mut c, &[]);
+        }
+        if round == 1 {
+            println!(
+                "a_b 16 rows: {:.1} GFLOP/s",
+                gflops(16, reps, t0.elapsed().as_secs_f64())
+            );
+        }
+    }
+}
