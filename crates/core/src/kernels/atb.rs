@@ -73,7 +73,7 @@ pub(super) unsafe fn atb_tile<V: Vector, const MR: usize, const NV: usize>(
 }
 /// `C[i][c] += Σ_s H[s][c] D[s][i]` for the `W` (≤ 4) columns at `h`/`c` and the `mi`
 /// rows `i` of C at `c` (`NVI` vectors along `i`, read from D's rows at `d`), over
-/// `rows` rows `s`: the thin last columns of [`at_b`], transposed so that the vectors
+/// `rows` rows `s`: the thin last columns of [`at_b_with`], transposed so that the vectors
 /// run along the long side.
 ///
 /// # Safety
@@ -124,7 +124,7 @@ pub(super) unsafe fn atb_tail<V: Vector, const W: usize, const NVI: usize>(
         }
     }
 }
-/// Rows of `C` (columns of `D`) from which [`at_b`] takes the packed path: ∂W_rec
+/// Rows of `C` (columns of `D`) from which [`at_b_with`] takes the packed path: ∂W_rec
 /// (N × N), not ∂W_out and ∂W_in (K × N: a handful of rows, not worth packing `H`).
 const PACKED_MIN_M: usize = 16;
 
@@ -135,7 +135,7 @@ std::thread_local! {
         const { core::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// [`at_b`] as `a_b`'s product: `C (+)= (Dᵀ) H` with `Dᵀ` of a chunk of rows copied
+/// [`at_b_with`] as `a_b`'s product: `C (+)= (Dᵀ) H` with `Dᵀ` of a chunk of rows copied
 /// (`m × rows`, row-major) and the chunk of `H` packed into `a_b`'s column panels, then
 /// `a_b`'s tiles run over them with `k` = the chunk's rows. Each element of `C` gets the
 /// same fused multiply-adds in the same order as [`atb_tile`]'s (bit for bit the same
@@ -232,35 +232,14 @@ unsafe fn at_b_packed<V: Vector, const MR: usize, const NV: usize>(
     PACKED.with(|b| *b.borrow_mut() = (dt, hp));
 }
 
-/// Rows of `D` and `H` per chunk of [`at_b`]: a chunk of `H` (≤ 7 vectors per row)
+/// Rows of `D` and `H` per chunk of [`at_b_with`]: a chunk of `H` (≤ 7 vectors per row)
 /// stays close (mostly L1) while every tile of `C` runs over it. Measured on the
 /// reference workload (128 rows per call): 64 beats 32 and 128 (7.1 vs 7.6 and 10.5 ms
 /// per training step's ∂W_rec).
 pub(super) const AT_B_CHUNK: usize = 64;
 
-/// `c (+)= Σ_s d[s]ᵀ h[s]` (see [`super::Tier::at_b`]).
-///
-/// # Safety
-/// The CPU has `V`'s features.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-pub(super) unsafe fn at_b<V: Vector, const MR: usize, const NV: usize>(
-    rows: usize,
-    d: &[f32],
-    ldd: usize,
-    m: usize,
-    h: &[f32],
-    ldh: usize,
-    n: usize,
-    accumulate: bool,
-    c: &mut [f32],
-) {
-    // SAFETY: as this function's.
-    unsafe { at_b_with::<V, MR, NV>(rows, d, ldd, m, h, ldh, n, accumulate, c, true) }
-}
-
-/// [`at_b`], with the packed path ([`at_b_packed`]) allowed or not (the tests compare the
-/// two bit for bit).
+/// `c (+)= Σ_s d[s]ᵀ h[s]` (see [`super::Tier::at_b`]), with the packed path
+/// ([`at_b_packed`]) allowed or not (the tests compare the two bit for bit).
 ///
 /// # Safety
 /// The CPU has `V`'s features.

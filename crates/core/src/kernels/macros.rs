@@ -158,24 +158,8 @@ macro_rules! tier_kernels {
                 accumulate: bool,
                 c: &mut [f32],
             ) {
-                #[$attr]
-                #[allow(clippy::too_many_arguments)]
-                fn kernel(
-                    rows: usize,
-                    d: &[f32],
-                    ldd: usize,
-                    m: usize,
-                    h: &[f32],
-                    ldh: usize,
-                    n: usize,
-                    acc: bool,
-                    c: &mut [f32],
-                ) {
-                    // SAFETY: see the macro.
-                    unsafe { at_b::<$v, $mr, $nv>(rows, d, ldd, m, h, ldh, n, acc, c) }
-                }
-                // SAFETY: as above.
-                unsafe { kernel(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+                // SAFETY: as above (`self` is the token).
+                unsafe { at_b_kernel(rows, d, ldd, m, h, ldh, n, accumulate, c, true) }
             }
 
             #[cfg(test)]
@@ -192,25 +176,30 @@ macro_rules! tier_kernels {
                 accumulate: bool,
                 c: &mut [f32],
             ) {
-                #[$attr]
-                #[allow(clippy::too_many_arguments)]
-                fn kernel(
-                    rows: usize,
-                    d: &[f32],
-                    ldd: usize,
-                    m: usize,
-                    h: &[f32],
-                    ldh: usize,
-                    n: usize,
-                    acc: bool,
-                    c: &mut [f32],
-                ) {
-                    // SAFETY: see the macro.
-                    unsafe { at_b_with::<$v, $mr, $nv>(rows, d, ldd, m, h, ldh, n, acc, c, false) }
-                }
-                // SAFETY: as above.
-                unsafe { kernel(rows, d, ldd, m, h, ldh, n, accumulate, c) }
+                // SAFETY: as above (`self` is the token).
+                unsafe { at_b_kernel(rows, d, ldd, m, h, ldh, n, accumulate, c, false) }
             }
+        }
+
+        /// The tier's `at_b` (`allow_packed`: see `at_b_with`), compiled for its
+        /// instruction set.
+        #[$attr]
+        #[allow(clippy::too_many_arguments)]
+        fn at_b_kernel(
+            rows: usize,
+            d: &[f32],
+            ldd: usize,
+            m: usize,
+            h: &[f32],
+            ldh: usize,
+            n: usize,
+            acc: bool,
+            c: &mut [f32],
+            allow_packed: bool,
+        ) {
+            // SAFETY: see the macro (a value of the tier exists only where its instruction
+            // set runs, and this function is called only through one).
+            unsafe { at_b_with::<$v, $mr, $nv>(rows, d, ldd, m, h, ldh, n, acc, c, allow_packed) }
         }
     };
 }
