@@ -72,8 +72,8 @@ struct App {
     sweep: sweep::SweepView,
     frame_pending: bool,
     frame_cb: Option<js_sys::Function>,
-    /// A timer for [`Cx::redraw_at`] is set (at most one at a time).
-    wake_pending: bool,
+    /// When the latest timer for [`Cx::redraw_at`] fires (`None`: no timer pending).
+    wake_due: Option<f64>,
     wake_cb: Option<js_sys::Function>,
 }
 
@@ -220,10 +220,12 @@ impl App {
         }
     }
 
-    /// Sets the [`Cx::redraw_at`] timer unless a frame or a timer is already due (the
-    /// panel that asked asks again from that frame if it is still early).
+    /// Sets a timer for [`Cx::redraw_at`] unless a frame, or a timer no later than `at`,
+    /// is already due (the panel that asked asks again from that frame if it is still
+    /// early). An earlier ask sets its own timer; the later one then only asks for a
+    /// frame more.
     fn wake(&mut self, at: f64) {
-        if self.frame_pending || self.wake_pending {
+        if self.frame_pending || self.wake_due.is_some_and(|due| due <= at + 1.0) {
             return;
         }
         let delay = (at - self.cx.now()).clamp(0.0, 1_000.0).ceil() as i32;
@@ -234,7 +236,7 @@ impl App {
                 .set_timeout_with_callback_and_timeout_and_arguments_0(cb, delay)
                 .is_ok()
             {
-                self.wake_pending = true;
+                self.wake_due = Some(at);
             }
         }
     }
@@ -537,7 +539,7 @@ pub fn start() -> Result<(), JsValue> {
         link: link::WorkerLink::default(),
         frame_pending: false,
         frame_cb: None,
-        wake_pending: false,
+        wake_due: None,
         wake_cb: None,
     }));
 
@@ -552,7 +554,7 @@ pub fn start() -> Result<(), JsValue> {
     let a = app.clone();
     let wake = Closure::<dyn FnMut()>::new(move || {
         if let Ok(mut app) = a.try_borrow_mut() {
-            app.wake_pending = false;
+            app.wake_due = None;
             app.request_frame();
         }
     });
