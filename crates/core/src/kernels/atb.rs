@@ -140,8 +140,9 @@ std::thread_local! {
 /// `a_b`'s tiles run over them with `k` = the chunk's rows. Each element of `C` gets the
 /// same fused multiply-adds in the same order as [`atb_tile`]'s (bit for bit the same
 /// sums), but the tiles read `H` from contiguous panels instead of rows 4N bytes apart:
-/// measured on ∂W_rec at N 128 (16-64 rows per call), 14-18 GFLOP/s with `atb_tile`
-/// against 27-35 with the panels, in V8's simd128 and with AVX2 alike.
+/// measured on ∂W_rec at N 128 (16-64 rows per call; `kernel_throughput` in the tests),
+/// 14-18 GFLOP/s with `atb_tile` against 19-28 with the panels, in V8's simd128 and with
+/// AVX2 alike.
 /// Panels must all be whole (no thin tail); `c` already holds what is accumulated on.
 ///
 /// # Safety
@@ -203,7 +204,7 @@ unsafe fn at_b_packed<V: Vector, const MR: usize, const NV: usize>(
                 // SAFETY: the tile reads rows i0..i0+mr of `dt` (k columns each, inside
                 // dt[..m k]), the panel's k rows of nv vectors (inside `panel`), and
                 // updates C rows i0..i0+mr < m, columns j0..j0+cols ≤ n (the last
-                // vector masked; inside c[..m n], asserted by the caller `at_b`).
+                // vector masked; inside c[..m n], asserted by the caller `at_b_with`).
                 unsafe {
                     let ap = dt.as_ptr().add(i0 * k);
                     let cp = c.as_mut_ptr().add(i0 * n + j0);
