@@ -96,6 +96,7 @@ fn flag_for(field: &str) -> Option<&'static str> {
         "batch" => "--batch",
         "clip" => "--clip",
         "readout_fit" => "--readout-fit",
+        "ema_momentum" => "--ema-momentum",
         "train_trial_len" => "--trial-len",
         "shares" => "--shares",
         "threads" => "--threads",

@@ -24,8 +24,8 @@ flipflop: train, evaluate, export, analyse and benchmark Flip-Flop Lab networks
 USAGE:
   flipflop train [--preset default|paper|dale | --cell vanilla|gru|lstm] [--seed S] [--hidden N]
                  [--bits B] [--lr LR]
-                 [--batch B] [--clip C] [--trial-len T] [--readout-fit K] [--threads T]
-                 [--shares K]
+                 [--batch B] [--clip C] [--trial-len T] [--readout-fit K] [--ema-momentum M]
+                 [--threads T] [--shares K]
                  [--task flipflop|perceptual-dm|context-dm|parametric-wm|match-two-items
                   [--coherences C1,C2,..] [--stimulus-ms MS] [--noise-sd SD]
                   [--delay-min-ms MS] [--delay-max-ms MS] [--delay-ms MS]]
@@ -69,6 +69,9 @@ train    Trains from a preset (default: 'default') and writes the network file N
          --readout-fit K refit the readout (W_out, b_out) to the hidden states by least
                          squares every K steps (0..=1000000; 0 = never, BPTT alone; the
                          default preset: 50, the paper's and the cells' presets: 0).
+         --ema-momentum M the network is the moving average of the weights, updated
+                         after every step with momentum M (0..=0.9999; 0 = off, the
+                         weights Adam updates; the default preset: 0.98, the others: 0).
          --threads T     compute each step's gradient in T shares of the batch on T threads
                          (1..=64; default 1); --shares K splits it in K shares (1..=64,
                          default T), which the network file records: a given K trains
@@ -133,8 +136,8 @@ compare  Compares 2 to 16 networks (files, importable files or exact/compact lin
 sweep    Trains every combination of the grid values x every seed (A..B inclusive, or a
          list A,B,C) with train's code and checks, J runs at a time (--jobs, default: the
          number of cores; one thread each). Grid keys are train options without dashes
-         (hidden, lr, batch, clip, trial-len, readout-fit, steps, cell, task, preset, bits,
-         dale, density, mask-seed, no-autapses=true,false, ...; coherences lists use '/':
+         (hidden, lr, batch, clip, trial-len, readout-fit, ema-momentum, steps, cell, task,
+         preset, bits, dale, density, mask-seed, no-autapses=true,false, ...; coherences lists use '/':
          0/12.8/51.2).
          DIR gets sweep.json (grid, seeds, version, command), NAME.net per run (NAME =
          key-value_..._seed-S), runs/NAME.json (steps, wall seconds, measures or error) and

@@ -67,6 +67,8 @@ pub(crate) struct Options {
     trial_len: Option<usize>,
     /// `--readout-fit K`: the least-squares readout every K steps (0 = off).
     readout_fit: Option<u64>,
+    /// `--ema-momentum M`: the network is the moving average of the weights (0 = off).
+    ema_momentum: Option<f64>,
     steps: Option<u64>,
     until_solved: bool,
     max_seconds: Option<f64>,
@@ -114,6 +116,7 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
         clip: None,
         trial_len: None,
         readout_fit: None,
+        ema_momentum: None,
         steps: None,
         until_solved: false,
         max_seconds: None,
@@ -167,6 +170,9 @@ pub(crate) fn parse(p: &mut lexopt::Parser) -> Result<Options, CliError> {
             Long("clip") => o.clip = Some(args::real("--clip", p.value()?, 0.0, 1e6)?),
             Long("readout-fit") => {
                 o.readout_fit = Some(args::int("--readout-fit", p.value()?, "0..=1000000")?)
+            }
+            Long("ema-momentum") => {
+                o.ema_momentum = Some(args::real("--ema-momentum", p.value()?, 0.0, 0.9999)?)
             }
             // `--train-steps` is the old name of `--trial-len`, accepted for one release.
             Long("trial-len") | Long("train-steps") => {
@@ -497,6 +503,9 @@ pub(crate) fn plan(o: &Options) -> Result<Plan, CliError> {
     }
     if let Some(k) = o.readout_fit {
         cfg.train.readout_fit = k;
+    }
+    if let Some(m) = o.ema_momentum {
+        cfg.train.ema_momentum = m as f32;
     }
     if let Some(k) = o.shares.or(o.threads) {
         cfg.train.shares = k;

@@ -14,7 +14,9 @@
 //!   (`len_step=S`: or until step `S`), then on the preset's 200;
 //! - `gain=` recurrent gain, `hidden=`, `batch=`, `clip=`, `len=` (training-trial length),
 //!   `every=` (steps between checks, 100), `val=` (held-out trials, 128), `win=` / `wout=`
-//!   (factors on the initial W_in / W_out), `trace=1` (per-check diagnosis on stderr).
+//!   (factors on the initial W_in / W_out), `ls=` (steps between least-squares readout
+//!   fits), `ema=` (momentum of the weight average, 0 = off), `trace=1` (per-check
+//!   diagnosis on stderr).
 
 use flipflop_core::model::Network;
 use flipflop_core::train::validation_set;
@@ -22,10 +24,10 @@ use flipflop_core::{Config, Trainer};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "lr", "decay", "warmup", "cos", "lr_min", "drop_acc", "drop", "len0", "len_acc", "len_step",
     "gain", "hidden", "batch", "clip", "len", "every", "val", "trace", "win", "wout", "beta2",
-    "ls",
+    "ls", "ema",
 ];
 
 /// Per-bit accuracy and where the errors sit: "early" (the target switches within the next
@@ -120,6 +122,7 @@ fn main() {
     let trace = get("trace", 0.0) > 0.0;
     c.train.beta2 = get("beta2", c.train.beta2 as f64) as f32;
     c.train.readout_fit = get("ls", c.train.readout_fit as f64) as u64;
+    c.train.ema_momentum = get("ema", c.train.ema_momentum as f64) as f32;
     let mut tws = flipflop_core::Workspace::default();
     // The schedule runs on the trainer's decay-free rate.
     c.train.decay = 0.0;

@@ -39,7 +39,7 @@ pub const LSTM_LR: f32 = 5e-3;
 /// 300–700 steps on seeds 1–4, where Keras' 1 took 2,550–3,150 (BENCHMARKS.md, "GRU and LSTM
 /// presets").
 pub const LSTM_FORGET_BIAS: f32 = 3.0;
-use crate::train::{TrainConfig, DEFAULT_READOUT_FIT};
+use crate::train::{TrainConfig, DEFAULT_EMA_MOMENTUM, DEFAULT_READOUT_FIT};
 use serde::{Deserialize, Serialize};
 
 /// Named starting points.
@@ -48,7 +48,8 @@ use serde::{Deserialize, Serialize};
 pub enum Preset {
     /// The cheapest setting we found that solves the paper's task: N 128, Adam 3e-4 with
     /// decay 1e-4, batch 16, training trials of 200 time steps, clip 1, and a least-squares
-    /// readout every [`DEFAULT_READOUT_FIT`] steps (see BENCHMARKS.md).
+    /// readout every [`DEFAULT_READOUT_FIT`] steps, and the network is the moving average
+    /// of the weights with momentum [`DEFAULT_EMA_MOMENTUM`] (see BENCHMARKS.md).
     Default,
     /// The paper's code: N 400, Adam 1e-4 with decay 1e-4, batch 128, 4,700 steps.
     Paper,
@@ -122,6 +123,7 @@ impl Config {
                 },
                 train: TrainConfig {
                     readout_fit: DEFAULT_READOUT_FIT,
+                    ema_momentum: DEFAULT_EMA_MOMENTUM,
                     ..TrainConfig::default()
                 },
             },
@@ -143,8 +145,10 @@ impl Config {
                 c.model.alpha = DALE_ALPHA;
                 c.train.lr = DALE_LR;
                 c.train.decay = DALE_DECAY;
-                // Measured without the least-squares readout (BENCHMARKS.md, "Dale preset").
+                // Measured without the least-squares readout and the average of the weights
+                // (BENCHMARKS.md, "Dale preset").
                 c.train.readout_fit = 0;
+                c.train.ema_momentum = 0.0;
                 c
             }
         }
@@ -169,8 +173,10 @@ impl Config {
         c.model.rec_bias = true;
         c.model.hidden = hidden;
         c.train.lr = lr;
-        // The cells' presets were measured without the least-squares readout.
+        // The cells' presets were measured without the least-squares readout and the average
+        // of the weights.
         c.train.readout_fit = 0;
+        c.train.ema_momentum = 0.0;
         if cell == CellKind::Lstm {
             c.model.forget_bias = LSTM_FORGET_BIAS;
         }

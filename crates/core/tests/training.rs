@@ -79,13 +79,13 @@ fn clipping_shrinks_the_first_update() {
             .fold(0.0f32, f32::max)
     };
     assert!(
-        moved(free.network()) > 1e-4,
+        moved(free.iterate()) > 1e-4,
         "unclipped step moves by about lr"
     );
     assert!(
-        moved(clipped.network()) < 1e-6,
+        moved(clipped.iterate()) < 1e-6,
         "clipped step is much smaller: {}",
-        moved(clipped.network())
+        moved(clipped.iterate())
     );
 }
 
@@ -238,4 +238,86 @@ fn a_bad_trial_len_is_refused_and_changes_nothing() {
     assert_eq!(err.field, "train_trial_len");
     assert_eq!(t.task().trial_len(), 100);
     assert_eq!(t.config().train.train_trial_len, 100);
+}
+
+// The moving average of the weights (`TrainConfig::ema_momentum`, issue 18).
+
+/// `small_for_curriculum(100)` with the weights averaged at momentum `m`.
+fn small_averaged(m: f32) -> Config {
+    let mut c = small_for_curriculum(100);
+    c.train.ema_momentum = m;
+    c
+}
+
+#[test]
+fn the_average_follows_the_iterate_and_does_not_change_training() {
+    // Averaging only reads Adam's weights: the iterate, the losses and the optimiser are
+    // those of the same run without it, bit for bit, and the network is the average
+    // w̄ ← m w̄ + (1 − m) w computed by hand from the iterates, starting at the initial weights.
+    let m = 0.9f32;
+    let mut plain = Trainer::new(small_averaged(0.0)).unwrap();
+    let mut avg = Trainer::new(small_averaged(m)).unwrap();
+    assert_eq!(plain.network(), plain.iterate());
+    assert_eq!(avg.network(), avg.iterate());
+    let mut want = plain.network().clone();
+    for _ in 0..6 {
+        assert_eq!(plain.step().unwrap(), avg.step().unwrap());
+        assert_eq!(plain.iterate(), avg.iterate());
+        for (a, w) in want.params_mut().into_iter().zip(plain.network().params()) {
+            for (a, w) in a.iter_mut().zip(w) {
+                *a = m * *a + (1.0 - m) * w;
+            }
+        }
+        assert_eq!(avg.network(), &want);
+    }
+    assert_eq!(plain.optimiser(), avg.optimiser());
+    assert_ne!(avg.network(), avg.iterate(), "the average lags the iterate");
+    // Checks score the average, not the iterate.
+    let mut ws = flipflop_core::Workspace::default();
+    let val = avg.validation().clone();
+    let of_avg = flipflop_core::train::evaluate(&want, &val, &mut ws);
+    assert_eq!(avg.evaluate(), of_avg);
+    assert_ne!(avg.evaluate(), plain.evaluate());
+}
+
+#[test]
+fn the_average_keeps_dales_signs() {
+    // A convex combination of weights that obey Dale's law obeys it too.
+    let mut c = Config::preset(flipflop_core::Preset::Dale);
+    c.model.hidden = 16;
+    c.train.batch = 4;
+    c.train.train_trial_len = 100;
+    c.train.lr = 0.05;
+    c.train.ema_momentum = 0.5;
+    let mut t = Trainer::new(c.clone()).unwrap();
+    for _ in 0..5 {
+        t.step().unwrap();
+    }
+    let mut projected = t.network().clone();
+    c.model.constraints.project_network(&mut projected);
+    assert_eq!(t.network(), &projected);
+    assert_ne!(t.network(), t.iterate());
+}
+
+#[test]
+fn ema_momentum_is_range_checked_and_omitted_from_json_when_off() {
+    for bad in [-0.1f32, 1.0, f32::NAN] {
+        let mut c = Config::default();
+        c.train.ema_momentum = bad;
+        let err = Trainer::new(c).unwrap_err();
+        assert_eq!(err.field, "ema_momentum", "{bad}");
+    }
+    // Off, the field is not written, and a config without it reads as off: older links and
+    // files train as they did.
+    let mut c = Config::default();
+    c.train.ema_momentum = 0.0;
+    let text = serde_json::to_string(&c).unwrap();
+    assert!(!text.contains("ema_momentum"), "{text}");
+    let back: Config = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.train.ema_momentum, 0.0);
+    // The default preset averages.
+    assert_eq!(
+        Config::default().train.ema_momentum,
+        flipflop_core::train::DEFAULT_EMA_MOMENTUM
+    );
 }

@@ -98,6 +98,9 @@ pub struct Trainer {
     /// The least-squares readout (`TrainConfig::readout_fit`): its trial stream, trials,
     /// forward-pass workspace and buffers.
     readout: Readout,
+    /// The moving average of the weights (`TrainConfig::ema_momentum` > 0), else `None`:
+    /// then the network is `net` itself.
+    average: Option<Network>,
 }
 
 /// The state of the least-squares readout fits ([`super::readout`]).
@@ -155,7 +158,9 @@ impl Trainer {
             0 | 1 => Vec::new(),
             k => vec![ShareJob::new(&net.config); k],
         };
+        let average = (config.train.ema_momentum > 0.0).then(|| net.clone());
         Self {
+            average,
             jobs,
             threads: 1,
             grads: Network::zeros(&net.config),
@@ -189,8 +194,16 @@ impl Trainer {
         &self.config
     }
 
-    /// The current weights.
+    /// The network trained so far: what is checked, shown, shared and saved. With
+    /// `TrainConfig::ema_momentum` > 0 the moving average of the weights, else the
+    /// optimiser's current weights ([`Trainer::iterate`]).
     pub fn network(&self) -> &Network {
+        self.average.as_ref().unwrap_or(&self.net)
+    }
+
+    /// The optimiser's current weights (Adam's iterate, which the gradient is taken at); the
+    /// same as [`Trainer::network`] unless the weights are averaged.
+    pub fn iterate(&self) -> &Network {
         &self.net
     }
 
@@ -339,6 +352,9 @@ impl Trainer {
         if every > 0 && step.is_multiple_of(every) {
             self.fit_readout();
         }
+        if let Some(avg) = self.average.as_mut() {
+            average_into(avg, &self.net, self.config.train.ema_momentum);
+        }
         Ok(StepEvent {
             step,
             loss,
@@ -374,9 +390,10 @@ impl Trainer {
         (self.readout.done, self.readout.skipped)
     }
 
-    /// Metrics on the held-out trials (fixed per seed, full-length).
+    /// Metrics of [`Trainer::network`] on the held-out trials (fixed per seed, full-length).
     pub fn evaluate(&mut self) -> Metrics {
-        evaluate_task(&*self.task, &self.net, &self.val, &mut self.val_ws)
+        let net = self.average.as_ref().unwrap_or(&self.net);
+        evaluate_task(&*self.task, net, &self.val, &mut self.val_ws)
     }
 
     /// Metrics on the confirmation trials: [`CONFIRM_CHUNKS`] × `val_trials` full-length
@@ -388,7 +405,7 @@ impl Trainer {
         let task = task::build(&self.config.task);
         confirm_metrics(
             &*task,
-            &self.net,
+            self.average.as_ref().unwrap_or(&self.net),
             self.config.seed,
             self.val.batch,
             CONFIRM_CHUNKS,
@@ -428,6 +445,17 @@ impl Trainer {
         train_task.trial_len = self.config.training_trial_len();
         self.task = task::build(&train_task);
         Ok(())
+    }
+}
+
+/// `avg ← m · avg + (1 − m) · net`, parameter by parameter (the moving average of
+/// `TrainConfig::ema_momentum`). A sign or mask constraint that holds for both holds for the
+/// result: it is a convex combination.
+fn average_into(avg: &mut Network, net: &Network, m: f32) {
+    for (a, w) in avg.params_mut().into_iter().zip(net.params()) {
+        for (a, w) in a.iter_mut().zip(w) {
+            *a = m * *a + (1.0 - m) * w;
+        }
     }
 }
 

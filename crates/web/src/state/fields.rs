@@ -70,7 +70,7 @@ pub struct Field {
 }
 
 /// The fields after the preset select, in the form's order.
-pub const FIELDS: [Field; 13] = [
+pub const FIELDS: [Field; 14] = [
     Field {
         id: "hidden",
         name: "Hidden units",
@@ -140,6 +140,20 @@ pub const FIELDS: [Field; 13] = [
         step: "1",
         core: &["readout_fit"],
         help: "Every this many steps the readout (W_out, b_out) is refitted to the hidden states by least squares, on fresh trials; 0: the readout learns by gradient descent alone, as in Keras.",
+    },
+    Field {
+        id: "ema_momentum",
+        name: "Weight average momentum",
+        label: "Weight average momentum",
+        kind: Kind::Real {
+            get: |c| c.train.ema_momentum,
+            set: |c, v| c.train.ema_momentum = v,
+        },
+        min: 0.0,
+        max: Some(0.9999),
+        step: "any",
+        core: &["ema_momentum"],
+        help: "The network shown, checked and shared is a moving average of the weights Adam updates, w̄ ← m·w̄ + (1 − m)·w after every step (Keras' ema_momentum); it averages out the noise of single steps. 0: the network is Adam's weights themselves.",
     },
     Field {
         id: "seed",
