@@ -137,8 +137,8 @@ sweep    Trains every combination of the grid values x every seed (A..B inclusiv
          list A,B,C) with train's code and checks, J runs at a time (--jobs, default: the
          number of cores; one thread each). Grid keys are train options without dashes
          (hidden, lr, batch, clip, trial-len, readout-fit, ema-momentum, steps, cell, task,
-         preset, bits, dale, density, mask-seed, no-autapses=true,false, ...; coherences lists use '/':
-         0/12.8/51.2).
+         preset, bits, dale, density, mask-seed, no-autapses=true,false, ...; coherences
+         lists use '/': 0/12.8/51.2).
          DIR gets sweep.json (grid, seeds, version, command), NAME.net per run (NAME =
          key-value_..._seed-S), runs/NAME.json (steps, wall seconds, measures or error) and
          summary.csv: one row per run with the grid values, seed, status, steps, seconds,

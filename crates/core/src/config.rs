@@ -55,10 +55,11 @@ pub enum Preset {
     Paper,
     /// Dale's law: the default preset (N 128, batch 16) with half the units excitatory and
     /// half inhibitory, a balanced start, leaky units (alpha 0.5), lr 1e-3 with decay 1e-3,
-    /// no least-squares readout, and the default's average of the weights. It solved 3 bits for seeds 1–5 within 2,500 steps natively; at 80 % excitatory
-    /// (the cortical share) seeds 2–4 stayed at the two-bits plateau (≈ 84 % accuracy) for
-    /// 3,500 steps, and without the leak (alpha 1) no learning rate or gain we tried solved
-    /// (BENCHMARKS.md, "Dale preset, native").
+    /// no least-squares readout, and the default's average of the weights. It solved 3 bits
+    /// for seeds 1–5 within 2,500 steps natively; at 80 % excitatory (the cortical share)
+    /// seeds 2–4 stayed at the two-bits plateau (≈ 84 % accuracy) for 3,500 steps, and
+    /// without the leak (alpha 1) no learning rate or gain we tried solved (BENCHMARKS.md,
+    /// "Dale preset, native").
     Dale,
 }
 
