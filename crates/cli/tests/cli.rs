@@ -79,6 +79,11 @@ fn readout_fits_are_counted_in_the_flops() {
     let sum: f64 = parts.iter().map(|k| j[k].as_f64().unwrap()).sum();
     assert_eq!(j["flops"].as_f64().unwrap(), sum);
     assert_eq!(load(&out).config.train.readout_fit, 10);
+    // The default preset's network is the average of the weights.
+    assert_eq!(
+        load(&out).config.train.ema_momentum,
+        flipflop_core::train::DEFAULT_EMA_MOMENTUM
+    );
 }
 
 fn load(path: &Path) -> netfile::NetFile {
@@ -103,12 +108,15 @@ fn train_overrides_reach_the_saved_config() {
         "0",
         "--trial-len",
         "50",
+        "--ema-momentum",
+        "0.5",
         "--steps",
         "2",
         "--out",
         out.to_str().unwrap(),
     ]);
     let c = load(&out).config;
+    assert_eq!(c.train.ema_momentum, 0.5);
     assert_eq!((c.model.hidden, c.model.bits, c.task.bits), (8, 2, 2));
     assert_eq!(
         (

@@ -36,6 +36,7 @@ const KEYS: &[(&str, Kind)] = &[
     ("batch", Kind::Value),
     ("clip", Kind::Value),
     ("readout-fit", Kind::Value),
+    ("ema-momentum", Kind::Value),
     ("trial-len", Kind::Value),
     ("steps", Kind::Value),
     ("dale", Kind::Value),
@@ -351,6 +352,15 @@ mod tests {
             ["--hidden", "8", "--lr", "0.01", "--steps", "5", "--seed", "2"]
         );
         assert!(runs.iter().enumerate().all(|(i, r)| r.index == i));
+    }
+
+    #[test]
+    fn the_weight_average_is_a_grid_key() {
+        let grid = vec![parse_axis("ema-momentum=0,0.98").unwrap()];
+        let runs = expand(&grid, &[1], &[]).unwrap();
+        let args: Vec<Vec<String>> = runs.iter().map(|r| r.args.clone()).collect();
+        assert!(args[0].windows(2).any(|w| w == ["--ema-momentum", "0"]));
+        assert!(args[1].windows(2).any(|w| w == ["--ema-momentum", "0.98"]));
     }
 
     #[test]
