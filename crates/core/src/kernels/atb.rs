@@ -3,6 +3,7 @@
 
 use super::ab::ab_tile;
 use super::vector::*;
+use super::AT_B_CHUNK;
 
 /// `MR × NV` tile of `C (+)= Σ_s D[s]ᵀ H[s]` over `rows` rows: `D` columns at `d`
 /// (stride `ldd`, the tile's `MR` rows of C), `H` columns at `h` (stride `ldh`, `cols`
@@ -232,12 +233,6 @@ unsafe fn at_b_packed<V: Vector, const MR: usize, const NV: usize>(
     }
     PACKED.with(|b| *b.borrow_mut() = (dt, hp));
 }
-
-/// Rows of `D` and `H` per chunk of [`at_b_with`]: a chunk of `H` (≤ 7 vectors per row)
-/// stays close (mostly L1) while every tile of `C` runs over it. Measured on the
-/// reference workload (128 rows per call): 64 beats 32 and 128 (7.1 vs 7.6 and 10.5 ms
-/// per training step's ∂W_rec).
-pub(super) const AT_B_CHUNK: usize = 64;
 
 /// `c (+)= Σ_s d[s]ᵀ h[s]` (see [`super::Tier::at_b`]), with the packed path
 /// ([`at_b_packed`]) allowed or not (the tests compare the two bit for bit).

@@ -3,6 +3,7 @@
 use super::forward::{check_channels, forward_k};
 use super::workspace::Workspace;
 use super::{rows, Tier};
+use crate::kernels::AT_B_CHUNK;
 use crate::model::{CellKind, Network};
 use crate::task::Batch;
 
@@ -111,10 +112,23 @@ fn loss_and_grad_k<const KI: usize, const KO: usize, S: Tier>(
     }
     tier.pack(&mut ws.w_bwd, &net.w_rec, n, false);
     let block = S::BLOCK.min(b);
-    // G_t (then D_t) lives in block `t` of G, or `t % 2` with the ring.
-    let ring = !S::ROW_GRADS;
-    let g_block = |t: usize| if ring { t % 2 } else { t };
-    let g_len = if ring { 2.min(trial_len) } else { trial_len } * bn;
+    // The SIMD tiers sum ∂W_rec over windows of `window` steps, about `AT_B_CHUNK` rows (a
+    // batch of 16 fills one in 4 steps: one product over 64 rows runs faster than four over
+    // 16, as the packing and the passes over C are shared). G_t (then D_t) lives in block
+    // `t % ring` of G: two windows (the one being written and the one to be summed), or
+    // all steps for the portable tier, which sums ∂W_rec in one product at the end.
+    let window = if S::ROW_GRADS {
+        trial_len
+    } else {
+        (AT_B_CHUNK / b).max(1)
+    };
+    let ring = if S::ROW_GRADS {
+        trial_len
+    } else {
+        (2 * window).min(trial_len)
+    };
+    let g_block = |t: usize| t % ring;
+    let g_len = ring * bn;
     if ws.g.len() != g_len {
         ws.g.clear();
         ws.g.resize(g_len, 0.0);
@@ -168,7 +182,7 @@ fn loss_and_grad_k<const KI: usize, const KO: usize, S: Tier>(
             // G_{t-1} = (1 - α) G_t + D_t W_rec
             if let Some(gp) = g_prev.as_deref_mut() {
                 let span = r0 * n..(r0 + rows) * n;
-                // H_{t-1} of the block, first read by ∂W_rec after this step's blocks.
+                // H_{t-1} of the block, read by ∂W_rec when the step's window is summed.
                 let ahead = if S::ROW_GRADS {
                     &[][..]
                 } else {
@@ -188,13 +202,21 @@ fn loss_and_grad_k<const KI: usize, const KO: usize, S: Tier>(
             }
         }
         if !S::ROW_GRADS {
-            // While this step's blocks are in cache: ∂W_out += dZ_tᵀ H_t,
-            // ∂W_inᵀ += X_tᵀ D_t, ∂W_rec += D_tᵀ H_{t-1} (H_{-1} = 0).
+            // While this step's blocks are in cache: ∂W_out += dZ_tᵀ H_t, ∂W_inᵀ += X_tᵀ D_t.
             tier.at_b(b, dz_t, KO, KO, h_t, n, n, true, &mut grads.w_out);
             tier.at_b(b, x_t, KI, KI, g_t, n, n, true, &mut ws.gw_in_t);
-            if t > 0 {
-                let h_prev = &ws.h[t * bn..(t + 1) * bn];
-                tier.at_b(b, g_t, n, n, h_prev, n, n, true, &mut grads.w_rec);
+            // At the first step of a window (t a multiple of `window`), its D blocks are
+            // all done: ∂W_rec += Σ_s D_sᵀ H_{s-1} over its steps s, whose D blocks are
+            // contiguous in the ring and whose H_{s-1} are contiguous in H (H_{-1} = 0:
+            // step 0 is left out).
+            if t % window == 0 {
+                let (t0, t1) = (t.max(1), (t + window).min(trial_len));
+                if t1 > t0 {
+                    let rows = (t1 - t0) * b;
+                    let d = &ws.g[g_block(t0) * bn..][..rows * n];
+                    let h_prev = &ws.h[t0 * bn..t1 * bn];
+                    tier.at_b(rows, d, n, n, h_prev, n, n, true, &mut grads.w_rec);
+                }
             }
         }
     }

@@ -23,8 +23,9 @@
 //! input and readout gradients row by row, and ∂W_rec as one GEMM over all stacked blocks.
 //! The x86-64 tiers pack W_rec (and W_recᵀ) once per call into panels, run each step a block
 //! of rows at a time (product, then that block's element-wise work, while it is in L1), and
-//! sum ∂W_rec, ∂W_in and ∂W_out at each step while its blocks are in cache, so BPTT keeps
-//! only two blocks of G. No allocation happens in a step once the workspace has its size.
+//! sum ∂W_in and ∂W_out at each step while its blocks are in cache and ∂W_rec over windows
+//! of steps of about `kernels::AT_B_CHUNK` rows, so BPTT keeps only two windows of G. No
+//! allocation happens in a step once the workspace has its size.
 //!
 //! Files: `config.rs` (TrainConfig), `workspace.rs` (the buffers of a batch shape),
 //! `forward.rs` and `bptt.rs` (the pass and its gradient, side by side; the cell is chosen

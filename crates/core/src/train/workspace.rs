@@ -11,8 +11,8 @@ pub struct Workspace {
     pub(super) h: Vec<f32>,
     /// `T · B · N`: A_t, then R_t = tanh(A_t); empty when α = 1 (then R_t is H_t).
     pub(super) r: Vec<f32>,
-    /// `T · B · N` (or `2 · B · N`, a ring, when the kernels sum the weight gradients at
-    /// each step): G_t, then D_t.
+    /// `T · B · N`, or a ring of two windows of steps (`2 · window · B · N`, at most
+    /// `T · B · N`) when the kernels sum ∂W_rec over windows: G_t, then D_t.
     pub(super) g: Vec<f32>,
     /// `T · B · outputs`: Z, then dZ.
     pub(super) z: Vec<f32>,
