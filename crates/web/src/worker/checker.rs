@@ -4,7 +4,8 @@
 //! supports; no cross-origin isolation needed), the training worker starts one more copy of
 //! its own build, named [`CHECKER_NAME`], which runs [`CheckService`] instead of a session.
 //! While training runs, the [`Session`](super::Session) sends it the weights of a step
-//! (a [`CheckRequest`]) whenever it is idle and [`CHECK_EVERY_STEPS`] steps have passed, and
+//! (a [`CheckRequest`]) whenever it is idle and enough steps have passed ([`check_interval`]:
+//! 25, 50 or 100 as the last result was close to the rule, near or far), and
 //! turns each [`CheckReply`] into the `Event::Metrics` the page would have had from an
 //! inline check of that step: the same numbers (`flipflop_core::train::HeldOut`, tested
 //! against `Trainer::check`), the same verdict.
@@ -23,16 +24,35 @@
 //! [`CHECKER_TIMEOUT_MS`]) the session checks inline, paced as before.
 
 use crate::protocol::{self, CheckOutcome, CheckReply, CheckRequest, Confirmation, ProtocolError};
+use flipflop_core::task::{presets, TaskKind};
 use flipflop_core::train::HeldOut;
 
 /// The name a checking worker is started with; [`super::start`] checks it.
 pub const CHECKER_NAME: &str = "flipflop-check";
 /// Fewest optimiser steps between two checks sent to the checking worker while the last
-/// result was near the task's rule (`flipflop_core::task::presets::near_solved`).
+/// result was close to the task's rule (`flipflop_core::task::presets::close_to_solved`),
+/// and before the first result.
 pub const CHECK_EVERY_STEPS: u64 = 25;
+/// Fewest optimiser steps between two checks while the last result was near the rule
+/// (`presets::near_solved`) but not close.
+pub const CHECK_EVERY_STEPS_NEAR: u64 = 50;
 /// Fewest optimiser steps between two checks while the last result was far from the rule
 /// (a check of the default preset costs about 4.5 steps: 4.5 % of a core instead of 18 %).
 pub const CHECK_EVERY_STEPS_FAR: u64 = 100;
+
+/// Fewest steps from a check with results `mse` and `accuracy` (task `kind`) to the next:
+/// [`CHECK_EVERY_STEPS`] when close to the rule, [`CHECK_EVERY_STEPS_NEAR`] when near,
+/// [`CHECK_EVERY_STEPS_FAR`] otherwise. The checks share the machine with the training
+/// (on 2 cores, with the page's drawing), so they are dense only where they can pass.
+pub fn check_interval(kind: TaskKind, mse: f32, accuracy: f32) -> u64 {
+    if presets::close_to_solved(kind, mse, accuracy) {
+        CHECK_EVERY_STEPS
+    } else if presets::near_solved(kind, mse, accuracy) {
+        CHECK_EVERY_STEPS_NEAR
+    } else {
+        CHECK_EVERY_STEPS_FAR
+    }
+}
 /// A check unanswered this long (ms) switches the session back to inline checks (a check of
 /// the default preset takes about 0.1 s, with its confirmation about 0.5 s).
 pub const CHECKER_TIMEOUT_MS: f64 = 30_000.0;
@@ -234,6 +254,27 @@ mod tests {
             assert_eq!(got.confirmed.map(|c| c.mse), check.confirmed.map(|c| c.mse));
             assert!(reply.cost_ms > 0.0);
         }
+    }
+
+    /// Checks are dense only where they can pass: every 25 steps close to the rule, 50
+    /// near it, 100 far from it, for the flip-flop (by MSE) and the other tasks (by
+    /// accuracy, as their rule).
+    #[test]
+    fn checks_thin_out_away_from_the_rule() {
+        let ff = TaskKind::FlipFlop;
+        assert_eq!(check_interval(ff, 0.049, 0.999), CHECK_EVERY_STEPS);
+        assert_eq!(check_interval(ff, 0.06, 0.99), CHECK_EVERY_STEPS);
+        assert_eq!(check_interval(ff, 0.08, 0.999), CHECK_EVERY_STEPS_NEAR);
+        assert_eq!(check_interval(ff, 0.1, 0.999), CHECK_EVERY_STEPS_NEAR);
+        assert_eq!(check_interval(ff, 0.2, 0.9), CHECK_EVERY_STEPS_FAR);
+        let dm = TaskKind::PerceptualDm;
+        let acc = presets::solved_accuracy(dm);
+        assert_eq!(check_interval(dm, 0.5, acc - 0.01), CHECK_EVERY_STEPS);
+        assert_eq!(check_interval(dm, 0.5, acc - 0.05), CHECK_EVERY_STEPS_NEAR);
+        assert_eq!(check_interval(dm, 0.5, acc - 0.2), CHECK_EVERY_STEPS_FAR);
+        let ordered = CHECK_EVERY_STEPS < CHECK_EVERY_STEPS_NEAR
+            && CHECK_EVERY_STEPS_NEAR < CHECK_EVERY_STEPS_FAR;
+        assert!(ordered);
     }
 
     /// Weights that do not fit the configuration are answered with a reason, and an

@@ -7,7 +7,7 @@
 //! **Architecture Invariant:** a session never panics on anything the page sends; a bad
 //! command becomes an [`Event::Error`] and leaves the trainer as it was.
 
-use super::checker::{CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR};
+use super::checker::{check_interval, CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS};
 use super::throttle::Throttle;
 use super::{loaders, picture, snapshot};
 use crate::protocol::{
@@ -15,7 +15,6 @@ use crate::protocol::{
 };
 use fixed::FpJob;
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
-use flipflop_core::task::presets;
 use flipflop_core::train::shares::{Serial, SharePool};
 use flipflop_core::train::Check;
 use flipflop_core::{Config, StepEvent, Trainer};
@@ -95,9 +94,9 @@ struct CheckerState {
     in_flight: Option<f64>,
     /// Step of the last check sent (or of the last `Init`).
     last_step: u64,
-    /// The last result was far from the task's rule (checks every
-    /// [`CHECK_EVERY_STEPS_FAR`] steps instead of [`CHECK_EVERY_STEPS`]).
-    far: bool,
+    /// Fewest steps from the last check sent to the next: [`check_interval`] of the last
+    /// result, [`CHECK_EVERY_STEPS`] before the first.
+    every: u64,
     /// Requests for the shell to send.
     outbox: Vec<CheckRequest>,
 }
@@ -130,14 +129,17 @@ impl Session {
             fp: None,
             out: Vec::new(),
             pool: Box::new(Serial),
-            checker: CheckerState::default(),
+            checker: CheckerState {
+                every: CHECK_EVERY_STEPS,
+                ..CheckerState::default()
+            },
         }
     }
 
     /// From now on, held-out checks during continuous training go to the checking worker
-    /// (the shell calls this once it has loaded): one every [`CHECK_EVERY_STEPS`] steps
-    /// ([`CHECK_EVERY_STEPS_FAR`] while the last result was far from the task's rule) or as
-    /// soon as the previous one is answered, whichever is later.
+    /// (the shell calls this once it has loaded): one every 25, 50 or 100 steps as the last
+    /// result was close to the task's rule, near or far ([`check_interval`]), or as soon as
+    /// the previous one is answered, whichever is later.
     pub fn enable_checker(&mut self) {
         self.checker.available = true;
     }
@@ -170,8 +172,9 @@ impl Session {
         match reply.outcome {
             Ok(o) => {
                 let kind = self.trainer.as_ref().map(|t| t.config().task.kind);
-                self.checker.far =
-                    kind.is_some_and(|k| !presets::near_solved(k, o.mse, o.bit_accuracy));
+                if let Some(k) = kind {
+                    self.checker.every = check_interval(k, o.mse, o.bit_accuracy);
+                }
                 self.out.push(Event::Metrics {
                     step: reply.step,
                     mse: o.mse,
@@ -196,12 +199,7 @@ impl Session {
             }
             return;
         }
-        let every = if self.checker.far {
-            CHECK_EVERY_STEPS_FAR
-        } else {
-            CHECK_EVERY_STEPS
-        };
-        if step < self.checker.last_step.saturating_add(every) {
+        if step < self.checker.last_step.saturating_add(self.checker.every) {
             return;
         }
         let elapsed_ms = self.elapsed_now(now);
@@ -395,7 +393,7 @@ impl Session {
                 self.speed = 0.0;
                 self.metrics.restart(base_step);
                 self.checker.last_step = base_step;
-                self.checker.far = false;
+                self.checker.every = CHECK_EVERY_STEPS;
                 self.last_cube_step = None;
                 self.set_running(false, None);
                 self.out.push(Event::Initialized {

@@ -861,6 +861,7 @@ fn next_request(s: &mut Session, c: Clock) -> Option<CheckRequest> {
 fn checks_go_to_the_checking_worker_while_training() {
     use crate::worker::checker::{
         CheckService, CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR,
+        CHECK_EVERY_STEPS_NEAR,
     };
     let mut s = Session::new();
     let mut c = clock(1.0);
@@ -899,15 +900,17 @@ fn checks_go_to_the_checking_worker_while_training() {
         }
     }
     assert!(sent.len() >= 3, "{sent:?}");
-    // The first check 25 steps after Init; then 25 after a result near the rule (MSE ≤
-    // 0.1 for the flip-flop), 100 after one far from it.
+    // The first check 25 steps after Init; then 25 after a result close to the rule (MSE
+    // ≤ 0.06 for the flip-flop), 50 after one near it (≤ 0.1), 100 after one far from it.
     assert!(
         sent[0].0 >= CHECK_EVERY_STEPS && sent[0].0 < CHECK_EVERY_STEPS_FAR,
         "{sent:?}"
     );
     for w in sent.windows(2) {
-        let every = if w[0].1 <= 0.1 {
+        let every = if w[0].1 <= 0.06 {
             CHECK_EVERY_STEPS
+        } else if w[0].1 <= 0.1 {
+            CHECK_EVERY_STEPS_NEAR
         } else {
             CHECK_EVERY_STEPS_FAR
         };
