@@ -50,7 +50,7 @@ fn kernel_tiers_agree() {
         (130, 1.0, true, 1, 5, false),
         (260, 0.7, false, 4, 4, true),
         (16, 1.0, false, 8, 3, false),
-        // The default preset's shape: ∂W_rec over windows of 4 steps (45 = 11 · 4 + 1).
+        // The default preset's batch of 16: ∂W_rec over windows of 4 steps (45 = 11 · 4 + 1).
         (100, 1.0, true, 3, 16, false),
         (48, 0.5, false, 2, 20, true),
     ];
