@@ -116,7 +116,6 @@ pub(crate) trait Tier: Copy {
     }
 }
 
-// The packed kernels are written once over a vector type; these macros instantiate them.
 /// Rows of `D` and `H` per chunk of the SIMD tiers' `at_b`: a chunk of `H` (≤ 7 vectors
 /// per row) stays close (mostly L1) while every tile of `C` runs over it. Measured on the
 /// reference workload (128 rows per call): 64 beats 32 and 128 (7.1 vs 7.6 and 10.5 ms
@@ -124,6 +123,7 @@ pub(crate) trait Tier: Copy {
 /// this many rows (`train::bptt`), so that small batches fill a chunk.
 pub(crate) const AT_B_CHUNK: usize = 64;
 
+// The packed kernels are written once over a vector type; these macros instantiate them.
 #[cfg(any(
     target_arch = "x86_64",
     all(target_arch = "wasm32", target_feature = "simd128")

@@ -117,15 +117,11 @@ fn loss_and_grad_k<const KI: usize, const KO: usize, S: Tier>(
     // 16, as the packing and the passes over C are shared). G_t (then D_t) lives in block
     // `t % ring` of G: two windows (the one being written and the one to be summed), or
     // all steps for the portable tier, which sums ∂W_rec in one product at the end.
-    let window = if S::ROW_GRADS {
-        trial_len
+    let (window, ring) = if S::ROW_GRADS {
+        (trial_len, trial_len)
     } else {
-        (AT_B_CHUNK / b).max(1)
-    };
-    let ring = if S::ROW_GRADS {
-        trial_len
-    } else {
-        (2 * window).min(trial_len)
+        let window = (AT_B_CHUNK / b).max(1);
+        (window, (2 * window).min(trial_len))
     };
     let g_block = |t: usize| t % ring;
     let g_len = ring * bn;

@@ -39,6 +39,9 @@ pub const CHECK_EVERY_STEPS_NEAR: u64 = 50;
 /// Fewest optimiser steps between two checks while the last result was far from the rule
 /// (a check of the default preset costs about 4.5 steps: 4.5 % of a core instead of 18 %).
 pub const CHECK_EVERY_STEPS_FAR: u64 = 100;
+/// A check unanswered this long (ms) switches the session back to inline checks (a check of
+/// the default preset takes about 0.1 s, with its confirmation about 0.5 s).
+pub const CHECKER_TIMEOUT_MS: f64 = 30_000.0;
 
 /// Fewest steps from a check with results `mse` and `accuracy` (task `kind`) to the next:
 /// [`CHECK_EVERY_STEPS`] when close to the rule, [`CHECK_EVERY_STEPS_NEAR`] when near,
@@ -53,9 +56,6 @@ pub fn check_interval(kind: TaskKind, mse: f32, accuracy: f32) -> u64 {
         CHECK_EVERY_STEPS_FAR
     }
 }
-/// A check unanswered this long (ms) switches the session back to inline checks (a check of
-/// the default preset takes about 0.1 s, with its confirmation about 0.5 s).
-pub const CHECKER_TIMEOUT_MS: f64 = 30_000.0;
 
 /// The checking worker's state: the held-out check of the last configuration it was asked
 /// about (trials drawn once, workspaces reused while one network trains).

@@ -852,6 +852,51 @@ fn next_request(s: &mut Session, c: Clock) -> Option<CheckRequest> {
     None
 }
 
+/// The spacing of the next check follows the last reply: 50 steps after a result near the
+/// rule (flip-flop MSE 0.08), 25 after one close to it (0.055), 100 after one far (0.3).
+#[test]
+fn the_next_check_is_spaced_by_the_last_reply() {
+    use crate::protocol::CheckOutcome;
+    use crate::worker::checker::{
+        CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR, CHECK_EVERY_STEPS_NEAR,
+    };
+    let mut s = Session::new();
+    // A slow clock: a slice of training ends after a step or two, so gaps are exact.
+    let mut c = clock(50.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(init_with(cfg, 3), &mut c);
+    s.enable_checker();
+    s.handle(Command::Start, &mut c);
+    let mut req = next_request(&mut s, &mut c).expect("a first request");
+    for (mse, every) in [
+        (0.08, CHECK_EVERY_STEPS_NEAR),
+        (0.055, CHECK_EVERY_STEPS),
+        (0.3, CHECK_EVERY_STEPS_FAR),
+        (0.08, CHECK_EVERY_STEPS_NEAR),
+    ] {
+        s.on_check_reply(CheckReply {
+            generation: req.generation,
+            step: req.step,
+            elapsed_ms: 0.0,
+            outcome: Ok(CheckOutcome {
+                mse,
+                bit_accuracy: 0.999,
+                solved: false,
+                confirmed: None,
+            }),
+            cost_ms: 0.0,
+        });
+        let next = next_request(&mut s, &mut c).expect("a next request");
+        let gap = next.step - req.step;
+        assert!(
+            gap >= every && gap < every + 10,
+            "after MSE {mse}: {gap} steps, want {every}"
+        );
+        req = next;
+    }
+}
+
 /// With a checking worker, continuous training sends a check every `CHECK_EVERY_STEPS`
 /// steps at most and never two at once, checks nothing inline, and each reply becomes the
 /// `Metrics` of its step, exactly the inline check of those weights; a reply about a
