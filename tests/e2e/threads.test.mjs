@@ -72,3 +72,24 @@ test('isolated: 2 threads; not isolated: 1 thread; the same weights after the sa
     await plain.close();
   }
 });
+
+test('a fresh network of the default preset trains on 2 threads where the page is isolated', async () => {
+  // The default preset computes each step's gradient in 2 shares (`DEFAULT_SHARES`), so a
+  // student who presses Train on a fresh network gets the second core without asking.
+  const isolated = await serveDir(DIST, 0);
+  const browser = await launch();
+  try {
+    const { page, errors } = await openPage(browser, `${isolated.url}?fresh`);
+    await page.waitForFunction(() => document.querySelector('[data-testid=radius]').textContent !== '–', null, { timeout: 30_000 });
+    await page.getByTestId('train').click();
+    // The helper loads while the first steps run on the lead alone.
+    await page.waitForFunction(() => document.querySelector('[data-testid=status]').getAttribute('data-threads') === '2', null, {
+      timeout: 30_000,
+    });
+    await page.getByTestId('train').click();
+    assert.deepEqual(errors, [], 'no console errors');
+  } finally {
+    await browser.close();
+    await isolated.close();
+  }
+});

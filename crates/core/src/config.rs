@@ -39,7 +39,7 @@ pub const LSTM_LR: f32 = 5e-3;
 /// 300–700 steps on seeds 1–4, where Keras' 1 took 2,550–3,150 (BENCHMARKS.md, "GRU and LSTM
 /// presets").
 pub const LSTM_FORGET_BIAS: f32 = 3.0;
-use crate::train::{TrainConfig, DEFAULT_EMA_MOMENTUM, DEFAULT_READOUT_FIT};
+use crate::train::{TrainConfig, DEFAULT_EMA_MOMENTUM, DEFAULT_READOUT_FIT, DEFAULT_SHARES};
 use serde::{Deserialize, Serialize};
 
 /// Named starting points.
@@ -49,7 +49,8 @@ pub enum Preset {
     /// The cheapest setting we found that solves the paper's task: N 128, Adam 3e-4 with
     /// decay 1e-4, batch 16, training trials of 200 time steps, clip 1, and a least-squares
     /// readout every [`DEFAULT_READOUT_FIT`] steps, and the network is the moving average
-    /// of the weights with momentum [`DEFAULT_EMA_MOMENTUM`] (see BENCHMARKS.md).
+    /// of the weights with momentum [`DEFAULT_EMA_MOMENTUM`]; each step's gradient in
+    /// [`DEFAULT_SHARES`] shares (two threads in the browser; see BENCHMARKS.md).
     Default,
     /// The paper's code: N 400, Adam 1e-4 with decay 1e-4, batch 128, 4,700 steps.
     Paper,
@@ -125,6 +126,7 @@ impl Config {
                 train: TrainConfig {
                     readout_fit: DEFAULT_READOUT_FIT,
                     ema_momentum: DEFAULT_EMA_MOMENTUM,
+                    shares: DEFAULT_SHARES,
                     ..TrainConfig::default()
                 },
             },
@@ -175,10 +177,11 @@ impl Config {
         c.model.rec_bias = true;
         c.model.hidden = hidden;
         c.train.lr = lr;
-        // The cells' presets were measured without the least-squares readout and the average
-        // of the weights.
+        // The cells' presets were measured without the least-squares readout, the average
+        // of the weights and gradient shares.
         c.train.readout_fit = 0;
         c.train.ema_momentum = 0.0;
+        c.train.shares = 1;
         if cell == CellKind::Lstm {
             c.model.forget_bias = LSTM_FORGET_BIAS;
         }

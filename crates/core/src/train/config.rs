@@ -78,6 +78,15 @@ pub const DEFAULT_READOUT_FIT: u64 = 50;
 /// weights").
 pub const DEFAULT_EMA_MOMENTUM: f32 = 0.98;
 
+/// `shares` of the default and Dale presets: each step's batch of 16 as two shares of 8
+/// trials, which the browser computes on two threads where the page is cross-origin
+/// isolated (one share on each of two workers) and in turn where it is not. With the
+/// recurrent gradient summed over windows of time steps, two shares cost about as much as
+/// one on a single thread; two threads took 30 % off a step natively and 4–20 % in the page
+/// on 2 cores (where the page's drawing takes its CPU from them), and the steps to solved
+/// stayed within the seeds' spread (BENCHMARKS.md, "Two gradient shares by default").
+pub const DEFAULT_SHARES: usize = 2;
+
 impl Default for TrainConfig {
     fn default() -> Self {
         Self {

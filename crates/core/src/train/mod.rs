@@ -158,7 +158,7 @@ mod workspace;
 pub use adam::{global_norm, Adam};
 pub use bptt::loss_and_grad;
 pub use check::{check_network, confirm_metrics, Check, HeldOut, CONFIRM_CHUNKS};
-pub use config::{TrainConfig, DEFAULT_EMA_MOMENTUM, DEFAULT_READOUT_FIT};
+pub use config::{TrainConfig, DEFAULT_EMA_MOMENTUM, DEFAULT_READOUT_FIT, DEFAULT_SHARES};
 pub use forward::forward;
 pub use readout::{FitSkipped, ReadoutFit, READOUT_FIT_BATCHES, READOUT_RIDGE};
 pub use shares::{SharePool, Threads};

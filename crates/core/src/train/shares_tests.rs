@@ -182,9 +182,19 @@ fn shares_train_bit_identically_on_any_number_of_threads() {
 
 #[test]
 fn shares_are_range_checked_and_omitted_from_json_at_one() {
+    // The default preset has two shares; a config with one (the cells' presets, older
+    // files) writes no field, and a missing field reads as one.
     let mut c = Config::preset(Preset::Default);
+    assert_eq!(c.train.shares, crate::train::DEFAULT_SHARES);
+    let gru = Config::cell_preset(crate::model::CellKind::Gru);
+    assert_eq!(gru.train.shares, 1);
+    c.train.shares = 1;
     let json = serde_json::to_string(&c).unwrap();
     assert!(!json.contains("shares"), "{json}");
+    let mut train = serde_json::to_value(&c.train).unwrap();
+    train.as_object_mut().unwrap().remove("shares");
+    let read: crate::train::TrainConfig = serde_json::from_value(train).unwrap();
+    assert_eq!(read.shares, 1);
     for bad in [0, MAX_SHARES + 1] {
         c.train.shares = bad;
         let err = c.validate().unwrap_err();
