@@ -113,10 +113,12 @@ test('Train streams falling losses while the page stays responsive; Pause stops'
   });
   console.log(`3 s of training: cube drawn ${draws} times, ${frames} animation frames asked for`);
   assert.ok(draws > 10 && draws <= 66, `cube drawn ${draws} times in 3 s of training (at most 20 a second)`);
-  // Panels that draw at a capped rate wait on a timer: the page asks for fewer frames than
-  // the display's 60 a second (each frame commits the page: CPU the worker does not get).
+  // Panels that draw at a capped rate wait on a timer, and while training the page asks for
+  // at most one frame per 50 ms, the cube's pace: the counters and charts that each slice's
+  // progress (25 a second) marks dirty ride on the cube's frames instead of making their
+  // own (each frame commits the page: CPU the training threads do not get; issue 18).
   assert.equal(bodyChanges, 0, 'no element added to or removed from the page body while drawing');
-  assert.ok(frames <= 150, `${frames} animation frames asked for in 3 s of training (at most 50 a second)`);
+  assert.ok(frames <= 66, `${frames} animation frames asked for in 3 s of training (at most 20 a second)`);
   await page.evaluate(() => clearInterval(window.__timer));
   assert.ok(blocking < 100, `total blocking time ${blocking.toFixed(0)} ms in 8 s of training (under 100 ms)`);
   assert.ok(longest < 100, `longest main-thread task ${longest.toFixed(0)} ms (under 100 ms)`);

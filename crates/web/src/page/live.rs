@@ -83,6 +83,11 @@ fn context(c: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
 }
 
 impl Live {
+    /// Whether the user is dragging the cube (it then draws every frame, training or not).
+    pub fn dragging(&self) -> bool {
+        self.drag.is_some()
+    }
+
     /// Finds the panel's elements.
     pub fn find(doc: &Document) -> Result<Self, JsValue> {
         let cube_canvas: HtmlCanvasElement = by_id(doc, "cube")?;

@@ -71,6 +71,8 @@ struct App {
     statespace: statespace::StateSpacePanel,
     sweep: sweep::SweepView,
     frame_pending: bool,
+    /// When the last animation frame ran (ms, the clock of [`Cx::now`]).
+    last_frame: f64,
     frame_cb: Option<js_sys::Function>,
     /// When the latest timer for [`Cx::redraw_at`] fires (`None`: no timer pending).
     wake_due: Option<f64>,
@@ -209,8 +211,18 @@ impl App {
         self.send_init(a.network, a.steps, a.optimiser);
     }
 
+    /// Asks for an animation frame. While training runs, frames come at most one per
+    /// [`live::TRAINING_FRAME_MS`] (the cube's pace; not while the user drags the cube):
+    /// the counters and charts that each slice's progress marks dirty wait for the cube's
+    /// next frame instead of making frames of their own (issue 18: every frame the page
+    /// renders takes CPU from the training threads on a two-core machine).
     fn request_frame(&mut self) {
         if self.frame_pending {
+            return;
+        }
+        let due = self.last_frame + live::TRAINING_FRAME_MS;
+        if self.cx.run.running && !self.live.dragging() && self.cx.now() < due {
+            self.wake(due);
             return;
         }
         if let Some(cb) = &self.frame_cb {
@@ -280,6 +292,7 @@ impl App {
     fn draw(&mut self) {
         self.frame_pending = false;
         let now = self.cx.now();
+        self.last_frame = now;
         let mut again = false;
         let (cx, panels) = self.parts();
         for c in panels {
@@ -540,6 +553,7 @@ pub fn start() -> Result<(), JsValue> {
         cx: Cx::new(window.clone(), doc, run)?,
         link: link::WorkerLink::default(),
         frame_pending: false,
+        last_frame: f64::NEG_INFINITY,
         frame_cb: None,
         wake_due: None,
         wake_cb: None,
