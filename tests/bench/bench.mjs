@@ -12,22 +12,30 @@
 //  `worker` is the lab as it is (held-out checks on the checking worker), `inline` opens
 //  the page with `?checks=inline` (checks on the training thread, as before issue 18's
 //  checking worker). Default: worker only.
+//  SAVE_SOLVED=dir: write each seed's network as the lab kept it when it called it solved
+//  (the kept solved network of the page's storage) to dir/seed-S-MODE.net, to score it on
+//  trials never used in training: `flipflop eval dir/seed-S-worker.net --seed 1000000+S`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, openPage, DIST } from '../e2e/harness.mjs';
+import { launch, openPage, DIST } from '../e2e/harness.mjs';
+import { serveDir } from '../../scripts/static.mjs';
 
 const seeds = (process.env.SEEDS ?? '1,2,3,4,5').split(',').filter((s) => s.trim() !== '').map(Number);
 const repeats = Number(process.env.REPEATS ?? 7);
 const modes = (process.env.CHECKS ?? 'worker').split(',').filter((m) => m === 'worker' || m === 'inline');
 const solveTimeout = Number(process.env.SOLVE_TIMEOUT_S ?? 600) * 1000;
+const saveSolved = process.env.SAVE_SOLVED;
+// ISOLATE=0 serves the site without the cross-origin isolation headers: the page then
+// trains on one thread (the same steps, with the same bits, as on two).
+const isolate = process.env.ISOLATE !== '0';
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : null;
 };
 
-const server = await serve();
+const server = await serveDir(DIST, 0, { isolate });
 const browser = await launch();
-const result = { browser: browser.version(), date: new Date().toISOString() };
+const result = { browser: browser.version(), date: new Date().toISOString(), isolated: isolate };
 try {
   // Load.
   {
@@ -99,11 +107,21 @@ try {
         wall_s: (Date.now() - t0) / 1000,
         training_s: Number(await status.getAttribute('data-solved-ms')) / 1000,
         step: Number(await status.getAttribute('data-solved-step')),
+        threads: Number(await status.getAttribute('data-threads')),
         // Share of the training time the worker spent on held-out checks, snapshots, cubes.
         report_share: Number(await page.locator('#speed').getAttribute('data-report-share')),
         checks_where: await page.locator('#speed').getAttribute('data-checks'),
         checks_done: Number(await page.locator('#speed').getAttribute('data-checks-done')),
       };
+      if (saveSolved) {
+        // The page keeps the network it called solved in its storage (base64 of a network
+        // file); the step it was kept at must be the solved step.
+        const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('flipflop-lab/solved/v1')));
+        fs.mkdirSync(saveSolved, { recursive: true });
+        const file = path.join(saveSolved, `seed-${seed}-${mode}.net`);
+        fs.writeFileSync(file, Buffer.from(kept.save.net, 'base64'));
+        entry.saved = { file, step: kept.step };
+      }
     } catch {
       entry.unsolved = `not solved within ${solveTimeout / 1000} s or the step budget (${await page.getByTestId('status').textContent()})`;
     }

@@ -11,7 +11,8 @@
 //!
 //! `confirm_check SEED [MAX_STEPS=6000] [EVERY=25] [STOP_MSE=0.05]`, e.g.
 //! `cargo build --release -p flipflop-core --example confirm_check`, then
-//! `nice -n 10 target/release/examples/confirm_check 1`.
+//! `nice -n 10 target/release/examples/confirm_check 1`; `GAIN=1.05` sets the initial
+//! recurrent gain.
 
 use flipflop_core::task::presets::solved;
 use flipflop_core::train::{evaluate_task, validation_set, Metrics, Workspace};
@@ -47,10 +48,14 @@ fn main() {
             std::process::exit(2)
         })
     });
-    let cfg = Config {
+    let mut cfg = Config {
         seed,
         ..Config::default()
     };
+    // GAIN=g sets the recurrent gain of the initial W_rec (the preset's otherwise).
+    if let Some(g) = std::env::var("GAIN").ok().and_then(|g| g.parse().ok()) {
+        cfg.model.rec_gain = g;
+    }
     let fresh_set = validation_set(&cfg.task, FRESH_OFFSET + seed, FRESH_TRIALS);
     let full = task::build(&cfg.task);
     let mut ws = Workspace::default();
