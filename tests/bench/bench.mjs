@@ -12,9 +12,6 @@
 //  `worker` is the lab as it is (held-out checks on the checking worker), `inline` opens
 //  the page with `?checks=inline` (checks on the training thread, as before issue 18's
 //  checking worker). Default: worker only.
-//  SAVE_SOLVED=dir: write each seed's network as the lab kept it when it called it solved
-//  (the kept solved network of the page's storage) to dir/seed-S-MODE.net, to score it on
-//  trials never used in training: `flipflop eval dir/seed-S-worker.net --seed 1000000+S`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openPage, DIST } from '../e2e/harness.mjs';
@@ -24,7 +21,6 @@ const seeds = (process.env.SEEDS ?? '1,2,3,4,5').split(',').filter((s) => s.trim
 const repeats = Number(process.env.REPEATS ?? 7);
 const modes = (process.env.CHECKS ?? 'worker').split(',').filter((m) => m === 'worker' || m === 'inline');
 const solveTimeout = Number(process.env.SOLVE_TIMEOUT_S ?? 600) * 1000;
-const saveSolved = process.env.SAVE_SOLVED;
 // ISOLATE=0 serves the site without the cross-origin isolation headers: the page then
 // trains on one thread (the same steps, with the same bits, as on two).
 const isolate = process.env.ISOLATE !== '0';
@@ -113,15 +109,6 @@ try {
         checks_where: await page.locator('#speed').getAttribute('data-checks'),
         checks_done: Number(await page.locator('#speed').getAttribute('data-checks-done')),
       };
-      if (saveSolved) {
-        // The page keeps the network it called solved in its storage (base64 of a network
-        // file); the step it was kept at must be the solved step.
-        const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('flipflop-lab/solved/v1')));
-        fs.mkdirSync(saveSolved, { recursive: true });
-        const file = path.join(saveSolved, `seed-${seed}-${mode}.net`);
-        fs.writeFileSync(file, Buffer.from(kept.save.net, 'base64'));
-        entry.saved = { file, step: kept.step };
-      }
     } catch {
       entry.unsolved = `not solved within ${solveTimeout / 1000} s or the step budget (${await page.getByTestId('status').textContent()})`;
     }
