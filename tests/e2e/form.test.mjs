@@ -91,3 +91,37 @@ test('a learning rate that wrecks the solved network leaves a way back to it', a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('while Train runs, the kept solved network follows the passing checks, and a wrecking rate offers the latest', async () => {
+  const { page, errors, context } = await openPretrained(browser, server.url);
+  const opened = await readInt(page, 'step-count');
+  await page.waitForFunction(() => document.querySelector('[data-testid=accuracy-value]').textContent !== '–');
+  await page.getByTestId('train').click();
+  // The checks run on the checking worker while training runs; each that says solved brings
+  // the weights it checked, kept at most every 2 s (before, only a snapshot of the very step
+  // of a check could be kept, which the checking worker's checks never had).
+  const keptOf = () => page.evaluate(() => JSON.parse(localStorage.getItem('flipflop-lab/solved/v1') ?? 'null'));
+  await page.waitForFunction(
+    (n) => (JSON.parse(localStorage.getItem('flipflop-lab/solved/v1') ?? 'null')?.step ?? 0) > n,
+    opened,
+    { timeout: 60_000 },
+  );
+  const kept = await keptOf();
+  assert.ok(kept.accuracy >= 0.99, `kept at accuracy ${kept.accuracy}`);
+  assert.equal(await page.locator('#speed').getAttribute('data-checks'), 'worker', 'checks on the checking worker');
+  // A rate that wrecks it while training runs: the way back leads to a network of this run.
+  await setField(page, 'lr', '0.05');
+  const back = page.getByTestId('restore-solved');
+  await back.waitFor({ state: 'visible', timeout: 60_000 });
+  await page.getByTestId('train').click();
+  const keptStep = Number(await back.getAttribute('data-step'));
+  assert.ok(keptStep > opened, `the way back is to step ${keptStep}, trained after the opened ${opened}`);
+  await back.click();
+  await page.waitForFunction(
+    (n) => document.querySelector('[data-testid=step-count]').textContent === String(n),
+    keptStep,
+  );
+  await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=accuracy-value]').textContent) >= 99);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -237,6 +237,11 @@ pub enum Event {
         /// The confirmation of a passing check: metrics on 4 × the held-out trials from a
         /// stream used neither for training nor for the check; `None` when the check failed.
         confirmed: Option<Confirmation>,
+        /// The weights checked, when `solved`: the page keeps them as the kept solved
+        /// network (with the checks on the checking worker, no snapshot of this step need
+        /// ever reach the page). `None` when not solved (and in older messages).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        network: Option<Box<WireNetwork>>,
         /// Training time so far, ms.
         elapsed_ms: f64,
         /// The network's generation.

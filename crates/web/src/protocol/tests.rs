@@ -236,6 +236,13 @@ fn every_event_round_trips() {
                 bit_accuracy: 0.994,
                 trials: 512,
             }),
+            network: Some(Box::new(WireNetwork::from_network(&Network::init(
+                &flipflop_core::model::ModelConfig {
+                    hidden: 4,
+                    ..Default::default()
+                },
+                5,
+            )))),
             elapsed_ms: 1e4,
             generation: 3,
         },

@@ -92,6 +92,8 @@ struct CheckerState {
     available: bool,
     /// When the check in flight was sent (ms), if one is.
     in_flight: Option<f64>,
+    /// The weights of the check in flight (sent with its metrics when it says solved).
+    in_flight_network: Option<WireNetwork>,
     /// Step of the last check sent (or of the last `Init`).
     last_step: u64,
     /// Fewest steps from the last check sent to the next: [`check_interval`] of the last
@@ -148,6 +150,7 @@ impl Session {
     pub fn disable_checker(&mut self) {
         self.checker.available = false;
         self.checker.in_flight = None;
+        self.checker.in_flight_network = None;
         self.checker.outbox.clear();
     }
 
@@ -165,6 +168,7 @@ impl Session {
     /// current network; a check it could not make switches back to inline checks.
     pub fn on_check_reply(&mut self, reply: CheckReply) {
         self.checker.in_flight = None;
+        let checked = self.checker.in_flight_network.take();
         // Not about this network, or older than an inline check sent since (at a Pause).
         if reply.generation != self.generation || reply.step < self.metrics.last_step() {
             return;
@@ -181,6 +185,7 @@ impl Session {
                     bit_accuracy: o.bit_accuracy,
                     solved: o.solved,
                     confirmed: o.confirmed,
+                    network: checked.filter(|_| o.solved).map(Box::new),
                     elapsed_ms: reply.elapsed_ms,
                     generation: self.generation,
                 })
@@ -206,12 +211,14 @@ impl Session {
         let Some(t) = self.trainer.as_ref() else {
             return;
         };
+        let network = WireNetwork::from_network(t.network());
+        self.checker.in_flight_network = Some(network.clone());
         self.checker.outbox.push(CheckRequest {
             generation: self.generation,
             step,
             elapsed_ms,
             config: t.config().clone(),
-            network: WireNetwork::from_network(t.network()),
+            network,
         });
         self.checker.in_flight = Some(now);
         self.checker.last_step = step;
@@ -582,6 +589,9 @@ impl Session {
         let checked = clock();
         let check = Check::decide(t.config().task.kind, metrics, || t.confirm());
         let m = check.metrics;
+        let network = check
+            .solved
+            .then(|| Box::new(WireNetwork::from_network(t.network())));
         let t1 = clock();
         self.metrics.record(t0, checked, step);
         let elapsed_ms = self.elapsed_now(t1);
@@ -595,6 +605,7 @@ impl Session {
                 bit_accuracy: c.bit_accuracy,
                 trials: c.trials,
             }),
+            network,
             elapsed_ms,
             generation: self.generation,
         });

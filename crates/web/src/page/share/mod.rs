@@ -408,14 +408,22 @@ impl Component for SharePanel {
             // Sent when training stops, after the events above: save again with it, so a
             // reload continues training exactly.
             Event::Optimiser { .. } => self.autosave(cx),
-            Event::Metrics { solved, .. } => {
+            Event::Metrics {
+                step,
+                solved,
+                bit_accuracy,
+                network,
+                ..
+            } => {
                 self.after_check(*solved, cx);
+                if let Some(net) = network.as_deref().filter(|_| *solved) {
+                    self.keep_solved(cx, *step, net, *bit_accuracy);
+                }
                 if cx.run.newly_solved {
                     self.autosave(cx);
                 }
             }
             Event::Snapshot { .. } => {
-                self.keep_if_solved(cx);
                 let due = cx.now() - self.last_autosave >= AUTOSAVE_EVERY_MS;
                 if !cx.run.running || due {
                     self.autosave(cx);

@@ -28,40 +28,37 @@ impl SharePanel {
         }
     }
 
-    /// Writes the current network as the kept solved one when the latest check of this very
-    /// step said solved (at most every [`KEEP_EVERY_MS`] while training).
-    pub(super) fn keep_if_solved(&mut self, cx: &Cx) {
-        let (Some(s), Some(&(m_step, _, accuracy))) = (&cx.run.snapshot, cx.run.metrics.last())
-        else {
-            return;
-        };
-        if cx.bench || cx.run.last_solved != Some(true) || m_step != s.step {
+    /// Writes the network a held-out check called solved (`network`, of step `step`, with
+    /// held-out bit accuracy `accuracy`: what `Event::Metrics` carries when solved) as the
+    /// kept solved one, at most every [`KEEP_EVERY_MS`] while training.
+    pub(super) fn keep_solved(&mut self, cx: &Cx, step: u64, network: &WireNetwork, accuracy: f32) {
+        if cx.bench {
             return;
         }
         let now = cx.now();
         let due = match self.kept {
             None => true,
-            Some((step, at)) => step != s.step && (!cx.run.running || now - at >= KEEP_EVERY_MS),
-        };
-        let Ok(net) = s.network.to_network() else {
-            return;
+            Some((kept, at)) => kept != step && (!cx.run.running || now - at >= KEEP_EVERY_MS),
         };
         if !due {
             return;
         }
+        let Ok(net) = network.to_network() else {
+            return;
+        };
         let record = storage::KeptSolved {
             save: storage::Autosave {
-                net: storage::pack_net(&cx.run.config, &net, s.step),
+                net: storage::pack_net(&cx.run.config, &net, step),
                 losses: storage::thin(&cx.run.losses, storage::MAX_HISTORY),
                 metrics: storage::thin(&cx.run.metrics, storage::MAX_HISTORY),
                 saved_at_ms: js_sys::Date::now(),
             },
-            step: s.step,
+            step,
             accuracy,
         };
         let text = serde_json::to_string(&record).unwrap_or_default();
         if storage::set(storage::SOLVED_KEY, &text).is_ok() {
-            self.kept = Some((s.step, now));
+            self.kept = Some((step, now));
         }
     }
 

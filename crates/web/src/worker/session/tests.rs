@@ -897,6 +897,59 @@ fn the_next_check_is_spaced_by_the_last_reply() {
     }
 }
 
+/// A reply that says solved carries the weights that were checked (the page keeps them as
+/// the kept solved network; training has moved on by the time the reply comes, and no
+/// snapshot of that step need ever reach the page); a reply that does not, carries none.
+#[test]
+fn a_solved_reply_carries_the_weights_that_were_checked() {
+    use crate::protocol::CheckOutcome;
+    let mut s = Session::new();
+    let mut c = clock(50.0);
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(init_with(cfg, 3), &mut c);
+    s.enable_checker();
+    s.handle(Command::Start, &mut c);
+    for solved in [false, true] {
+        let req = next_request(&mut s, &mut c).expect("a request");
+        // Training goes on while the checking worker works.
+        let ev = run(&mut s, &mut c, 20);
+        let later = ev.iter().rev().find_map(|e| match e {
+            Event::Snapshot { snapshot, .. } => Some(snapshot.network.clone()),
+            _ => None,
+        });
+        s.on_check_reply(CheckReply {
+            generation: req.generation,
+            step: req.step,
+            elapsed_ms: 0.0,
+            outcome: Ok(CheckOutcome {
+                mse: 0.04,
+                bit_accuracy: 0.995,
+                solved,
+                confirmed: None,
+            }),
+            cost_ms: 0.0,
+        });
+        let (step, network) = s
+            .drain()
+            .into_iter()
+            .find_map(|e| match e {
+                Event::Metrics { step, network, .. } => Some((step, network)),
+                _ => None,
+            })
+            .expect("the reply's metrics");
+        assert_eq!(step, req.step);
+        if solved {
+            let got = network.expect("a solved check carries its weights");
+            assert_eq!(*got, req.network, "the weights of the checked step");
+            let later = later.expect("a snapshot while the check was out");
+            assert_ne!(*got, later, "not the weights training has reached since");
+        } else {
+            assert!(network.is_none(), "an unsolved check carries no weights");
+        }
+    }
+}
+
 /// With a checking worker, continuous training sends a check every `CHECK_EVERY_STEPS`
 /// steps at most and never two at once, checks nothing inline, and each reply becomes the
 /// `Metrics` of its step, exactly the inline check of those weights; a reply about a
