@@ -12,6 +12,10 @@
 //  `worker` is the lab as it is (held-out checks on the checking worker), `inline` opens
 //  the page with `?checks=inline` (checks on the training thread, as before issue 18's
 //  checking worker). Default: worker only.
+//  SAVE_SOLVED=dir: writes the network the lab called solved (the page's kept solved
+//  network: the weights of the first check that said solved) to dir/seed-S-MODE.net, to
+//  score it on trials never used in training:
+//  `flipflop eval dir/seed-S-worker.net --seed 1000000+S --trials 1024`.
 import fs from 'node:fs';
 import path from 'node:path';
 import { launch, openPage, DIST } from '../e2e/harness.mjs';
@@ -24,6 +28,7 @@ const solveTimeout = Number(process.env.SOLVE_TIMEOUT_S ?? 600) * 1000;
 // ISOLATE=0 serves the site without the cross-origin isolation headers: the page then
 // trains on one thread (the same steps, with the same bits, as on two).
 const isolate = process.env.ISOLATE !== '0';
+const saveSolved = process.env.SAVE_SOLVED;
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)] : null;
@@ -109,6 +114,15 @@ try {
         checks_where: await page.locator('#speed').getAttribute('data-checks'),
         checks_done: Number(await page.locator('#speed').getAttribute('data-checks-done')),
       };
+      if (saveSolved) {
+        // The kept solved network (base64 of a network file) is written from the first
+        // check that says solved: the network of the solved step.
+        const kept = JSON.parse(await page.evaluate(() => localStorage.getItem('flipflop-lab/solved/v1')));
+        fs.mkdirSync(saveSolved, { recursive: true });
+        const file = path.join(saveSolved, `seed-${seed}-${mode}.net`);
+        fs.writeFileSync(file, Buffer.from(kept.save.net, 'base64'));
+        entry.saved = { file, step: kept.step };
+      }
     } catch {
       entry.unsolved = `not solved within ${solveTimeout / 1000} s or the step budget (${await page.getByTestId('status').textContent()})`;
     }
