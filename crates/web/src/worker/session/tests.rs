@@ -852,22 +852,45 @@ fn next_request(s: &mut Session, c: Clock) -> Option<CheckRequest> {
     None
 }
 
+/// A session of `small()` (generation `generation`, a step budget it never reaches) training
+/// continuously with a checking worker.
+fn training_with_checker(generation: u32, c: Clock) -> Session {
+    let mut s = Session::new();
+    let mut cfg = small();
+    cfg.train.max_steps = 1_000_000;
+    s.handle(init_with(cfg, generation), c);
+    s.drain();
+    s.enable_checker();
+    s.handle(Command::Start, c);
+    s
+}
+
+/// The checking worker's reply to `req`: metrics `mse` and `bit_accuracy`, and `solved`.
+fn reply_to(req: &CheckRequest, mse: f32, bit_accuracy: f32, solved: bool) -> CheckReply {
+    CheckReply {
+        generation: req.generation,
+        step: req.step,
+        elapsed_ms: 0.0,
+        outcome: Ok(crate::protocol::CheckOutcome {
+            mse,
+            bit_accuracy,
+            solved,
+            confirmed: None,
+        }),
+        cost_ms: 0.0,
+    }
+}
+
 /// The spacing of the next check follows the last reply: 50 steps after a result near the
 /// rule (flip-flop MSE 0.08), 25 after one close to it (0.055), 100 after one far (0.3).
 #[test]
 fn the_next_check_is_spaced_by_the_last_reply() {
-    use crate::protocol::CheckOutcome;
     use crate::worker::checker::{
         CHECK_EVERY_STEPS, CHECK_EVERY_STEPS_FAR, CHECK_EVERY_STEPS_NEAR,
     };
-    let mut s = Session::new();
     // A slow clock: a slice of training ends after a step or two, so gaps are exact.
     let mut c = clock(50.0);
-    let mut cfg = small();
-    cfg.train.max_steps = 1_000_000;
-    s.handle(init_with(cfg, 3), &mut c);
-    s.enable_checker();
-    s.handle(Command::Start, &mut c);
+    let mut s = training_with_checker(3, &mut c);
     let mut req = next_request(&mut s, &mut c).expect("a first request");
     for (mse, every) in [
         (0.08, CHECK_EVERY_STEPS_NEAR),
@@ -875,18 +898,7 @@ fn the_next_check_is_spaced_by_the_last_reply() {
         (0.3, CHECK_EVERY_STEPS_FAR),
         (0.08, CHECK_EVERY_STEPS_NEAR),
     ] {
-        s.on_check_reply(CheckReply {
-            generation: req.generation,
-            step: req.step,
-            elapsed_ms: 0.0,
-            outcome: Ok(CheckOutcome {
-                mse,
-                bit_accuracy: 0.999,
-                solved: false,
-                confirmed: None,
-            }),
-            cost_ms: 0.0,
-        });
+        s.on_check_reply(reply_to(&req, mse, 0.999, false));
         let next = next_request(&mut s, &mut c).expect("a next request");
         let gap = next.step - req.step;
         assert!(
@@ -902,14 +914,8 @@ fn the_next_check_is_spaced_by_the_last_reply() {
 /// snapshot of that step need ever reach the page); a reply that does not, carries none.
 #[test]
 fn a_solved_reply_carries_the_weights_that_were_checked() {
-    use crate::protocol::CheckOutcome;
-    let mut s = Session::new();
     let mut c = clock(50.0);
-    let mut cfg = small();
-    cfg.train.max_steps = 1_000_000;
-    s.handle(init_with(cfg, 3), &mut c);
-    s.enable_checker();
-    s.handle(Command::Start, &mut c);
+    let mut s = training_with_checker(3, &mut c);
     for solved in [false, true] {
         let req = next_request(&mut s, &mut c).expect("a request");
         // Training goes on while the checking worker works.
@@ -918,18 +924,7 @@ fn a_solved_reply_carries_the_weights_that_were_checked() {
             Event::Snapshot { snapshot, .. } => Some(snapshot.network.clone()),
             _ => None,
         });
-        s.on_check_reply(CheckReply {
-            generation: req.generation,
-            step: req.step,
-            elapsed_ms: 0.0,
-            outcome: Ok(CheckOutcome {
-                mse: 0.04,
-                bit_accuracy: 0.995,
-                solved,
-                confirmed: None,
-            }),
-            cost_ms: 0.0,
-        });
+        s.on_check_reply(reply_to(&req, 0.04, 0.995, solved));
         let (step, network) = s
             .drain()
             .into_iter()
@@ -1067,14 +1062,8 @@ fn checks_go_to_the_checking_worker_while_training() {
 #[test]
 fn a_pause_checks_inline_and_drops_the_late_reply() {
     use crate::worker::checker::CheckService;
-    let mut s = Session::new();
     let mut c = clock(1.0);
-    let mut cfg = small();
-    cfg.train.max_steps = 1_000_000;
-    s.handle(init_with(cfg, 5), &mut c);
-    s.drain();
-    s.enable_checker();
-    s.handle(Command::Start, &mut c);
+    let mut s = training_with_checker(5, &mut c);
     let req = next_request(&mut s, &mut c).expect("a request");
     // Train on past the requested step, then pause.
     s.tick(&mut c);
