@@ -109,7 +109,10 @@ test('while Train runs, the kept solved network follows the passing checks, and 
   const kept = await keptOf();
   assert.ok(kept.accuracy >= 0.99, `kept at accuracy ${kept.accuracy}`);
   assert.equal(await page.locator('#speed').getAttribute('data-checks'), 'worker', 'checks on the checking worker');
-  // A rate that wrecks it while training runs: the way back leads to a network of this run.
+  // A rate that wrecks it while training runs: the way back leads to a network of this run,
+  // kept under the rate before (a network is kept once its settings held it solved at two
+  // checks in a row), and with its own history.
+  const rate = await page.locator('#lr').inputValue();
   await setField(page, 'lr', '0.05');
   const back = page.getByTestId('restore-solved');
   await back.waitFor({ state: 'visible', timeout: 60_000 });
@@ -122,6 +125,9 @@ test('while Train runs, the kept solved network follows the passing checks, and 
     keptStep,
   );
   await page.waitForFunction(() => parseFloat(document.querySelector('[data-testid=accuracy-value]').textContent) >= 99);
+  assert.equal(await page.locator('#lr').inputValue(), rate, 'the kept network comes back with the rate it was solved under');
+  const history = JSON.parse(await page.evaluate(() => localStorage.getItem('flipflop-lab/solved/v1'))).save.losses;
+  assert.ok(history.every(([s]) => s <= keptStep), 'the kept history ends at the kept step');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -50,6 +50,17 @@ use std::fmt;
 /// checking worker.
 pub const PROTOCOL_VERSION: u32 = 12;
 
+/// The network a held-out check said solved, with the configuration it was trained under at
+/// that step (the learning rate as it was then: a rate changed live since does not come
+/// with it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckedNetwork {
+    /// The weights checked.
+    pub network: WireNetwork,
+    /// The trainer's configuration at the checked step.
+    pub config: Config,
+}
+
 /// Metrics of the confirmation that decides "solved" (`flipflop_core::train::Check`).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Confirmation {
@@ -237,11 +248,12 @@ pub enum Event {
         /// The confirmation of a passing check: metrics on 4 × the held-out trials from a
         /// stream used neither for training nor for the check; `None` when the check failed.
         confirmed: Option<Confirmation>,
-        /// The weights checked, when `solved`: the page keeps them as the kept solved
-        /// network (with the checks on the checking worker, no snapshot of this step need
-        /// ever reach the page). `None` when not solved (and in older messages).
+        /// The weights checked and their configuration, when `solved`: the page keeps them
+        /// as the kept solved network (with the checks on the checking worker, no snapshot
+        /// of this step need ever reach the page). `None` when not solved (and in older
+        /// messages).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        network: Option<Box<WireNetwork>>,
+        network: Option<Box<CheckedNetwork>>,
         /// Training time so far, ms.
         elapsed_ms: f64,
         /// The network's generation.

@@ -236,13 +236,16 @@ fn every_event_round_trips() {
                 bit_accuracy: 0.994,
                 trials: 512,
             }),
-            network: Some(Box::new(WireNetwork::from_network(&Network::init(
-                &flipflop_core::model::ModelConfig {
-                    hidden: 4,
-                    ..Default::default()
-                },
-                5,
-            )))),
+            network: Some(Box::new(CheckedNetwork {
+                network: WireNetwork::from_network(&Network::init(
+                    &flipflop_core::model::ModelConfig {
+                        hidden: 4,
+                        ..Default::default()
+                    },
+                    5,
+                )),
+                config: Config::default(),
+            })),
             elapsed_ms: 1e4,
             generation: 3,
         },

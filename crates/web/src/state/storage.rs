@@ -84,6 +84,29 @@ pub fn solved_action(
     }
 }
 
+/// Whether a network a check called solved at `step`, trained under `config`, becomes the
+/// kept solved network: `kept` is the step and time (ms) of the one kept last, `solved_under`
+/// the configuration of the previous check if it said solved. The first is kept at once;
+/// after that only one whose configuration also held the previous check solved (a rate
+/// changed live that wrecks the network within a check never replaces the network kept
+/// before it), another step than the kept one, at most every `every_ms` while `running`.
+pub fn keep_due(
+    kept: Option<(u64, f64)>,
+    solved_under: Option<&Config>,
+    config: &Config,
+    step: u64,
+    running: bool,
+    now: f64,
+    every_ms: f64,
+) -> bool {
+    match kept {
+        None => true,
+        Some((kept_step, at)) => {
+            solved_under == Some(config) && kept_step != step && (!running || now - at >= every_ms)
+        }
+    }
+}
+
 /// Reads the kept solved network (`None` when absent or damaged).
 pub fn parse_kept(text: Option<&str>) -> Option<KeptSolved> {
     serde_json::from_str(text?).ok()
@@ -250,6 +273,81 @@ pub use web::{get, remove, set};
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_solved_network_is_kept_once_its_settings_held_two_checks() {
+        let c = Config::default();
+        let mut fast = c.clone();
+        fast.train.lr = 0.05;
+        // The first solved network of a page: at once.
+        assert!(keep_due(None, None, &fast, 10, true, 0.0, 2_000.0));
+        // The same settings held the previous check solved: kept, 2 s after the last.
+        assert!(keep_due(
+            Some((10, 0.0)),
+            Some(&c),
+            &c,
+            60,
+            true,
+            2_500.0,
+            2_000.0
+        ));
+        assert!(!keep_due(
+            Some((10, 0.0)),
+            Some(&c),
+            &c,
+            60,
+            true,
+            1_500.0,
+            2_000.0
+        ));
+        assert!(keep_due(
+            Some((10, 0.0)),
+            Some(&c),
+            &c,
+            60,
+            false,
+            1_500.0,
+            2_000.0
+        ));
+        assert!(!keep_due(
+            Some((60, 0.0)),
+            Some(&c),
+            &c,
+            60,
+            false,
+            9_000.0,
+            2_000.0
+        ));
+        // A rate changed live: its first solved check does not replace the kept network,
+        // nor does one after a check that failed; its second in a row does.
+        assert!(!keep_due(
+            Some((10, 0.0)),
+            Some(&c),
+            &fast,
+            85,
+            true,
+            9_000.0,
+            2_000.0
+        ));
+        assert!(!keep_due(
+            Some((10, 0.0)),
+            None,
+            &fast,
+            85,
+            true,
+            9_000.0,
+            2_000.0
+        ));
+        assert!(keep_due(
+            Some((10, 0.0)),
+            Some(&fast),
+            &fast,
+            110,
+            true,
+            9_000.0,
+            2_000.0
+        ));
+    }
+
     use super::*;
     use flipflop_core::Preset;
 

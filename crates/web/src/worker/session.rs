@@ -11,7 +11,8 @@ use super::checker::{check_interval, CHECKER_TIMEOUT_MS, CHECK_EVERY_STEPS};
 use super::throttle::Throttle;
 use super::{loaders, picture, snapshot};
 use crate::protocol::{
-    self, CheckReply, CheckRequest, Command, Confirmation, Event, LinkKind, WireAdam, WireNetwork,
+    self, CheckReply, CheckRequest, CheckedNetwork, Command, Confirmation, Event, LinkKind,
+    WireAdam, WireNetwork,
 };
 use fixed::FpJob;
 use flipflop_core::fixedpoints::{self, FixedPointOptions, FixedPointSearch, Phase};
@@ -92,8 +93,9 @@ struct CheckerState {
     available: bool,
     /// When the check in flight was sent (ms), if one is.
     in_flight: Option<f64>,
-    /// The weights of the check in flight (sent with its metrics when it says solved).
-    in_flight_network: Option<WireNetwork>,
+    /// The weights and configuration of the check in flight (sent with its metrics when it
+    /// says solved).
+    in_flight_network: Option<CheckedNetwork>,
     /// Step of the last check sent (or of the last `Init`).
     last_step: u64,
     /// Fewest steps from the last check sent to the next: [`check_interval`] of the last
@@ -211,15 +213,18 @@ impl Session {
         let Some(t) = self.trainer.as_ref() else {
             return;
         };
-        let network = WireNetwork::from_network(t.network());
-        self.checker.in_flight_network = Some(network.clone());
+        let checked = CheckedNetwork {
+            network: WireNetwork::from_network(t.network()),
+            config: t.config().clone(),
+        };
         self.checker.outbox.push(CheckRequest {
             generation: self.generation,
             step,
             elapsed_ms,
-            config: t.config().clone(),
-            network,
+            config: checked.config.clone(),
+            network: checked.network.clone(),
         });
+        self.checker.in_flight_network = Some(checked);
         self.checker.in_flight = Some(now);
         self.checker.last_step = step;
     }
@@ -589,9 +594,12 @@ impl Session {
         let checked = clock();
         let check = Check::decide(t.config().task.kind, metrics, || t.confirm());
         let m = check.metrics;
-        let network = check
-            .solved
-            .then(|| Box::new(WireNetwork::from_network(t.network())));
+        let network = check.solved.then(|| {
+            Box::new(CheckedNetwork {
+                network: WireNetwork::from_network(t.network()),
+                config: t.config().clone(),
+            })
+        });
         let t1 = clock();
         self.metrics.record(t0, checked, step);
         let elapsed_ms = self.elapsed_now(t1);

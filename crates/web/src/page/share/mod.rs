@@ -46,6 +46,9 @@ pub struct SharePanel {
     restore: HtmlButtonElement,
     /// Step and time (ms) the kept solved network was last written.
     kept: Option<(u64, f64)>,
+    /// The configuration of the last check, if it said solved (`None` after one that did
+    /// not): a network is kept once its settings held it solved at two checks in a row.
+    solved_under: Option<flipflop_core::Config>,
     last_autosave: f64,
     /// A storage failure was already reported (report it once, not on every snapshot).
     autosave_failed: bool,
@@ -87,6 +90,7 @@ impl SharePanel {
             saved_empty: by_id(doc, "saved-empty")?,
             restore: by_id(doc, "restore-solved")?,
             kept: None,
+            solved_under: None,
             last_autosave: f64::NEG_INFINITY,
             autosave_failed: false,
             fresh_if_link_fails: false,
@@ -383,6 +387,7 @@ impl SharePanel {
 impl Component for SharePanel {
     fn on_new_network(&mut self, _cx: &mut Cx) {
         self.restore.set_hidden(true);
+        self.solved_under = None;
     }
 
     fn on_event(&mut self, ev: &Event, cx: &mut Cx) {
@@ -416,8 +421,9 @@ impl Component for SharePanel {
                 ..
             } => {
                 self.after_check(*solved, cx);
-                if let Some(net) = network.as_deref().filter(|_| *solved) {
-                    self.keep_solved(cx, *step, net, *bit_accuracy);
+                match network.as_deref().filter(|_| *solved) {
+                    Some(checked) => self.keep_solved(cx, *step, checked, *bit_accuracy),
+                    None => self.solved_under = None,
                 }
                 if cx.run.newly_solved {
                     self.autosave(cx);

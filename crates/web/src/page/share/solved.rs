@@ -4,7 +4,7 @@
 
 use super::SharePanel;
 use crate::page::context::{Adoption, Cx, Request};
-use crate::protocol::WireNetwork;
+use crate::protocol::{CheckedNetwork, WireNetwork};
 use crate::state::storage;
 
 /// Shortest time between two writes of the kept solved network while training, ms.
@@ -28,29 +28,57 @@ impl SharePanel {
         }
     }
 
-    /// Writes the network a held-out check called solved (`network`, of step `step`, with
-    /// held-out bit accuracy `accuracy`: what `Event::Metrics` carries when solved) as the
-    /// kept solved one, at most every [`KEEP_EVERY_MS`] while training.
-    pub(super) fn keep_solved(&mut self, cx: &Cx, step: u64, network: &WireNetwork, accuracy: f32) {
-        if cx.bench {
-            return;
-        }
+    /// Writes the network a held-out check called solved (`checked`: its weights and the
+    /// configuration it was trained under, of step `step`, with held-out bit accuracy
+    /// `accuracy`: what `Event::Metrics` carries when solved) as the kept solved one, at most
+    /// every [`KEEP_EVERY_MS`] while training, with the losses and metrics up to that step.
+    ///
+    /// Which ones: [`storage::keep_due`] (a learning rate changed live that wrecks the
+    /// network within a check never replaces the network kept under the rate before it,
+    /// nor comes back with it).
+    pub(super) fn keep_solved(
+        &mut self,
+        cx: &Cx,
+        step: u64,
+        checked: &CheckedNetwork,
+        accuracy: f32,
+    ) {
         let now = cx.now();
-        let due = match self.kept {
-            None => true,
-            Some((kept, at)) => kept != step && (!cx.run.running || now - at >= KEEP_EVERY_MS),
-        };
-        if !due {
+        let due = storage::keep_due(
+            self.kept,
+            self.solved_under.as_ref(),
+            &checked.config,
+            step,
+            cx.run.running,
+            now,
+            KEEP_EVERY_MS,
+        );
+        self.solved_under = Some(checked.config.clone());
+        if cx.bench || !due {
             return;
         }
-        let Ok(net) = network.to_network() else {
+        let Ok(net) = checked.network.to_network() else {
             return;
         };
+        let losses: Vec<_> = cx
+            .run
+            .losses
+            .iter()
+            .filter(|l| l.0 <= step)
+            .copied()
+            .collect();
+        let metrics: Vec<_> = cx
+            .run
+            .metrics
+            .iter()
+            .filter(|m| m.0 <= step)
+            .copied()
+            .collect();
         let record = storage::KeptSolved {
             save: storage::Autosave {
-                net: storage::pack_net(&cx.run.config, &net, step),
-                losses: storage::thin(&cx.run.losses, storage::MAX_HISTORY),
-                metrics: storage::thin(&cx.run.metrics, storage::MAX_HISTORY),
+                net: storage::pack_net(&checked.config, &net, step),
+                losses: storage::thin(&losses, storage::MAX_HISTORY),
+                metrics: storage::thin(&metrics, storage::MAX_HISTORY),
                 saved_at_ms: js_sys::Date::now(),
             },
             step,

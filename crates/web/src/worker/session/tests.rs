@@ -936,9 +936,13 @@ fn a_solved_reply_carries_the_weights_that_were_checked() {
         assert_eq!(step, req.step);
         if solved {
             let got = network.expect("a solved check carries its weights");
-            assert_eq!(*got, req.network, "the weights of the checked step");
+            assert_eq!(got.network, req.network, "the weights of the checked step");
+            assert_eq!(got.config, req.config, "and their configuration");
             let later = later.expect("a snapshot while the check was out");
-            assert_ne!(*got, later, "not the weights training has reached since");
+            assert_ne!(
+                got.network, later,
+                "not the weights training has reached since"
+            );
         } else {
             assert!(network.is_none(), "an unsolved check carries no weights");
         }
