@@ -273,83 +273,32 @@ pub use web::{get, remove, set};
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use flipflop_core::Preset;
+
     #[test]
     fn a_solved_network_is_kept_once_its_settings_held_two_checks() {
         let c = Config::default();
         let mut fast = c.clone();
         fast.train.lr = 0.05;
+        // kept (step, time), settings of the previous solved check, settings now, step,
+        // running, now; at most one write per 2 s while running.
+        let due = |kept, under, config, step, running, now| {
+            keep_due(kept, under, config, step, running, now, 2_000.0)
+        };
         // The first solved network of a page: at once.
-        assert!(keep_due(None, None, &fast, 10, true, 0.0, 2_000.0));
+        assert!(due(None, None, &fast, 10, true, 0.0));
         // The same settings held the previous check solved: kept, 2 s after the last.
-        assert!(keep_due(
-            Some((10, 0.0)),
-            Some(&c),
-            &c,
-            60,
-            true,
-            2_500.0,
-            2_000.0
-        ));
-        assert!(!keep_due(
-            Some((10, 0.0)),
-            Some(&c),
-            &c,
-            60,
-            true,
-            1_500.0,
-            2_000.0
-        ));
-        assert!(keep_due(
-            Some((10, 0.0)),
-            Some(&c),
-            &c,
-            60,
-            false,
-            1_500.0,
-            2_000.0
-        ));
-        assert!(!keep_due(
-            Some((60, 0.0)),
-            Some(&c),
-            &c,
-            60,
-            false,
-            9_000.0,
-            2_000.0
-        ));
+        assert!(due(Some((10, 0.0)), Some(&c), &c, 60, true, 2_500.0));
+        assert!(!due(Some((10, 0.0)), Some(&c), &c, 60, true, 1_500.0));
+        assert!(due(Some((10, 0.0)), Some(&c), &c, 60, false, 1_500.0));
+        assert!(!due(Some((60, 0.0)), Some(&c), &c, 60, false, 9_000.0));
         // A rate changed live: its first solved check does not replace the kept network,
         // nor does one after a check that failed; its second in a row does.
-        assert!(!keep_due(
-            Some((10, 0.0)),
-            Some(&c),
-            &fast,
-            85,
-            true,
-            9_000.0,
-            2_000.0
-        ));
-        assert!(!keep_due(
-            Some((10, 0.0)),
-            None,
-            &fast,
-            85,
-            true,
-            9_000.0,
-            2_000.0
-        ));
-        assert!(keep_due(
-            Some((10, 0.0)),
-            Some(&fast),
-            &fast,
-            110,
-            true,
-            9_000.0,
-            2_000.0
-        ));
+        assert!(!due(Some((10, 0.0)), Some(&c), &fast, 85, true, 9_000.0));
+        assert!(!due(Some((10, 0.0)), None, &fast, 85, true, 9_000.0));
+        assert!(due(Some((10, 0.0)), Some(&fast), &fast, 110, true, 9_000.0));
     }
-
-    use super::*;
-    use flipflop_core::Preset;
 
     #[test]
     fn packed_networks_reopen_bit_identical_and_damage_is_detected() {

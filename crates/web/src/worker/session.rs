@@ -91,11 +91,9 @@ pub struct Session {
 struct CheckerState {
     /// The checking worker has loaded and answers.
     available: bool,
-    /// When the check in flight was sent (ms), if one is.
-    in_flight: Option<f64>,
-    /// The weights and configuration of the check in flight (sent with its metrics when it
-    /// says solved).
-    in_flight_network: Option<CheckedNetwork>,
+    /// The check in flight, if one is: when it was sent (ms), and the weights and
+    /// configuration it checks (sent with its metrics when it says solved).
+    in_flight: Option<(f64, CheckedNetwork)>,
     /// Step of the last check sent (or of the last `Init`).
     last_step: u64,
     /// Fewest steps from the last check sent to the next: [`check_interval`] of the last
@@ -152,7 +150,6 @@ impl Session {
     pub fn disable_checker(&mut self) {
         self.checker.available = false;
         self.checker.in_flight = None;
-        self.checker.in_flight_network = None;
         self.checker.outbox.clear();
     }
 
@@ -169,8 +166,7 @@ impl Session {
     /// A checking worker's reply: the `Event::Metrics` of its step, if it is about the
     /// current network; a check it could not make switches back to inline checks.
     pub fn on_check_reply(&mut self, reply: CheckReply) {
-        self.checker.in_flight = None;
-        let checked = self.checker.in_flight_network.take();
+        let checked = self.checker.in_flight.take().map(|(_, c)| c);
         // Not about this network, or older than an inline check sent since (at a Pause).
         if reply.generation != self.generation || reply.step < self.metrics.last_step() {
             return;
@@ -200,7 +196,7 @@ impl Session {
     /// have passed; gives up on it after [`CHECKER_TIMEOUT_MS`] without an answer.
     fn submit_check(&mut self, now: f64) {
         let step = self.step_no();
-        if let Some(sent) = self.checker.in_flight {
+        if let Some((sent, _)) = self.checker.in_flight {
             if now - sent > CHECKER_TIMEOUT_MS {
                 self.disable_checker();
             }
@@ -224,8 +220,7 @@ impl Session {
             config: checked.config.clone(),
             network: checked.network.clone(),
         });
-        self.checker.in_flight_network = Some(checked);
-        self.checker.in_flight = Some(now);
+        self.checker.in_flight = Some((now, checked));
         self.checker.last_step = step;
     }
 

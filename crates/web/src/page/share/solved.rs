@@ -60,25 +60,15 @@ impl SharePanel {
         let Ok(net) = checked.network.to_network() else {
             return;
         };
-        let losses: Vec<_> = cx
-            .run
-            .losses
-            .iter()
-            .filter(|l| l.0 <= step)
-            .copied()
-            .collect();
-        let metrics: Vec<_> = cx
-            .run
-            .metrics
-            .iter()
-            .filter(|m| m.0 <= step)
-            .copied()
-            .collect();
+        // The history up to the kept step (both lists are in step order).
+        let (losses, metrics) = (&cx.run.losses, &cx.run.metrics);
+        let losses = &losses[..losses.partition_point(|l| l.0 <= step)];
+        let metrics = &metrics[..metrics.partition_point(|m| m.0 <= step)];
         let record = storage::KeptSolved {
             save: storage::Autosave {
                 net: storage::pack_net(&checked.config, &net, step),
-                losses: storage::thin(&losses, storage::MAX_HISTORY),
-                metrics: storage::thin(&metrics, storage::MAX_HISTORY),
+                losses: storage::thin(losses, storage::MAX_HISTORY),
+                metrics: storage::thin(metrics, storage::MAX_HISTORY),
                 saved_at_ms: js_sys::Date::now(),
             },
             step,
